@@ -1,0 +1,1 @@
+//! mrap-api-gateway

@@ -1,0 +1,66 @@
+//! A Multi-Region Access Point as the policy-store records it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AccountId, Alias, BucketName, MrapName, PublicAccessBlock, RegionName};
+
+/// The documented `Status` values of an MRAP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MrapStatus {
+    Creating,
+    Ready,
+    InconsistentAcrossRegions,
+    PartiallyCreated,
+    PartiallyDeleted,
+    Deleting,
+}
+
+impl MrapStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MrapStatus::Creating => "CREATING",
+            MrapStatus::Ready => "READY",
+            MrapStatus::InconsistentAcrossRegions => "INCONSISTENT_ACROSS_REGIONS",
+            MrapStatus::PartiallyCreated => "PARTIALLY_CREATED",
+            MrapStatus::PartiallyDeleted => "PARTIALLY_DELETED",
+            MrapStatus::Deleting => "DELETING",
+        }
+    }
+}
+
+/// One Region of an MRAP: the bucket that serves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MrapRegion {
+    pub bucket: BucketName,
+    pub region: RegionName,
+    pub bucket_account_id: AccountId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MrapRecord {
+    pub account: AccountId,
+    pub name: MrapName,
+    pub alias: Alias,
+    /// When the create request was received (Unix ms), reported as `CreatedAt`.
+    pub created_at: i64,
+    pub public_access_block: PublicAccessBlock,
+    pub status: MrapStatus,
+    pub regions: Vec<MrapRegion>,
+    /// Id of the create operation that made this record: lets a redelivered job recognise its own work.
+    pub created_by: String,
+    /// Id of the delete operation that owns this record while it is being deleted.
+    #[serde(default)]
+    pub deleting_by: Option<String>,
+}
+
+impl MrapRecord {
+    /// `{account}.{name}`: the record's key in the store (both parts are KV-key safe).
+    pub fn key(account: &AccountId, name: &MrapName) -> String {
+        format!("{account}.{name}")
+    }
+
+    /// `{account}/{name}`: how a bucket refers to the MRAPs it belongs to.
+    pub fn member_ref(&self) -> String {
+        format!("{}/{}", self.account, self.name)
+    }
+}
