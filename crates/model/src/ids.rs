@@ -66,7 +66,9 @@ impl AccountId {
 
 impl MrapName {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let ok_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !(3..=50).contains(&s.len()) {
             return Err(format!(
                 "Multi-Region Access Point name '{s}' must be between 3 and 50 characters long"
@@ -93,7 +95,10 @@ impl BucketName {
         if !(3..=63).contains(&s.len()) {
             return bad("names must be between 3 and 63 characters long");
         }
-        if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
             return bad("names may contain only lowercase letters, numbers, dots and hyphens");
         }
         let first = s.as_bytes()[0];
@@ -137,9 +142,15 @@ impl Alias {
         let ok = s.len() <= 63
             && s.strip_suffix(".mrap").is_some_and(|body| {
                 body.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-                    && body.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    && body
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             });
-        if ok { Ok(Self(s.to_owned())) } else { Err(format!("'{s}' is not a Multi-Region Access Point alias")) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!("'{s}' is not a Multi-Region Access Point alias"))
+        }
     }
 
     /// `arn:aws:s3::{account}:accesspoint/{alias}`: the MRAP ARN (empty Region field).
@@ -151,8 +162,13 @@ impl Alias {
 impl RegionName {
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = (1..=64).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok { Ok(Self(s.to_owned())) } else { Err(format!("'{s}' is not a valid Region name")) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!("'{s}' is not a valid Region name"))
+        }
     }
 }
 
@@ -171,12 +187,21 @@ pub struct RequestToken {
 
 impl RequestToken {
     pub fn generate(account: AccountId, verb: &str, rng: &mut impl Rng) -> Self {
-        let id: String = (0..16).map(|_| format!("{:02x}", rng.random::<u8>())).collect();
-        Self { account, verb: verb.to_owned(), id }
+        let id: String = (0..16)
+            .map(|_| format!("{:02x}", rng.random::<u8>()))
+            .collect();
+        Self {
+            account,
+            verb: verb.to_owned(),
+            id,
+        }
     }
 
     pub fn arn(&self) -> String {
-        format!("arn:aws:s3:us-west-2:{}:async-request/mrap/{}/{}", self.account, self.verb, self.id)
+        format!(
+            "arn:aws:s3:us-west-2:{}:async-request/mrap/{}/{}",
+            self.account, self.verb, self.id
+        )
     }
 
     pub fn parse_arn(arn: &str) -> Option<Self> {
@@ -184,11 +209,18 @@ impl RequestToken {
         let (account, rest) = rest.split_once(':')?;
         let rest = rest.strip_prefix("async-request/mrap/")?;
         let (verb, id) = rest.split_once('/')?;
-        let id_ok = id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let id_ok = id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !TOKEN_VERBS.contains(&verb) || !id_ok {
             return None;
         }
-        Some(Self { account: AccountId::parse(account).ok()?, verb: verb.to_owned(), id: id.to_owned() })
+        Some(Self {
+            account: AccountId::parse(account).ok()?,
+            verb: verb.to_owned(),
+            id: id.to_owned(),
+        })
     }
 }
 
@@ -201,7 +233,16 @@ mod tests {
         for ok in ["abc", "my-mrap-1", "0ab", &"a".repeat(50)] {
             assert!(MrapName::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "-abc", "abc-", "Abc", "a_bc", "a.bc", &"a".repeat(51), ""] {
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "Abc",
+            "a_bc",
+            "a.bc",
+            &"a".repeat(51),
+            "",
+        ] {
             assert!(MrapName::parse(bad).is_err(), "{bad}");
         }
     }
@@ -211,7 +252,17 @@ mod tests {
         for ok in ["abc", "my.bucket-1", "a1b"] {
             assert!(BucketName::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "ABC", "a..b", "-ab", "ab-", "192.168.5.4", "xn--ab", "abc.mrap", "a_b"] {
+        for bad in [
+            "ab",
+            "ABC",
+            "a..b",
+            "-ab",
+            "ab-",
+            "192.168.5.4",
+            "xn--ab",
+            "abc.mrap",
+            "a_b",
+        ] {
             assert!(BucketName::parse(bad).is_err(), "{bad}");
         }
     }
@@ -241,7 +292,12 @@ mod tests {
         let arn = t.arn();
         assert!(arn.starts_with("arn:aws:s3:us-west-2:000000000000:async-request/mrap/create/"));
         assert_eq!(RequestToken::parse_arn(&arn), Some(t));
-        assert_eq!(RequestToken::parse_arn("arn:aws:s3:us-west-2:000000000000:async-request/mrap/create/xyz"), None);
+        assert_eq!(
+            RequestToken::parse_arn(
+                "arn:aws:s3:us-west-2:000000000000:async-request/mrap/create/xyz"
+            ),
+            None
+        );
         assert_eq!(RequestToken::parse_arn("garbage"), None);
     }
 

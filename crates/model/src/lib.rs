@@ -6,6 +6,7 @@
 pub mod bpa;
 pub mod bucket;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod mrap;
 pub mod operation;
@@ -15,6 +16,7 @@ pub mod time;
 pub use bpa::PublicAccessBlock;
 pub use bucket::BucketRecord;
 pub use error::{ApiError, ErrorCode};
+pub use identity::AccessKeyRecord;
 pub use ids::{AccountId, Alias, BucketName, MrapName, RegionName, RequestToken};
 pub use mrap::{MrapRecord, MrapRegion, MrapStatus};
 pub use operation::{

@@ -71,7 +71,9 @@ impl OpStatus {
 }
 
 /// How far the provisioner got; replays of a job resume from here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub enum OpPhase {
     /// Nothing done yet.
     #[default]
@@ -186,9 +188,14 @@ mod tests {
 
     #[test]
     fn kinds_name_their_wire_forms() {
-        assert_eq!(OperationKind::Create.aws_name(), "CreateMultiRegionAccessPoint");
+        assert_eq!(
+            OperationKind::Create.aws_name(),
+            "CreateMultiRegionAccessPoint"
+        );
         assert_eq!(OperationKind::PutPolicy.verb(), "put-policy");
-        let p = RequestParams::Delete { name: MrapName::parse("abc").unwrap() };
+        let p = RequestParams::Delete {
+            name: MrapName::parse("abc").unwrap(),
+        };
         assert_eq!(p.kind(), OperationKind::Delete);
         assert_eq!(p.name().as_str(), "abc");
     }

@@ -36,7 +36,8 @@ pub const DEFAULT_REGIONS_JSON: &str = include_str!("../../../deploy/regions.jso
 
 impl RegionsConfig {
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let cfg: RegionsConfig = serde_json::from_str(text).map_err(|e| format!("regions file: {e}"))?;
+        let cfg: RegionsConfig =
+            serde_json::from_str(text).map_err(|e| format!("regions file: {e}"))?;
         if cfg.regions.is_empty() {
             return Err("regions file: no Regions declared".into());
         }
@@ -50,7 +51,8 @@ impl RegionsConfig {
     pub fn load(path: Option<&Path>) -> Result<Self, String> {
         match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| format!("regions file {}: {e}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("regions file {}: {e}", p.display()))?;
                 Self::from_json(&text)
             }
             None => Self::from_json(DEFAULT_REGIONS_JSON),
@@ -63,7 +65,11 @@ impl RegionsConfig {
 
     /// Directory holding the buckets of `region`.
     pub fn storage_dir(&self, data_dir: &Path, region: &RegionSpec) -> PathBuf {
-        if region.storage == "local" { data_dir.join(region.name.as_str()) } else { PathBuf::from(&region.storage) }
+        if region.storage == "local" {
+            data_dir.join(region.name.as_str())
+        } else {
+            PathBuf::from(&region.storage)
+        }
     }
 }
 
@@ -78,7 +84,10 @@ mod tests {
             assert!(cfg.get(r).is_some(), "{r}");
         }
         let spec = cfg.get("eu-west-1").unwrap();
-        assert_eq!(cfg.storage_dir(Path::new("/d"), spec), PathBuf::from("/d/eu-west-1"));
+        assert_eq!(
+            cfg.storage_dir(Path::new("/d"), spec),
+            PathBuf::from("/d/eu-west-1")
+        );
     }
 
     #[test]

@@ -50,12 +50,18 @@ mod tests {
 
     #[test]
     fn iso8601_has_milliseconds_and_z() {
-        assert_eq!(format_iso8601(1_630_606_893_123), "2021-09-02T18:21:33.123Z");
+        assert_eq!(
+            format_iso8601(1_630_606_893_123),
+            "2021-09-02T18:21:33.123Z"
+        );
         assert_eq!(format_iso8601(0), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]
     fn http_date_is_rfc1123() {
-        assert_eq!(format_http_date(1_630_606_893_123), "Thu, 02 Sep 2021 18:21:33 GMT");
+        assert_eq!(
+            format_http_date(1_630_606_893_123),
+            "Thu, 02 Sep 2021 18:21:33 GMT"
+        );
     }
 }

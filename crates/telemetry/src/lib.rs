@@ -1,1 +1,87 @@
-//! mrap-telemetry
+//! mrap-telemetry: logging and tracing set-up shared by the four binaries.
+//!
+//! Logs go to stderr through `tracing-subscriber` (filter from `RUST_LOG`, default `info`). When
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set, spans are also exported over
+//! OTLP/HTTP-protobuf with `service.name` from `OTEL_SERVICE_NAME` or the binary's name; without
+//! it nothing is exported, so CI needs no collector. The W3C trace-context propagator is always
+//! installed: `mrap-proto` relies on it to carry `traceparent` over NATS headers.
+
+use opentelemetry::{KeyValue, trace::TracerProvider as _};
+use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Keeps the exporter alive; dropping it flushes and shuts the exporter down.
+pub struct Guard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(p) = self.provider.take() {
+            // Best effort on the way out: a collector that is gone must not block exit.
+            let _ = p.shutdown();
+        }
+    }
+}
+
+/// Installs the W3C `traceparent` propagator process-wide.
+pub fn install_propagator() {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+}
+
+fn otlp_configured() -> bool {
+    [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty()))
+}
+
+/// Sets up logging and (optionally) OTLP export for a binary called `service`.
+pub fn init(service: &str) -> Result<Guard, Error> {
+    install_propagator();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    if !otlp_configured() {
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(fmt)
+            .try_init()?;
+        return Ok(Guard { provider: None });
+    }
+    let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service.to_owned());
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()?;
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(
+            Resource::builder()
+                .with_service_name(name)
+                .with_attribute(KeyValue::new("service.instance.id", instance_id()))
+                .build(),
+        )
+        .build();
+    let tracer = provider.tracer(service.to_owned());
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .try_init()?;
+    Ok(Guard {
+        provider: Some(provider),
+    })
+}
+
+fn instance_id() -> String {
+    format!(
+        "{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
+        std::process::id()
+    )
+}

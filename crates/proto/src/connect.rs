@@ -1,0 +1,75 @@
+//! Connecting to NATS the same way in every binary.
+
+use std::time::Duration;
+
+/// Where and as whom a service connects; read from `MRAP_NATS_URL`, `MRAP_NATS_USER`,
+/// `MRAP_NATS_PASSWORD` (the password is never logged).
+#[derive(Clone)]
+pub struct NatsConfig {
+    pub url: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for NatsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsConfig")
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NatsConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            user: None,
+            password: None,
+        }
+    }
+
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self {
+            url: var("MRAP_NATS_URL").unwrap_or_else(|| "nats://127.0.0.1:4222".into()),
+            user: var("MRAP_NATS_USER"),
+            password: var("MRAP_NATS_PASSWORD"),
+        }
+    }
+
+    /// Connects as `name` (shown in the server's connection list). Retries the first connection so
+    /// that services may start before the server; later disconnects are retried by the client.
+    pub async fn connect(
+        &self,
+        name: &str,
+    ) -> Result<async_nats::Client, async_nats::ConnectError> {
+        let mut opts = async_nats::ConnectOptions::new()
+            .name(name)
+            .retry_on_initial_connect()
+            .request_timeout(Some(Duration::from_secs(10)));
+        if let (Some(u), Some(p)) = (&self.user, &self.password) {
+            opts = opts.user_and_password(u.clone(), p.clone());
+        }
+        let client = opts.connect(&self.url).await?;
+        // retry_on_initial_connect returns at once; wait (bounded) until we are really connected
+        // so that the first request does not fail.
+        for _ in 0..200 {
+            if client.connection_state() == async_nats::connection::State::Connected {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(client)
+    }
+}
+
+/// The subject prefix from `MRAP_SUBJECT_PREFIX` (default `mrap`).
+pub fn namespace_from_env() -> crate::Namespace {
+    crate::Namespace::new(
+        std::env::var("MRAP_SUBJECT_PREFIX")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "mrap".into()),
+    )
+}

@@ -1,0 +1,86 @@
+//! Stream and KV declarations. Every service calls the `ensure_*` functions it needs at start-up;
+//! creation is idempotent, so start order does not matter.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{
+    self, kv,
+    stream::{self, RetentionPolicy, StorageType},
+};
+
+use crate::{Namespace, subjects::KvBucket};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Durability {
+    /// 1 for one server, 3 for a NATS cluster.
+    pub replicas: usize,
+}
+
+impl Default for Durability {
+    fn default() -> Self {
+        Self { replicas: 1 }
+    }
+}
+
+/// The jobs work queue: file storage, one delivery per message, 2-minute duplicate window so a
+/// re-published job with the same `Nats-Msg-Id` is dropped.
+pub async fn ensure_jobs_stream(
+    js: &jetstream::Context,
+    ns: &Namespace,
+    d: Durability,
+) -> Result<stream::Stream, async_nats::Error> {
+    let cfg = stream::Config {
+        name: ns.jobs_stream(),
+        subjects: vec![ns.jobs_wildcard()],
+        retention: RetentionPolicy::WorkQueue,
+        storage: StorageType::File,
+        num_replicas: d.replicas,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    };
+    Ok(js.get_or_create_stream(cfg).await?)
+}
+
+/// One KV bucket, file storage, a little history for debugging.
+pub async fn ensure_kv(
+    js: &jetstream::Context,
+    ns: &Namespace,
+    bucket: KvBucket,
+    d: Durability,
+) -> Result<kv::Store, async_nats::Error> {
+    let name = ns.kv(bucket);
+    if let Ok(store) = js.get_key_value(&name).await {
+        return Ok(store);
+    }
+    let cfg = kv::Config {
+        bucket: name.clone(),
+        history: 5,
+        storage: StorageType::File,
+        num_replicas: d.replicas,
+        ..Default::default()
+    };
+    match js.create_key_value(cfg).await {
+        Ok(store) => Ok(store),
+        // Another service created it between our get and create.
+        Err(_) => Ok(js.get_key_value(&name).await?),
+    }
+}
+
+/// Waits (bounded) for a KV bucket that another service creates, e.g. the authorizer waiting for
+/// the store's `access_keys`.
+pub async fn open_kv(
+    js: &jetstream::Context,
+    ns: &Namespace,
+    bucket: KvBucket,
+) -> Result<kv::Store, async_nats::Error> {
+    let name = ns.kv(bucket);
+    let mut last = None;
+    for _ in 0..600 {
+        match js.get_key_value(&name).await {
+            Ok(store) => return Ok(store),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("KV bucket {name} did not appear within 60 s: {last:?}").into())
+}

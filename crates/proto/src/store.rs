@@ -1,0 +1,191 @@
+//! `{prefix}.v1.store.{entity}.{verb}`: commands and queries of the policy-store, the only writer
+//! of durable state. Each type names its subject through [`StoreCall`].
+
+use mrap_model::{
+    AccountId, AsyncOperation, BucketName, BucketRecord, ErrorCode, MrapName, MrapRecord,
+    MrapRegion, OpStatus, RegionName, RequestParams, RequestToken,
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// A request type of the store: its subject (entity, verb) and reply type.
+pub trait StoreCall: Serialize + DeserializeOwned + Send + 'static {
+    const ENTITY: &'static str;
+    const VERB: &'static str;
+    type Reply: Serialize + DeserializeOwned + Send + 'static;
+}
+
+macro_rules! store_call {
+    ($ty:ty, $entity:literal, $verb:literal, $reply:ty) => {
+        impl StoreCall for $ty {
+            const ENTITY: &'static str = $entity;
+            const VERB: &'static str = $verb;
+            type Reply = $reply;
+        }
+    };
+}
+
+// ---------- buckets ----------
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateBucket {
+    pub name: BucketName,
+    pub region: RegionName,
+    pub owner: AccountId,
+}
+store_call!(CreateBucket, "bucket", "create", BucketRecord);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetBucket {
+    pub name: BucketName,
+}
+// Reply: `None` when the bucket does not exist.
+store_call!(GetBucket, "bucket", "get", Option<BucketRecord>);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListBuckets {
+    pub owner: AccountId,
+}
+store_call!(ListBuckets, "bucket", "list", Vec<BucketRecord>);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteBucket {
+    pub name: BucketName,
+}
+// Refused with `InvalidBucketState` while an MRAP includes the bucket.
+store_call!(DeleteBucket, "bucket", "delete", BucketRecord);
+
+// ---------- MRAP queries ----------
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetMrap {
+    pub account: AccountId,
+    pub name: MrapName,
+}
+store_call!(GetMrap, "mrap", "get", MrapRecord);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListMraps {
+    pub account: AccountId,
+}
+store_call!(ListMraps, "mrap", "list", Vec<MrapRecord>);
+
+// ---------- asynchronous operations ----------
+
+/// Records an operation and enqueues its job (outbox: record first, then publish with
+/// `Nats-Msg-Id` = op id). `ClientToken` idempotency: the same request with the same client token
+/// gets the first token back; a different request with it is refused with `ClientTokenConflict`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitOp {
+    /// Minted by the gateway; the reply may carry an earlier token instead (idempotent retry).
+    pub token: RequestToken,
+    pub client_token: String,
+    pub request_id: String,
+    pub params: RequestParams,
+}
+store_call!(SubmitOp, "op", "submit", RequestToken);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetOp {
+    pub account: AccountId,
+    pub op_id: String,
+}
+store_call!(GetOp, "op", "get", AsyncOperation);
+
+/// Provisioner: the job is being worked on (`NEW → IN_PROGRESS`). Returns the operation as stored;
+/// a terminal one is returned unchanged so that a redelivered job can just be acked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartOp {
+    pub op_id: String,
+}
+store_call!(StartOp, "op", "start", AsyncOperation);
+
+/// Provisioner: one Region's progress.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRegionStatus {
+    pub op_id: String,
+    pub region: RegionName,
+    pub status: OpStatus,
+}
+store_call!(SetRegionStatus, "op", "region", AsyncOperation);
+
+/// Why an operation failed, as the provisioner reports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+    pub resource: String,
+}
+
+/// Provisioner: the operation is over. Exactly one `FinishOp` takes effect; later ones return the
+/// stored terminal operation unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FinishOp {
+    pub op_id: String,
+    pub outcome: Result<(), Failure>,
+}
+store_call!(FinishOp, "op", "finish", AsyncOperation);
+
+/// Provisioner sweep: re-publish the jobs of operations still `NEW` after `older_than_ms` (their
+/// first publish may have been lost with a crashed store). Returns how many were re-enqueued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequeueStale {
+    pub older_than_ms: i64,
+}
+store_call!(RequeueStale, "op", "requeue", u32);
+
+// ---------- MRAP life cycle (provisioner) ----------
+
+/// Create step 1: take the name. Creates the record `CREATING` with a fresh, never-used alias and
+/// `created_by = op_id`, records bucket membership and moves the operation to phase `Claimed`.
+/// Replays by the same operation return the existing record; another owner →
+/// `MultiRegionAccessPointAlreadyOwnedByYou`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimMrap {
+    pub op_id: String,
+    pub regions: Vec<MrapRegion>,
+}
+store_call!(ClaimMrap, "mrap", "claim", MrapRecord);
+
+/// Create step 2: every Region is wired → `READY`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MrapReady {
+    pub op_id: String,
+}
+store_call!(MrapReady, "mrap", "ready", MrapRecord);
+
+/// A create that failed after claiming removes what it made (a failed create leaves no MRAP).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AbandonMrap {
+    pub op_id: String,
+}
+store_call!(AbandonMrap, "mrap", "abandon", ());
+
+/// Delete step 1: mark the MRAP `DELETING` for this operation (phase `Claimed`).
+/// `NoSuchMultiRegionAccessPoint` if absent; `MultiRegionAccessPointNotReady` while it is being
+/// created or deleted by another operation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BeginDelete {
+    pub op_id: String,
+}
+store_call!(BeginDelete, "mrap", "begin-delete", MrapRecord);
+
+/// Delete step 2: remove the record (and the buckets' membership). Idempotent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemoveMrap {
+    pub op_id: String,
+}
+store_call!(RemoveMrap, "mrap", "remove", ());
+
+/// Subject of a store call in a namespace.
+pub fn subject<C: StoreCall>(ns: &crate::Namespace) -> String {
+    ns.store(C::ENTITY, C::VERB)
+}
+
+/// Calls the store.
+pub async fn call<C: StoreCall>(
+    client: &async_nats::Client,
+    ns: &crate::Namespace,
+    req: &C,
+) -> Result<C::Reply, crate::RpcError> {
+    crate::rpc::call(client, &subject::<C>(ns), req).await
+}
