@@ -1,5 +1,5 @@
-//! mrap-sigv4: AWS Signature Version 4 — server-side verification and client-side
-//! signing, with the S3 / S3 Control canonicalisation switches.
+//! mrap-sigv4: AWS Signature Version 4 (and SigV4A verification) — server-side
+//! verification and client-side signing, with the S3 / S3 Control canonicalisation switches.
 //!
 //! Pure functions only: no I/O, no clock (callers pass `now_unix`), no logging.
 //! Secrets and signatures never appear in `Display` output.
@@ -9,6 +9,7 @@ mod clock;
 mod encode;
 mod parse;
 mod sign;
+mod v4a;
 mod verify;
 
 #[cfg(test)]
@@ -152,6 +153,11 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
 /// the string to sign and canonical request of the first option tried).
 ///
 /// Other present-but-unsigned `x-amz-*` headers are tolerated (lenient on purpose).
+///
+/// Both algorithms are handled: `AWS4-HMAC-SHA256` is recomputed and compared in
+/// constant time; for SigV4A (`AWS4-ECDSA-P256-SHA256`) the P-256 key is derived from
+/// `auth.access_key` + `secret` on every call (one scalar multiplication) and the
+/// client's DER signature is checked. An undecodable DER signature is a mismatch.
 pub fn verify(
     req: &Request,
     auth: &Auth,

@@ -4,7 +4,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::clock::parse_amz_date;
-use crate::{Algorithm, Auth, Error, Options, Request, canonical};
+use crate::{Algorithm, Auth, Error, Options, Request, canonical, v4a};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -116,9 +116,10 @@ pub(crate) fn verify(
             })
         }
         Algorithm::EcdsaP256Sha256 => {
-            return Err(Error::UnsupportedAlgorithm(
-                Algorithm::EcdsaP256Sha256.name().to_owned(),
-            ));
+            let key = v4a::verifying_key(&auth.access_key, secret).ok_or_else(|| {
+                Error::Malformed("cannot derive a SigV4A key for this access key".to_owned())
+            })?;
+            Box::new(move |sts: &str| v4a::check(&key, sts, &provided))
         }
     };
 

@@ -4,3 +4,4 @@ mod fuzz;
 mod http_text;
 mod s3;
 mod vectors;
+mod vectors_v4a;

@@ -409,3 +409,94 @@ fn sign_keeps_a_caller_supplied_content_sha() {
     let names: Vec<&str> = added.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["x-amz-date", "authorization"]);
 }
+
+#[test]
+fn sigv4a_mrap_data_plane_request_verifies_under_s3_options() {
+    // Shape of an SDK GetObject through an MRAP: no region in the scope, region set "*".
+    let path = "/k/x%20y.txt";
+    let mut headers = vec![
+        (
+            "Host".to_owned(),
+            "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com".to_owned(),
+        ),
+        (
+            "X-Amz-Content-SHA256".to_owned(),
+            "UNSIGNED-PAYLOAD".to_owned(),
+        ),
+        ("X-Amz-Date".to_owned(), "20150830T123600Z".to_owned()),
+        ("X-Amz-Region-Set".to_owned(), "*".to_owned()),
+    ];
+    let mut auth = Auth {
+        algorithm: Algorithm::EcdsaP256Sha256,
+        access_key: AK.to_owned(),
+        date: "20150830".to_owned(),
+        region: None,
+        service: "s3".to_owned(),
+        signed_headers: [
+            "host",
+            "x-amz-content-sha256",
+            "x-amz-date",
+            "x-amz-region-set",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        signature: String::new(),
+        amz_date: "20150830T123600Z".to_owned(),
+        presigned: None,
+    };
+    let cr = canonical_request(
+        &get(path, "", &headers),
+        &auth,
+        "UNSIGNED-PAYLOAD",
+        Options::S3,
+    )
+    .expect("canonical");
+    let sts = string_to_sign(&auth, &cr);
+    assert!(
+        sts.starts_with("AWS4-ECDSA-P256-SHA256\n20150830T123600Z\n20150830/s3/aws4_request\n")
+    );
+    auth.signature = crate::v4a::sign_for_tests(AK, SECRET, &sts).expect("signs");
+    headers.push((
+        "Authorization".to_owned(),
+        format!(
+            "AWS4-ECDSA-P256-SHA256 Credential={AK}/20150830/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-region-set, Signature={}",
+            auth.signature
+        ),
+    ));
+    let req = get(path, "", &headers);
+    let parsed = parse(&req).expect("parses");
+    assert_eq!(parsed.algorithm, Algorithm::EcdsaP256Sha256);
+    assert_eq!(parsed.region, None);
+    assert!(
+        verify(
+            &req,
+            &parsed,
+            "UNSIGNED-PAYLOAD",
+            SECRET,
+            NOW,
+            &[Options::S3]
+        )
+        .is_ok()
+    );
+    assert!(matches!(
+        verify(
+            &req,
+            &parsed,
+            "UNSIGNED-PAYLOAD",
+            "other-secret",
+            NOW,
+            &[Options::S3]
+        ),
+        Err(Error::SignatureMismatch { .. })
+    ));
+    // A region-scoped credential is not SigV4A.
+    headers.retain(|(n, _)| n != "Authorization");
+    headers.push((
+        "Authorization".to_owned(),
+        format!("AWS4-ECDSA-P256-SHA256 Credential={AK}/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=3044"),
+    ));
+    assert!(matches!(
+        parse(&get(path, "", &headers)),
+        Err(Error::Malformed(_))
+    ));
+}
