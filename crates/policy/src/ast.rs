@@ -1,0 +1,162 @@
+//! The parsed policy. Every element keeps its span and its Access Analyzer
+//! path so validation can point at it; compiled forms (globs, ARN patterns,
+//! typed condition values) are built once here so evaluation stays cheap.
+
+use crate::arn::ArnPattern;
+use crate::condition::{Operator, Parsed};
+use crate::finding::{Location, PathElement, Span};
+use crate::variables::Template;
+use crate::wildcard::Glob;
+
+/// A value with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+    pub path: Vec<PathElement>,
+}
+
+impl<T> Spanned<T> {
+    pub fn location(&self) -> Location {
+        Location {
+            path: self.path.clone(),
+            span: self.span,
+        }
+    }
+}
+
+/// A parsed policy document (see [`crate::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub version: Option<Spanned<String>>,
+    pub id: Option<Spanned<String>>,
+    pub statements: Vec<Statement>,
+    /// Whether policy variables are expanded (`Version` is `2012-10-17`).
+    pub variables_enabled: bool,
+    /// Size of the source text in bytes.
+    pub size: usize,
+    /// Span of the whole document.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// Position in the `Statement` array (0 for a single object).
+    pub index: usize,
+    pub sid: Option<Spanned<String>>,
+    pub effect: Option<Spanned<Effect>>,
+    pub principal: Option<PrincipalElem>,
+    pub action: Option<ActionElem>,
+    pub resource: Option<ResourceElem>,
+    pub condition: Vec<Clause>,
+    /// The `Condition` element itself, if present.
+    pub condition_loc: Option<Spanned<()>>,
+    pub span: Span,
+    pub path: Vec<PathElement>,
+}
+
+impl Statement {
+    pub fn location(&self) -> Location {
+        Location {
+            path: self.path.clone(),
+            span: self.span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PrincipalKind {
+    Aws,
+    Service,
+    Federated,
+    CanonicalUser,
+}
+
+impl PrincipalKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            PrincipalKind::Aws => "AWS",
+            PrincipalKind::Service => "Service",
+            PrincipalKind::Federated => "Federated",
+            PrincipalKind::CanonicalUser => "CanonicalUser",
+        }
+    }
+}
+
+/// `Principal` or `NotPrincipal`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalElem {
+    pub negated: bool,
+    /// `"Principal": "*"`.
+    pub any: bool,
+    pub entries: Vec<PrincipalEntry>,
+    pub span: Span,
+    pub path: Vec<PathElement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalEntry {
+    pub kind: PrincipalKind,
+    pub value: Spanned<String>,
+}
+
+/// `Action` or `NotAction`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionElem {
+    pub negated: bool,
+    pub items: Vec<ActionItem>,
+    pub span: Span,
+    pub path: Vec<PathElement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionItem {
+    pub text: Spanned<String>,
+    /// `None` for strings that can never name an action (commas, spaces,
+    /// empty names): they match nothing, so the `NotAction` form matches all.
+    pub glob: Option<Glob>,
+}
+
+/// `Resource` or `NotResource`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceElem {
+    pub negated: bool,
+    pub items: Vec<ResourceItem>,
+    pub span: Span,
+    pub path: Vec<PathElement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceItem {
+    pub text: Spanned<String>,
+    pub template: Template,
+    pub pattern: ArnPattern,
+}
+
+/// One `Operator: { Key: Values }` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    pub operator: Spanned<String>,
+    /// `None` when the operator name is unknown: the clause is then false.
+    pub op: Option<Operator>,
+    pub key: Spanned<String>,
+    /// Lower-cased key: condition key names are case-insensitive.
+    pub key_lower: String,
+    pub values: Vec<CondValue>,
+    /// Typed values in the same order, kept contiguous for evaluation.
+    pub parsed: Vec<Parsed>,
+    /// Span/path of the key's value (the scalar or the array).
+    pub values_loc: Spanned<()>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CondValue {
+    /// The value as text (JSON numbers and booleans in their source form).
+    pub text: Spanned<String>,
+}

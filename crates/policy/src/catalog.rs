@@ -1,0 +1,316 @@
+//! The S3 authorization catalogue (actions, resource types, condition keys)
+//! and the global `aws:` condition keys, used by validation.
+//!
+//! The S3 part is data (`data/s3.catalog`, extracted from the Service
+//! Authorization Reference as bundled by parliament 1.6.4), compiled into
+//! the binary with `include_str!` and parsed once on first use.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::condition::Family;
+use crate::wildcard::{CTok, Class, ctoks, intersects};
+
+const S3_DATA: &str = include_str!("../data/s3.catalog");
+const PREFIX_DATA: &str = include_str!("../data/service-prefixes.txt");
+
+/// Global condition keys: (name, type). A trailing `/` marks a tag-style
+/// prefix key (`aws:PrincipalTag/<tag-key>`).
+const GLOBAL_KEYS: &[(&str, &str)] = &[
+    ("aws:CalledVia", "ArrayOfString"),
+    ("aws:CalledViaFirst", "String"),
+    ("aws:CalledViaLast", "String"),
+    ("aws:CurrentTime", "Date"),
+    ("aws:EpochTime", "Date"),
+    ("aws:FederatedProvider", "String"),
+    ("aws:MultiFactorAuthAge", "Numeric"),
+    ("aws:MultiFactorAuthPresent", "Bool"),
+    ("aws:PrincipalAccount", "String"),
+    ("aws:PrincipalArn", "ARN"),
+    ("aws:PrincipalIsAWSService", "Bool"),
+    ("aws:PrincipalOrgID", "String"),
+    ("aws:PrincipalOrgPaths", "ArrayOfString"),
+    ("aws:PrincipalServiceName", "String"),
+    ("aws:PrincipalServiceNamesList", "ArrayOfString"),
+    ("aws:PrincipalTag/", "String"),
+    ("aws:PrincipalType", "String"),
+    ("aws:Referer", "String"),
+    ("aws:RequestedRegion", "String"),
+    ("aws:RequestTag/", "String"),
+    ("aws:ResourceAccount", "String"),
+    ("aws:ResourceOrgID", "String"),
+    ("aws:ResourceOrgPaths", "ArrayOfString"),
+    ("aws:ResourceTag/", "String"),
+    ("aws:SecureTransport", "Bool"),
+    ("aws:SourceAccount", "String"),
+    ("aws:SourceArn", "ARN"),
+    ("aws:SourceIdentity", "String"),
+    ("aws:SourceIp", "IPAddress"),
+    ("aws:SourceOrgID", "String"),
+    ("aws:SourceOrgPaths", "ArrayOfString"),
+    ("aws:SourceOwner", "String"),
+    ("aws:SourceVpc", "String"),
+    ("aws:SourceVpcArn", "ARN"),
+    ("aws:SourceVpce", "String"),
+    ("aws:TagKeys", "ArrayOfString"),
+    ("aws:TokenIssueTime", "Date"),
+    ("aws:UserAgent", "String"),
+    ("aws:userid", "String"),
+    ("aws:username", "String"),
+    ("aws:ViaAWSService", "Bool"),
+    ("aws:VpcSourceIp", "IPAddress"),
+    ("aws:VpceAccount", "String"),
+    ("aws:VpceOrgID", "String"),
+    ("aws:VpceOrgPaths", "ArrayOfString"),
+    ("aws:Ec2InstanceSourceVpc", "String"),
+    ("aws:Ec2InstanceSourcePrivateIPv4", "IPAddress"),
+];
+
+/// A condition key's declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyType {
+    pub family: Family,
+    /// `ArrayOf…`: multivalued, needs `ForAllValues:`/`ForAnyValue:`.
+    pub multivalued: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Canonical spelling, e.g. `s3:x-amz-acl`, `aws:PrincipalTag/`.
+    pub name: String,
+    pub key_type: KeyType,
+    /// Prefix key (`…/<tag-key>` follows).
+    pub prefix: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInfo {
+    pub name: String,
+    pub access_level: String,
+    /// (resource type, required)
+    pub resource_types: Vec<(String, bool)>,
+    /// Lower-cased condition keys the action supports.
+    pub condition_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceType {
+    pub name: String,
+    pub arn_template: String,
+    toks: Vec<CTok>,
+}
+
+/// The loaded catalogue.
+#[derive(Debug)]
+pub struct Catalog {
+    /// S3 actions by lower-case name (without `s3:`).
+    pub actions: HashMap<String, ActionInfo>,
+    pub resource_types: Vec<ResourceType>,
+    keys: HashMap<String, KeyInfo>,
+    prefix_keys: Vec<(String, KeyInfo)>,
+    services: HashSet<String>,
+}
+
+fn key_type(t: &str) -> KeyType {
+    let (multivalued, base) = match t.strip_prefix("ArrayOf") {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let family = match base {
+        "ARN" | "Arn" => Family::Arn,
+        "Numeric" => Family::Numeric,
+        "Date" => Family::Date,
+        "Bool" => Family::Bool,
+        "IPAddress" => Family::Ip,
+        "Binary" => Family::Binary,
+        _ => Family::String,
+    };
+    KeyType {
+        family,
+        multivalued,
+    }
+}
+
+/// Turns a SAR ARN template into pattern tokens: `${ObjectName}` may hold
+/// anything, other placeholders one or more name characters (no `/`, `:`).
+fn template_toks(t: &str) -> Vec<CTok> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(i) = rest.find("${") {
+        out.extend(ctoks(&rest[..i], false));
+        let after = &rest[i + 2..];
+        let end = after.find('}').unwrap_or(after.len());
+        let class = if &after[..end] == "ObjectName" {
+            Class::Any
+        } else {
+            Class::Seg
+        };
+        out.push(CTok {
+            class,
+            repeat: false,
+        });
+        out.push(CTok {
+            class,
+            repeat: true,
+        });
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.extend(ctoks(rest, false));
+    out
+}
+
+fn load() -> Catalog {
+    let mut c = Catalog {
+        actions: HashMap::new(),
+        resource_types: Vec::new(),
+        keys: HashMap::new(),
+        prefix_keys: Vec::new(),
+        services: PREFIX_DATA
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    let add_key = |c: &mut Catalog, name: &str, t: &str| {
+        let (base, prefix) = match name.find('/') {
+            Some(i) => (&name[..=i], true),
+            None => (name, false),
+        };
+        let info = KeyInfo {
+            name: base.to_string(),
+            key_type: key_type(t),
+            prefix,
+        };
+        if prefix {
+            c.prefix_keys.push((base.to_ascii_lowercase(), info));
+        } else {
+            c.keys.insert(base.to_ascii_lowercase(), info);
+        }
+    };
+    for (n, t) in GLOBAL_KEYS {
+        add_key(&mut c, n, t);
+    }
+    for line in S3_DATA.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        match f.as_slice() {
+            ["resource", name, arn] => c.resource_types.push(ResourceType {
+                name: name.to_string(),
+                arn_template: arn.to_string(),
+                toks: template_toks(arn),
+            }),
+            ["key", name, t] => add_key(&mut c, name, t),
+            ["action", name, level, rts, keys] => {
+                let resource_types = rts
+                    .split(',')
+                    .filter(|r| *r != "-")
+                    .map(|r| match r.strip_suffix('*') {
+                        Some(n) => (n.to_string(), true),
+                        None => (r.to_string(), false),
+                    })
+                    .collect();
+                let condition_keys = keys
+                    .split(',')
+                    .filter(|k| *k != "-")
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                c.actions.insert(
+                    name.to_ascii_lowercase(),
+                    ActionInfo {
+                        name: name.to_string(),
+                        access_level: level.replace('_', " "),
+                        resource_types,
+                        condition_keys,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+    // Objects reached through an access point or an MRAP are written
+    // `…:accesspoint/NAME/object/KEY`; the SAR does not list these forms but
+    // S3 accepts them for object actions (policy-eval.md §1.6).
+    for arn in [
+        "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}",
+        "arn:${Partition}:s3::${Account}:accesspoint/${AccessPointAlias}/object/${ObjectName}",
+    ] {
+        c.resource_types.push(ResourceType {
+            name: "object".into(),
+            arn_template: arn.into(),
+            toks: template_toks(arn),
+        });
+    }
+    c
+}
+
+/// The catalogue (parsed on first use).
+pub fn catalog() -> &'static Catalog {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    C.get_or_init(load)
+}
+
+impl Catalog {
+    /// Looks up a condition key (case-insensitive; tag keys by prefix).
+    pub fn key(&self, name: &str) -> Option<&KeyInfo> {
+        let lower = name.to_ascii_lowercase();
+        if let Some(k) = self.keys.get(&lower) {
+            return Some(k);
+        }
+        self.prefix_keys
+            .iter()
+            .find(|(p, _)| lower.starts_with(p.as_str()) && lower.len() > p.len())
+            .map(|(_, k)| k)
+    }
+
+    /// Whether `prefix` is a known IAM service prefix (case-insensitive).
+    pub fn is_service(&self, prefix: &str) -> bool {
+        self.services.contains(&prefix.to_ascii_lowercase())
+    }
+
+    /// S3 action by name without the `s3:` prefix (case-insensitive).
+    pub fn s3_action(&self, name: &str) -> Option<&ActionInfo> {
+        self.actions.get(&name.to_ascii_lowercase())
+    }
+
+    /// Resource types whose ARN form some string matching `pattern` has.
+    pub fn resource_types_for(&self, pattern: &str) -> Vec<&str> {
+        let p = ctoks(pattern, false);
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.resource_types {
+            if !out.contains(&r.name.as_str()) && intersects(&p, &r.toks) {
+                out.push(&r.name);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads() {
+        let c = catalog();
+        assert!(c.actions.len() > 150);
+        let g = c.s3_action("getobject").expect("GetObject");
+        assert_eq!(g.resource_types, vec![("object".to_string(), true)]);
+        assert!(c.key("S3:X-AMZ-ACL").is_some());
+        assert!(c.key("s3:ExistingObjectTag/team").is_some());
+        assert!(c.key("aws:PrincipalTag/x").is_some());
+        assert!(c.key("aws:PrincipalTag/").is_none());
+        assert!(c.key("aws:TagKeys").is_some_and(|k| k.key_type.multivalued));
+        assert!(c.is_service("s3") && c.is_service("iam") && !c.is_service("s4"));
+        assert_eq!(c.resource_types_for("arn:aws:s3:::b"), vec!["bucket"]);
+        assert_eq!(c.resource_types_for("arn:aws:s3:::b/*"), vec!["object"]);
+        assert_eq!(
+            c.resource_types_for("arn:aws:s3::111122223333:accesspoint/x.mrap"),
+            vec!["multiregionaccesspoint"]
+        );
+        assert_eq!(
+            c.resource_types_for("arn:aws:s3::111122223333:accesspoint/x.mrap/object/k"),
+            vec!["object"]
+        );
+        let any = c.resource_types_for("arn:aws:s3:::*");
+        assert!(any.contains(&"bucket") && any.contains(&"object"));
+    }
+}

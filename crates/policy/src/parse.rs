@@ -1,0 +1,762 @@
+//! Turns spanned JSON into a [`Policy`], reporting grammar problems as
+//! findings. [`crate::parse`] fails on the first ERROR among them;
+//! [`crate::validate`] returns them all next to its semantic checks, so both
+//! share one notion of "well-formed".
+
+use crate::arn::ArnPattern;
+use crate::ast::*;
+use crate::condition::{Family, Operator, Parsed, Qualifier};
+use crate::finding::{Finding, FindingType, Location, PathElement, Position, Span};
+use crate::json::{JKind, JMember, JValue, parse_json};
+use crate::variables::Template;
+use crate::wildcard::Glob;
+
+/// Largest policy accepted by [`crate::parse`]: the 20 KB S3 bucket-policy
+/// limit (MRAP and access-point policies are assumed to share it).
+pub const MAX_POLICY_SIZE: usize = 20 * 1024;
+
+/// Why a policy could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message} (line {}, column {})", position.line, position.column)]
+pub struct ParseError {
+    /// The Access Analyzer issue code of the problem (e.g. `JSON_SYNTAX_ERROR`).
+    pub code: String,
+    pub message: String,
+    pub position: Position,
+}
+
+pub(crate) struct Built {
+    pub policy: Option<Policy>,
+    pub findings: Vec<Finding>,
+}
+
+fn at(path: &[PathElement], span: Span) -> Vec<Location> {
+    vec![Location {
+        path: path.to_vec(),
+        span,
+    }]
+}
+
+fn with(path: &[PathElement], e: PathElement) -> Vec<PathElement> {
+    let mut p = path.to_vec();
+    p.push(e);
+    p
+}
+
+fn value(s: &str) -> PathElement {
+    PathElement::Value(s.to_string())
+}
+
+struct Builder {
+    findings: Vec<Finding>,
+    vars_enabled: bool,
+}
+
+impl Builder {
+    fn push(&mut self, t: FindingType, code: &str, details: String, loc: Vec<Location>) {
+        self.findings.push(Finding::new(t, code, details, loc));
+    }
+
+    fn type_mismatch(&mut self, expected: &str, v: &JValue, path: &[PathElement]) {
+        self.push(
+            FindingType::Error,
+            "DATA_TYPE_MISMATCH",
+            format!(
+                "The text does not match the expected JSON data type {expected}; found {}.",
+                v.kind.type_name()
+            ),
+            at(path, v.span),
+        );
+    }
+
+    /// Reports repeated keys in one object (JSON allows them, IAM does not:
+    /// which one wins would be parser-dependent).
+    fn duplicates(&mut self, members: &[JMember], path: &[PathElement]) {
+        for (i, m) in members.iter().enumerate() {
+            if members[..i].iter().any(|o| o.key == m.key) {
+                self.push(
+                    FindingType::Error,
+                    "DUPLICATE_KEYS",
+                    format!(
+                        "The key \"{}\" appears more than once in the same JSON object.",
+                        m.key
+                    ),
+                    at(&with(path, value(&m.key)), m.key_span),
+                );
+            }
+        }
+    }
+
+    /// A string or an array of strings. Reports an empty array with
+    /// `empty_code` (a SUGGESTION) and non-strings as DATA_TYPE_MISMATCH.
+    fn string_list(
+        &mut self,
+        v: &JValue,
+        path: &[PathElement],
+        empty_code: Option<&str>,
+    ) -> Vec<Spanned<String>> {
+        match &v.kind {
+            JKind::Str(s) => vec![Spanned {
+                value: s.clone(),
+                span: v.span,
+                path: path.to_vec(),
+            }],
+            JKind::Arr(items) => {
+                if items.is_empty()
+                    && let Some(code) = empty_code
+                {
+                    self.push(
+                        FindingType::Suggestion,
+                        code,
+                        "This array is empty, so the element has no effect; remove it or add values."
+                            .into(),
+                        at(path, v.span),
+                    );
+                }
+                let mut out = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    let p = with(path, PathElement::Index(i as u32));
+                    match &it.kind {
+                        JKind::Str(s) => out.push(Spanned {
+                            value: s.clone(),
+                            span: it.span,
+                            path: p,
+                        }),
+                        _ => self.type_mismatch("string", it, &p),
+                    }
+                }
+                out
+            }
+            _ => {
+                self.type_mismatch("string or array of strings", v, path);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Variable syntax errors, or variables where they are not expanded.
+    fn check_vars(
+        &mut self,
+        s: &Spanned<String>,
+        allowed: bool,
+        operator: Option<&str>,
+    ) -> Template {
+        let (t, issues) = Template::parse(&s.value, self.vars_enabled && allowed);
+        for i in issues {
+            self.push(
+                FindingType::Error,
+                i.code,
+                var_issue_text(i.code),
+                at(
+                    &with(
+                        &s.path,
+                        PathElement::Substring {
+                            start: i.start,
+                            length: i.length,
+                        },
+                    ),
+                    s.span,
+                ),
+            );
+        }
+        if s.value.contains("${") {
+            if !allowed {
+                let (code, details) = match operator {
+                    Some(op) => (
+                        "INVALID_VARIABLE_FOR_OPERATOR",
+                        format!("Policy variables cannot be used with the {op} operator; use a String or ARN operator."),
+                    ),
+                    None => (
+                        "VARIABLE_UNSUPPORTED_IN_ELEMENT",
+                        "Policy variables are not supported in this element; they are allowed only in Resource, NotResource and String/ARN condition values.".to_string(),
+                    ),
+                };
+                self.push(FindingType::Error, code, details, s.location_vec());
+            } else if !self.vars_enabled {
+                self.push(
+                    FindingType::Error,
+                    "VARIABLE_UNSUPPORTED_IN_VERSION",
+                    "Policy variables require \"Version\": \"2012-10-17\"; with another or no Version they are treated as literal text.".into(),
+                    s.location_vec(),
+                );
+            }
+        }
+        t
+    }
+}
+
+trait LocVec {
+    fn location_vec(&self) -> Vec<Location>;
+}
+
+impl<T> LocVec for Spanned<T> {
+    fn location_vec(&self) -> Vec<Location> {
+        vec![self.location()]
+    }
+}
+
+fn var_issue_text(code: &str) -> String {
+    match code {
+        "MISSING_BRACE_IN_VARIABLE" => "A policy variable is missing its closing brace '}'.",
+        "EMPTY_VARIABLE" => "A policy variable ${} is empty; add a condition key name.",
+        "MISSING_QUOTE_IN_VARIABLE" => {
+            "A policy variable default value must be in single quotes: ${key, 'default'}."
+        }
+        _ => "A policy variable contains an unsupported space; use ${key} or ${key, 'default'}.",
+    }
+    .to_string()
+}
+
+/// Parses and builds; never panics.
+pub(crate) fn build(text: &str) -> Built {
+    let json = match parse_json(text) {
+        Ok(j) => j,
+        Err(e) => {
+            let f = Finding::new(
+                FindingType::Error,
+                "JSON_SYNTAX_ERROR",
+                format!(
+                    "Fix the JSON syntax error at index {} line {} column {}: {}.",
+                    e.position.offset, e.position.line, e.position.column, e.message
+                ),
+                vec![Location {
+                    path: vec![],
+                    span: Span {
+                        start: e.position,
+                        end: e.position,
+                    },
+                }],
+            );
+            return Built {
+                policy: None,
+                findings: vec![f],
+            };
+        }
+    };
+    let mut b = Builder {
+        findings: Vec::new(),
+        vars_enabled: false,
+    };
+    let JKind::Obj(members) = &json.kind else {
+        b.type_mismatch("object", &json, &[]);
+        return Built {
+            policy: None,
+            findings: b.findings,
+        };
+    };
+    b.duplicates(members, &[]);
+    let mut version = None;
+    let mut id = None;
+    let mut statement_json = None;
+    for m in members {
+        let p = vec![value(&m.key)];
+        match m.key.as_str() {
+            "Version" => match &m.value.kind {
+                JKind::Str(s) => {
+                    if s != "2012-10-17" && s != "2008-10-17" {
+                        b.push(
+                            FindingType::Error,
+                            "INVALID_VERSION",
+                            format!("The version {s} is not valid. Use one of the following versions: 2012-10-17, 2008-10-17."),
+                            at(&p, m.value.span),
+                        );
+                    }
+                    version = Some(Spanned {
+                        value: s.clone(),
+                        span: m.value.span,
+                        path: p,
+                    });
+                }
+                _ => b.type_mismatch("string", &m.value, &p),
+            },
+            "Id" => match &m.value.kind {
+                JKind::Str(s) => {
+                    id = Some(Spanned {
+                        value: s.clone(),
+                        span: m.value.span,
+                        path: p,
+                    })
+                }
+                _ => b.type_mismatch("string", &m.value, &p),
+            },
+            "Statement" => statement_json = Some(&m.value),
+            other => b.push(
+                FindingType::Error,
+                "INVALID_POLICY_ELEMENT",
+                format!("The policy element {other} is not valid."),
+                at(&p, m.key_span),
+            ),
+        }
+    }
+    match &version {
+        None => b.push(
+            FindingType::Warning,
+            "MISSING_VERSION",
+            "We recommend that you specify the Version element to help you with debugging permission issues.".into(),
+            at(&[], json.span),
+        ),
+        Some(v) => b.vars_enabled = v.value == "2012-10-17",
+    }
+    let mut statements = Vec::new();
+    match statement_json {
+        None => b.push(
+            FindingType::Error,
+            "MISSING_STATEMENT",
+            "Add a Statement element to the policy.".into(),
+            at(&[], json.span),
+        ),
+        Some(sv) => {
+            let sp = vec![value("Statement")];
+            match &sv.kind {
+                JKind::Obj(_) => statements.extend(b.statement(sv, 0, sp)),
+                JKind::Arr(items) => {
+                    if items.is_empty() {
+                        b.push(
+                            FindingType::Error,
+                            "MISSING_STATEMENT",
+                            "The Statement array is empty; add at least one statement.".into(),
+                            at(&sp, sv.span),
+                        );
+                    }
+                    for (i, it) in items.iter().enumerate() {
+                        let p = with(&sp, PathElement::Index(i as u32));
+                        if matches!(it.kind, JKind::Obj(_)) {
+                            statements.extend(b.statement(it, i, p));
+                        } else {
+                            b.type_mismatch("object", it, &p);
+                        }
+                    }
+                }
+                _ => b.type_mismatch("object or array of objects", sv, &sp),
+            }
+        }
+    }
+    let policy = Policy {
+        version,
+        id,
+        statements,
+        variables_enabled: b.vars_enabled,
+        size: text.len(),
+        span: json.span,
+    };
+    Built {
+        policy: Some(policy),
+        findings: b.findings,
+    }
+}
+
+impl Builder {
+    fn statement(&mut self, v: &JValue, index: usize, path: Vec<PathElement>) -> Option<Statement> {
+        let JKind::Obj(members) = &v.kind else {
+            return None;
+        };
+        self.duplicates(members, &path);
+        let mut st = Statement {
+            index,
+            sid: None,
+            effect: None,
+            principal: None,
+            action: None,
+            resource: None,
+            condition: Vec::new(),
+            condition_loc: None,
+            span: v.span,
+            path: path.clone(),
+        };
+        let mut seen_principal = None;
+        let mut seen_action = None;
+        let mut seen_resource = None;
+        for m in members {
+            let p = with(&path, value(&m.key));
+            match m.key.as_str() {
+                "Sid" => match &m.value.kind {
+                    JKind::Str(s) => {
+                        st.sid = Some(Spanned {
+                            value: s.clone(),
+                            span: m.value.span,
+                            path: p,
+                        })
+                    }
+                    _ => self.type_mismatch("string", &m.value, &p),
+                },
+                "Effect" => match &m.value.kind {
+                    JKind::Str(s) => {
+                        let e = match s.as_str() {
+                            "Allow" => Some(Effect::Allow),
+                            "Deny" => Some(Effect::Deny),
+                            _ => {
+                                self.push(
+                                    FindingType::Error,
+                                    "INVALID_EFFECT",
+                                    format!("The effect {s} is not valid. Use Allow or Deny."),
+                                    at(&p, m.value.span),
+                                );
+                                None
+                            }
+                        };
+                        st.effect = e.map(|value| Spanned {
+                            value,
+                            span: m.value.span,
+                            path: p,
+                        });
+                    }
+                    _ => self.type_mismatch("string", &m.value, &p),
+                },
+                "Principal" | "NotPrincipal" => {
+                    if let Some(prev) = seen_principal.replace(m.key.as_str()) {
+                        self.combination(prev, &m.key, &p, m.key_span);
+                    }
+                    st.principal = self.principal(&m.value, m.key == "NotPrincipal", p);
+                }
+                "Action" | "NotAction" => {
+                    if let Some(prev) = seen_action.replace(m.key.as_str()) {
+                        self.combination(prev, &m.key, &p, m.key_span);
+                    }
+                    st.action = Some(self.action(&m.value, m.key == "NotAction", p));
+                }
+                "Resource" | "NotResource" => {
+                    if let Some(prev) = seen_resource.replace(m.key.as_str()) {
+                        self.combination(prev, &m.key, &p, m.key_span);
+                    }
+                    st.resource = Some(self.resource(&m.value, m.key == "NotResource", p));
+                }
+                "Condition" => {
+                    st.condition_loc = Some(Spanned {
+                        value: (),
+                        span: m.value.span,
+                        path: p.clone(),
+                    });
+                    st.condition = self.condition(&m.value, &p);
+                }
+                other => self.push(
+                    FindingType::Error,
+                    "INVALID_POLICY_ELEMENT",
+                    format!("The policy element {other} is not valid."),
+                    at(&p, m.key_span),
+                ),
+            }
+        }
+        let has = |k: &str| members.iter().any(|m| m.key == k);
+        if !has("Effect") {
+            self.push(
+                FindingType::Error,
+                "MISSING_EFFECT",
+                "Add an Effect element to the policy statement with a value of Allow or Deny."
+                    .into(),
+                at(&path, v.span),
+            );
+        }
+        if seen_action.is_none() {
+            self.push(
+                FindingType::Error,
+                "MISSING_ACTION",
+                "Add an Action or NotAction element to the policy statement.".into(),
+                at(&path, v.span),
+            );
+        }
+        if seen_resource.is_none() {
+            self.push(
+                FindingType::Error,
+                "MISSING_RESOURCE",
+                "Add a Resource or NotResource element to the policy statement.".into(),
+                at(&path, v.span),
+            );
+        }
+        Some(st)
+    }
+
+    fn combination(&mut self, a: &str, b: &str, path: &[PathElement], span: Span) {
+        self.push(
+            FindingType::Error,
+            "UNSUPPORTED_ELEMENT_COMBINATION",
+            format!("The policy elements {a} and {b} can not be used in the same statement."),
+            at(path, span),
+        );
+    }
+
+    fn principal(
+        &mut self,
+        v: &JValue,
+        negated: bool,
+        path: Vec<PathElement>,
+    ) -> Option<PrincipalElem> {
+        let mut el = PrincipalElem {
+            negated,
+            any: false,
+            entries: Vec::new(),
+            span: v.span,
+            path: path.clone(),
+        };
+        match &v.kind {
+            JKind::Str(s) if s == "*" => el.any = true,
+            JKind::Str(_) => {
+                self.push(
+                    FindingType::Error,
+                    "INVALID_PRINCIPAL_FORMAT",
+                    "The Principal element must be \"*\" or an object with AWS, Service, Federated or CanonicalUser keys.".into(),
+                    at(&path, v.span),
+                );
+                return None;
+            }
+            JKind::Obj(members) => {
+                self.duplicates(members, &path);
+                if members.is_empty() {
+                    self.push(
+                        FindingType::Suggestion,
+                        "EMPTY_OBJECT_PRINCIPAL",
+                        "The Principal object is empty, so the statement applies to no principal; add principals or remove the statement.".into(),
+                        at(&path, v.span),
+                    );
+                }
+                for m in members {
+                    let p = with(&path, value(&m.key));
+                    let kind = match m.key.as_str() {
+                        "AWS" => PrincipalKind::Aws,
+                        "Service" => PrincipalKind::Service,
+                        "Federated" => PrincipalKind::Federated,
+                        "CanonicalUser" => PrincipalKind::CanonicalUser,
+                        other => {
+                            self.push(
+                                FindingType::Error,
+                                "INVALID_PRINCIPAL_KEY",
+                                format!("The {other} principal key is not valid. Use AWS, Service, Federated or CanonicalUser."),
+                                at(&p, m.key_span),
+                            );
+                            continue;
+                        }
+                    };
+                    for s in self.string_list(&m.value, &p, Some("EMPTY_ARRAY_PRINCIPAL")) {
+                        self.check_vars(&s, false, None);
+                        el.entries.push(PrincipalEntry { kind, value: s });
+                    }
+                }
+            }
+            _ => {
+                self.type_mismatch("string or object", v, &path);
+                return None;
+            }
+        }
+        Some(el)
+    }
+
+    fn action(&mut self, v: &JValue, negated: bool, path: Vec<PathElement>) -> ActionElem {
+        let items = self
+            .string_list(v, &path, Some("EMPTY_ARRAY_ACTION"))
+            .into_iter()
+            .map(|s| {
+                self.check_vars(&s, false, None);
+                let usable = !s.value.is_empty()
+                    && !s.value.contains(',')
+                    && !s.value.contains(char::is_whitespace)
+                    && (s.value == "*"
+                        || s.value.split_once(':').is_some_and(|(_, n)| !n.is_empty()));
+                ActionItem {
+                    glob: usable.then(|| Glob::new(&s.value)),
+                    text: s,
+                }
+            })
+            .collect();
+        ActionElem {
+            negated,
+            items,
+            span: v.span,
+            path,
+        }
+    }
+
+    fn resource(&mut self, v: &JValue, negated: bool, path: Vec<PathElement>) -> ResourceElem {
+        let items = self
+            .string_list(v, &path, Some("EMPTY_ARRAY_RESOURCE"))
+            .into_iter()
+            .map(|s| {
+                let template = self.check_vars(&s, true, None);
+                ResourceItem {
+                    pattern: ArnPattern::new(&template),
+                    template,
+                    text: s,
+                }
+            })
+            .collect();
+        ResourceElem {
+            negated,
+            items,
+            span: v.span,
+            path,
+        }
+    }
+
+    fn condition(&mut self, v: &JValue, path: &[PathElement]) -> Vec<Clause> {
+        let JKind::Obj(ops) = &v.kind else {
+            self.type_mismatch("object", v, path);
+            return Vec::new();
+        };
+        self.duplicates(ops, path);
+        if ops.is_empty() {
+            self.push(
+                FindingType::Suggestion,
+                "EMPTY_OBJECT_CONDITION",
+                "The Condition object is empty and has no effect; remove it or add conditions."
+                    .into(),
+                at(path, v.span),
+            );
+        }
+        let mut clauses = Vec::new();
+        for om in ops {
+            let op_path = with(path, value(&om.key));
+            let op = Operator::parse(&om.key);
+            if op.is_none() {
+                self.push(
+                    FindingType::Error,
+                    "INVALID_CONDITION_OPERATOR",
+                    format!(
+                        "The condition operator {} is not valid. Use a valid condition operator.",
+                        om.key
+                    ),
+                    at(&op_path, om.key_span),
+                );
+            }
+            let JKind::Obj(keys) = &om.value.kind else {
+                self.type_mismatch("object", &om.value, &op_path);
+                continue;
+            };
+            self.duplicates(keys, &op_path);
+            if keys.is_empty() {
+                self.push(
+                    FindingType::Suggestion,
+                    "EMPTY_OBJECT_CONDITION",
+                    "The condition operator has no keys and has no effect.".into(),
+                    at(&op_path, om.value.span),
+                );
+            }
+            for km in keys {
+                let kp = with(&op_path, value(&km.key));
+                clauses.push(self.clause(om, op, km, kp));
+            }
+        }
+        clauses
+    }
+
+    fn clause(
+        &mut self,
+        om: &JMember,
+        op: Option<Operator>,
+        km: &JMember,
+        kp: Vec<PathElement>,
+    ) -> Clause {
+        let mut values = Vec::new();
+        let scalar = |j: &JValue| match &j.kind {
+            JKind::Str(s) | JKind::Num(s) => Some(s.clone()),
+            JKind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        match &km.value.kind {
+            JKind::Arr(items) => {
+                if items.is_empty() {
+                    let code = match op {
+                        Some(o) if o.if_exists => "EMPTY_ARRAY_CONDITION_IFEXISTS",
+                        Some(Operator {
+                            qualifier: Some(Qualifier::ForAllValues),
+                            ..
+                        }) => "EMPTY_ARRAY_CONDITION_FORALLVALUES",
+                        Some(Operator {
+                            qualifier: Some(Qualifier::ForAnyValue),
+                            ..
+                        }) => "EMPTY_ARRAY_CONDITION_FORANYVALUE",
+                        _ => "EMPTY_ARRAY_CONDITION",
+                    };
+                    self.push(
+                        FindingType::Suggestion,
+                        code,
+                        "The condition value array is empty, so the condition does not test any value.".into(),
+                        at(&kp, km.value.span),
+                    );
+                }
+                let first_type = items.first().map(|i| i.kind.type_name());
+                for (i, it) in items.iter().enumerate() {
+                    let p = with(&kp, PathElement::Index(i as u32));
+                    if first_type.is_some_and(|t| t != it.kind.type_name()) && scalar(it).is_some()
+                    {
+                        self.push(
+                            FindingType::Error,
+                            "INVALID_CONDITION_DATA_TYPE",
+                            "The condition values mix JSON data types; use one data type for all values.".into(),
+                            at(&p, it.span),
+                        );
+                    }
+                    match scalar(it) {
+                        Some(s) => values.push(CondValue {
+                            text: Spanned {
+                                value: s,
+                                span: it.span,
+                                path: p,
+                            },
+                        }),
+                        None => self.type_mismatch("string, number or boolean", it, &p),
+                    }
+                }
+            }
+            _ => match scalar(&km.value) {
+                Some(s) => values.push(CondValue {
+                    text: Spanned {
+                        value: s,
+                        span: km.value.span,
+                        path: kp.clone(),
+                    },
+                }),
+                None => self.type_mismatch("string, number, boolean or array", &km.value, &kp),
+            },
+        }
+        let family = op.map(|o| o.base.family());
+        let vars_allowed = matches!(family, Some(Family::String | Family::Arn) | None);
+        let mut parsed = Vec::with_capacity(values.len());
+        for v in &values {
+            self.check_vars(&v.text, vars_allowed, op.map(|o| o.base.name()));
+            let Some(f) = family else {
+                parsed.push(Parsed::Invalid);
+                continue;
+            };
+            let p = Parsed::for_family(f, &v.text.value, self.vars_enabled);
+            if p == Parsed::Invalid {
+                let (code, what) = match f {
+                    Family::Numeric => ("TYPE_MISMATCH_NUMBER", "a number"),
+                    Family::Date => ("TYPE_MISMATCH_DATE", "an ISO 8601 date or epoch time"),
+                    Family::Bool | Family::Null => ("TYPE_MISMATCH_BOOLEAN", "true or false"),
+                    Family::Ip => ("TYPE_MISMATCH_IP_RANGE", "an IP address or CIDR range"),
+                    _ => ("TYPE_MISMATCH_STRING", "a base64-encoded string"),
+                };
+                self.push(
+                    FindingType::Warning,
+                    code,
+                    format!(
+                        "The value {} for operator {} must be {what}; this condition never matches.",
+                        v.text.value,
+                        op.map_or("", |o| o.base.name())
+                    ),
+                    v.text.location_vec(),
+                );
+            }
+            parsed.push(p);
+        }
+        Clause {
+            operator: Spanned {
+                value: om.key.clone(),
+                span: om.key_span,
+                path: kp[..kp.len() - 1].to_vec(),
+            },
+            op,
+            key: Spanned {
+                value: km.key.clone(),
+                span: km.key_span,
+                path: kp.clone(),
+            },
+            key_lower: km.key.to_ascii_lowercase(),
+            values,
+            parsed,
+            values_loc: Spanned {
+                value: (),
+                span: km.value.span,
+                path: kp,
+            },
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Glob matching with IAM's two wildcards: `*` (any run of characters,
+//! possibly empty) and `?` (exactly one character).
+//!
+//! Patterns are compiled once, at parse time, into [`Glob`] tokens so the hot
+//! evaluation path does no string scanning or allocation. Text produced by
+//! policy-variable substitution or by the `${*}`/`${?}` escapes is pushed as
+//! literal bytes, which is how IAM keeps request values from acting as
+//! wildcards.
+
+/// One compiled pattern element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok {
+    Byte(u8),
+    Star,
+    One,
+}
+
+/// A compiled glob.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Glob {
+    toks: Vec<Tok>,
+}
+
+impl Glob {
+    /// Compiles `pattern` with `*` and `?` active.
+    pub fn new(pattern: &str) -> Self {
+        let mut g = Glob::default();
+        g.push_pattern(pattern);
+        g
+    }
+
+    /// A glob that matches exactly `text`.
+    pub fn literal(text: &str) -> Self {
+        let mut g = Glob::default();
+        g.push_literal(text);
+        g
+    }
+
+    pub fn push_pattern(&mut self, pattern: &str) {
+        for &b in pattern.as_bytes() {
+            self.toks.push(match b {
+                b'*' => Tok::Star,
+                b'?' => Tok::One,
+                _ => Tok::Byte(b),
+            });
+        }
+    }
+
+    pub fn push_literal(&mut self, text: &str) {
+        self.toks.extend(text.bytes().map(Tok::Byte));
+    }
+
+    /// Splits at the first five `:` bytes into ARN segments (at most six).
+    pub fn split_arn(&self) -> Vec<Glob> {
+        let mut out = vec![Glob::default()];
+        for t in &self.toks {
+            if *t == Tok::Byte(b':') && out.len() < 6 {
+                out.push(Glob::default());
+            } else if let Some(last) = out.last_mut() {
+                last.toks.push(*t);
+            }
+        }
+        out
+    }
+
+    /// Whether the last token is `*` (a segment that may extend over colons).
+    pub fn ends_with_star(&self) -> bool {
+        self.toks.last() == Some(&Tok::Star)
+    }
+
+    pub fn is_match_all(&self) -> bool {
+        self.toks == [Tok::Star]
+    }
+
+    pub fn has_wildcards(&self) -> bool {
+        self.toks.iter().any(|t| !matches!(t, Tok::Byte(_)))
+    }
+
+    /// Case-sensitive match (ARNs, string values).
+    pub fn matches(&self, text: &str) -> bool {
+        glob_match(&self.toks, text.as_bytes(), false)
+    }
+
+    /// ASCII case-insensitive match (action names).
+    pub fn matches_ignore_ascii_case(&self, text: &str) -> bool {
+        glob_match(&self.toks, text.as_bytes(), true)
+    }
+}
+
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Linear-time glob matching with a single backtrack point: when a literal
+/// fails, the most recent `*` absorbs one more character. This is correct for
+/// `*`/`?` globs because a later `*` can always absorb what an earlier one
+/// would have. `?` and star-extension step over whole UTF-8 characters.
+fn glob_match(pat: &[Tok], text: &[u8], ci: bool) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        let step = match pat.get(p) {
+            Some(Tok::Star) => {
+                star = Some((p, t));
+                p += 1;
+                continue;
+            }
+            Some(Tok::One) => Some(utf8_len(text[t])),
+            Some(Tok::Byte(b)) if *b == text[t] || (ci && b.eq_ignore_ascii_case(&text[t])) => {
+                Some(1)
+            }
+            _ => None,
+        };
+        if let Some(n) = step {
+            p += 1;
+            t += n;
+            continue;
+        }
+        match star {
+            Some((sp, st)) => {
+                let nt = st + utf8_len(text[st]);
+                star = Some((sp, nt));
+                p = sp + 1;
+                t = nt;
+            }
+            None => return false,
+        }
+    }
+    while pat.get(p) == Some(&Tok::Star) {
+        p += 1;
+    }
+    p == pat.len() && t == text.len()
+}
+
+// ---------------------------------------------------------------------------
+// Pattern-vs-pattern reasoning, used only by validation (not on the hot path).
+
+/// Character classes for pattern intersection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Lit(char),
+    /// Any character.
+    Any,
+    /// Any character except `/` and `:` (one ARN name component).
+    Seg,
+}
+
+/// A class that occurs once, or any number of times (`repeat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CTok {
+    pub class: Class,
+    pub repeat: bool,
+}
+
+/// Tokenises an IAM pattern (`*`, `?` active) for pattern reasoning.
+pub(crate) fn ctoks(pattern: &str, ignore_case: bool) -> Vec<CTok> {
+    pattern
+        .chars()
+        .map(|c| match c {
+            '*' => CTok {
+                class: Class::Any,
+                repeat: true,
+            },
+            '?' => CTok {
+                class: Class::Any,
+                repeat: false,
+            },
+            c => CTok {
+                class: Class::Lit(if ignore_case {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                }),
+                repeat: false,
+            },
+        })
+        .collect()
+}
+
+fn class_meets(a: Class, b: Class) -> bool {
+    match (a, b) {
+        (Class::Any, _) | (_, Class::Any) | (Class::Seg, Class::Seg) => true,
+        (Class::Lit(x), Class::Lit(y)) => x == y,
+        (Class::Lit(x), Class::Seg) | (Class::Seg, Class::Lit(x)) => x != '/' && x != ':',
+    }
+}
+
+/// Whether some string matches both patterns (product-automaton search).
+pub(crate) fn intersects(a: &[CTok], b: &[CTok]) -> bool {
+    let w = b.len() + 1;
+    let mut seen = vec![false; (a.len() + 1) * w];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        let idx = i * w + j;
+        if seen[idx] {
+            continue;
+        }
+        seen[idx] = true;
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        let ta = a.get(i);
+        let tb = b.get(j);
+        if let Some(t) = ta
+            && t.repeat
+        {
+            stack.push((i + 1, j));
+        }
+        if let Some(t) = tb
+            && t.repeat
+        {
+            stack.push((i, j + 1));
+        }
+        if let (Some(x), Some(y)) = (ta, tb)
+            && class_meets(x.class, y.class)
+        {
+            let ni = if x.repeat { i } else { i + 1 };
+            let nj = if y.repeat { j } else { j + 1 };
+            stack.push((ni, nj));
+        }
+    }
+    false
+}
+
+/// Whether every string matched by `inner` is also matched by `outer`.
+/// Sound (never claims coverage that does not hold); it may miss exotic
+/// coverings, which only costs a missed REDUNDANT_* suggestion.
+pub(crate) fn covers(outer: &[CTok], inner: &[CTok]) -> bool {
+    let (n, m) = (outer.len(), inner.len());
+    let w = m + 1;
+    // dp[i][j]: outer[i..] covers inner[j..]
+    let mut dp = vec![false; (n + 1) * w];
+    dp[n * w + m] = true;
+    for i in (0..n).rev() {
+        for j in (0..=m).rev() {
+            let o = outer[i];
+            let v = if o.repeat {
+                dp[(i + 1) * w + j] || (j < m && dp[i * w + j + 1])
+            } else if j < m {
+                let t = inner[j];
+                let ok = !t.repeat
+                    && match (o.class, t.class) {
+                        (Class::Any, _) => true,
+                        (Class::Lit(x), Class::Lit(y)) => x == y,
+                        _ => false,
+                    };
+                ok && dp[(i + 1) * w + j + 1]
+            } else {
+                false
+            };
+            dp[i * w + j] = v;
+        }
+    }
+    dp[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basics() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("*", "", true),
+            ("*", "anything", true),
+            ("a*c", "abbbc", true),
+            ("a*c", "abbb", false),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("a?c", "aéc", true),
+            ("*é", "xxé", true),
+            ("s3:Get*", "s3:GetObject", true),
+            ("s3:Get*", "s3:getobject", false),
+            ("a*b*c", "aXbYbZc", true),
+            ("", "", true),
+            ("", "a", false),
+            ("abc", "ab", false),
+        ];
+        for (p, t, want) in cases {
+            assert_eq!(Glob::new(p).matches(t), *want, "{p} vs {t}");
+        }
+        assert!(Glob::new("s3:Get*").matches_ignore_ascii_case("S3:GETOBJECT"));
+        let mut g = Glob::new("a");
+        g.push_literal("*");
+        assert!(g.matches("a*"));
+        assert!(!g.matches("ab"));
+    }
+
+    #[test]
+    fn pattern_reasoning() {
+        let c = |s| ctoks(s, false);
+        assert!(covers(&c("s3:*"), &c("s3:Get*")));
+        assert!(covers(&c("s3:Get*"), &c("s3:GetObject")));
+        assert!(!covers(&c("s3:Get?"), &c("s3:Get*")));
+        assert!(!covers(&c("s3:GetObject"), &c("s3:Get*")));
+        assert!(covers(&c("a?c"), &c("a?c")));
+        let seg = CTok {
+            class: Class::Seg,
+            repeat: true,
+        };
+        let mut bucket = c("arn:aws:s3:::");
+        bucket.push(CTok {
+            class: Class::Seg,
+            repeat: false,
+        });
+        bucket.push(seg);
+        assert!(intersects(&c("arn:aws:s3:::*"), &bucket));
+        assert!(intersects(&c("arn:aws:s3:::b"), &bucket));
+        assert!(!intersects(&c("arn:aws:s3:::b/*"), &bucket));
+    }
+}
