@@ -1,1 +1,64 @@
-//! mrap-authorizer
+//! authorizer: synchronous authentication and authorization over NATS.
+//!
+//! Serves `{prefix}.v1.authz.check`: verifies the request's SigV4 signature against the access
+//! keys held by the policy-store, then decides whether the principal may act on the resource.
+//! Until IAM policies exist, an account's root may do everything in its own account and nothing
+//! in another. Keys and bucket owners come from an in-memory read model kept current by watching
+//! the store's KV buckets, so a check costs no storage round trip.
+
+mod authn;
+mod decide;
+mod read_model;
+
+use std::sync::Arc;
+
+use async_nats::service::ServiceExt;
+use mrap_proto::{Namespace, authz::AuthzRequest, jetstream, subjects::KvBucket};
+use tokio_util::sync::CancellationToken;
+
+pub use read_model::ReadModel;
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub namespace: Namespace,
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        Self { namespace: mrap_proto::connect::namespace_from_env() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("NATS: {0}")]
+    Nats(#[from] async_nats::Error),
+}
+
+pub const SERVICE: &str = "authorizer";
+
+/// Runs until `shutdown` is cancelled.
+pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+    let ns = config.namespace;
+    let js = async_nats::jetstream::new(nats.clone());
+    let keys = jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?;
+    let buckets = jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?;
+    let model = Arc::new(ReadModel::new(keys, buckets));
+    let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
+
+    let service = nats
+        .service_builder()
+        .description("mrap authorizer: SigV4 authentication and authorization")
+        .start(SERVICE, env!("CARGO_PKG_VERSION"))
+        .await?;
+    let subject = ns.authz_check();
+    let endpoint = service.endpoint(subject.clone()).await?;
+    tracing::info!(%subject, "authorizer serving");
+    mrap_proto::rpc::serve(endpoint, subject, SERVICE, shutdown.clone(), move |req: AuthzRequest| {
+        let model = model.clone();
+        async move { decide::check(&model, &req).await }
+    })
+    .await;
+    watcher.abort();
+    Ok(())
+}

@@ -1,1 +1,116 @@
-//! mrap-policy-store
+//! policy-store: the only writer of durable state.
+//!
+//! Everything lives in JetStream KV buckets (file storage) and every change is a revision
+//! compare-and-set, so replicas of this service can run side by side. Operations follow the outbox
+//! pattern: the operation is recorded first, then its job is published with `Nats-Msg-Id` = op id;
+//! a job lost between the two is re-published by the provisioner's sweep (`op.requeue`).
+
+mod bootstrap;
+mod buckets;
+mod kvx;
+mod listing;
+mod mraps;
+mod ops;
+mod state;
+
+use async_nats::service::ServiceExt;
+use mrap_model::AccessKeyRecord;
+use mrap_proto::{Namespace, jetstream::Durability};
+use tokio_util::sync::CancellationToken;
+
+use crate::state::State;
+
+pub const SERVICE: &str = "policy-store";
+
+/// The per-account MRAP quota.
+pub const MAX_MRAPS_PER_ACCOUNT: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub namespace: Namespace,
+    pub durability: Durability,
+    /// Access keys written at start-up (the local stack's root key `test`/`test`).
+    pub bootstrap_keys: Vec<AccessKeyRecord>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("NATS: {0}")]
+    Nats(#[from] async_nats::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl Config {
+    /// `MRAP_BOOTSTRAP_ACCOUNT` (default `000000000000`), `MRAP_ROOT_ACCESS_KEY` (default `test`),
+    /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (default `test`), `MRAP_KV_REPLICAS`.
+    pub fn from_env() -> Result<Self, Error> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let account = mrap_model::AccountId::parse(&var("MRAP_BOOTSTRAP_ACCOUNT").unwrap_or_else(|| "000000000000".into()))
+            .map_err(Error::Config)?;
+        let access_key = var("MRAP_ROOT_ACCESS_KEY").unwrap_or_else(|| "test".into());
+        let secret = match (var("MRAP_ROOT_SECRET_KEY"), var("MRAP_ROOT_SECRET_KEY_FILE")) {
+            (Some(s), _) => s,
+            (None, Some(path)) => std::fs::read_to_string(&path)
+                .map_err(|e| Error::Config(format!("MRAP_ROOT_SECRET_KEY_FILE {path}: {e}")))?
+                .trim()
+                .to_owned(),
+            (None, None) => "test".into(),
+        };
+        let replicas = match var("MRAP_KV_REPLICAS") {
+            Some(r) => r.parse().map_err(|_| Error::Config(format!("MRAP_KV_REPLICAS={r} is not a number")))?,
+            None => 1,
+        };
+        Ok(Self {
+            namespace: mrap_proto::connect::namespace_from_env(),
+            durability: Durability { replicas },
+            bootstrap_keys: vec![AccessKeyRecord::root(account, access_key, secret)],
+        })
+    }
+}
+
+/// Runs until `shutdown` is cancelled.
+pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+    let state = State::open(&config, nats.clone()).await?;
+    bootstrap::write_keys(&state, &config.bootstrap_keys).await?;
+
+    let service = nats
+        .service_builder()
+        .description("mrap policy-store: durable state in JetStream KV")
+        .start(SERVICE, env!("CARGO_PKG_VERSION"))
+        .await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    macro_rules! serve {
+        ($ty:ty, $handler:path) => {{
+            let subject = mrap_proto::store::subject::<$ty>(&state.ns);
+            let endpoint = service.endpoint(subject.clone()).await?;
+            let st = state.clone();
+            tasks.spawn(mrap_proto::rpc::serve(endpoint, subject, SERVICE, shutdown.clone(), move |req: $ty| {
+                let st = st.clone();
+                async move { $handler(&st, req).await }
+            }));
+        }};
+    }
+    use mrap_proto::store::*;
+    serve!(CreateBucket, buckets::create);
+    serve!(GetBucket, buckets::get);
+    serve!(ListBuckets, buckets::list);
+    serve!(DeleteBucket, buckets::delete);
+    serve!(GetMrap, mraps::get);
+    serve!(ListMraps, mraps::list);
+    serve!(ClaimMrap, mraps::claim);
+    serve!(MrapReady, mraps::ready);
+    serve!(AbandonMrap, mraps::abandon);
+    serve!(BeginDelete, mraps::begin_delete);
+    serve!(RemoveMrap, mraps::remove);
+    serve!(SubmitOp, ops::submit);
+    serve!(GetOp, ops::get);
+    serve!(StartOp, ops::start);
+    serve!(SetRegionStatus, ops::set_region);
+    serve!(FinishOp, ops::finish);
+    serve!(RequeueStale, ops::requeue_stale);
+    tracing::info!(prefix = state.ns.prefix(), "policy-store serving");
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+

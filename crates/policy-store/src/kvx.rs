@@ -1,0 +1,99 @@
+//! Typed KV access with revision compare-and-set.
+//!
+//! `modify` is the one way state changes: read the entry and its revision, compute the new value,
+//! write it only if the revision is unchanged, and start over when another writer got there
+//! first. That makes each change atomic per key across any number of store replicas.
+
+use async_nats::jetstream::kv::{self, CreateErrorKind, Operation, UpdateErrorKind};
+use mrap_model::ApiError;
+use mrap_proto::codec;
+use serde::{Serialize, de::DeserializeOwned};
+
+/// What `modify`'s closure decides.
+pub enum Change<T> {
+    /// Write this value.
+    Put(T),
+    /// Remove the key.
+    Delete,
+    /// Leave the key as it is.
+    Keep,
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("{what}: {e}"))
+}
+
+/// The current value of `key` and its revision (`None` if absent or deleted).
+pub async fn get<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Result<Option<(T, u64)>, ApiError> {
+    let entry = store.entry(key).await.map_err(|e| internal("KV read", e))?;
+    match entry {
+        Some(e) if e.operation == Operation::Put => {
+            let v = codec::decode(&e.value).map_err(|e| internal("KV decode", e))?;
+            Ok(Some((v, e.revision)))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub async fn value<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Result<Option<T>, ApiError> {
+    Ok(get(store, key).await?.map(|(v, _)| v))
+}
+
+/// Creates `key`; `Ok(false)` if it already exists.
+pub async fn create<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Result<bool, ApiError> {
+    let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
+    match store.create(key, bytes).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == CreateErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(internal("KV create", e)),
+    }
+}
+
+pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Result<(), ApiError> {
+    let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
+    store.put(key, bytes).await.map_err(|e| internal("KV put", e))?;
+    Ok(())
+}
+
+/// Compare-and-set loop. The closure sees the current value (or `None`) and may be called several
+/// times, so it must not have side effects. Returns the value left in the store.
+pub async fn modify<T, F>(store: &kv::Store, key: &str, mut f: F) -> Result<Option<T>, ApiError>
+where
+    T: Serialize + DeserializeOwned + Clone,
+    F: FnMut(Option<T>) -> Result<Change<T>, ApiError>,
+{
+    // Contention is short-lived (a handful of writers per key); the bound only stops a livelock.
+    for _ in 0..200 {
+        let current = get::<T>(store, key).await?;
+        let revision = current.as_ref().map(|(_, r)| *r);
+        let before = current.as_ref().map(|(v, _)| v.clone());
+        match f(current.map(|(v, _)| v))? {
+            Change::Keep => return Ok(before),
+            Change::Put(v) => {
+                let bytes = codec::encode(&v).map_err(|e| internal("KV encode", e))?;
+                let written = match revision {
+                    Some(rev) => match store.update(key, bytes, rev).await {
+                        Ok(_) => true,
+                        Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => false,
+                        Err(e) => return Err(internal("KV update", e)),
+                    },
+                    None => match store.create(key, bytes).await {
+                        Ok(_) => true,
+                        Err(e) if e.kind() == CreateErrorKind::AlreadyExists => false,
+                        Err(e) => return Err(internal("KV create", e)),
+                    },
+                };
+                if written {
+                    return Ok(Some(v));
+                }
+            }
+            Change::Delete => {
+                let Some(rev) = revision else { return Ok(None) };
+                if store.delete_expect_revision(key, Some(rev)).await.is_ok() {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    Err(ApiError::internal(format!("KV key {key} is too contended; try again")))
+}

@@ -1,0 +1,64 @@
+//! Listing the latest value of every key under a prefix.
+//!
+//! JetStream KV has no "list by prefix"; `keys()` scans the whole bucket. An ephemeral consumer
+//! with `DeliverPolicy::LastPerSubject` and a subject filter reads just the keys of one account.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{
+    self,
+    consumer::{AckPolicy, DeliverPolicy, pull},
+};
+use futures::StreamExt;
+use mrap_model::ApiError;
+use serde::de::DeserializeOwned;
+
+/// Values of the keys matching `key_filter` (a KV key pattern such as `000000000000.>`).
+pub async fn latest<T: DeserializeOwned>(
+    js: &jetstream::Context,
+    bucket: &str,
+    key_filter: &str,
+) -> Result<Vec<T>, ApiError> {
+    let err = |what: &str, e: &dyn std::fmt::Display| ApiError::internal(format!("listing {bucket}: {what}: {e}"));
+    let stream = js.get_stream(format!("KV_{bucket}")).await.map_err(|e| err("stream", &e))?;
+    let consumer = stream
+        .create_consumer(pull::Config {
+            filter_subject: format!("$KV.{bucket}.{key_filter}"),
+            deliver_policy: DeliverPolicy::LastPerSubject,
+            ack_policy: AckPolicy::None,
+            inactive_threshold: Duration::from_secs(10),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err("consumer", &e))?;
+    let mut remaining = consumer.cached_info().num_pending as usize;
+    let mut out = Vec::with_capacity(remaining);
+    while remaining > 0 {
+        let mut batch = consumer
+            .batch()
+            .max_messages(remaining)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await
+            .map_err(|e| err("fetch", &e))?;
+        let mut got = 0;
+        while let Some(msg) = batch.next().await {
+            let msg = msg.map_err(|e| err("message", &e))?;
+            got += 1;
+            let deleted = msg
+                .headers
+                .as_ref()
+                .and_then(|h| h.get("KV-Operation"))
+                .is_some_and(|op| op.as_str() == "DEL" || op.as_str() == "PURGE");
+            if !deleted && let Ok(v) = mrap_proto::codec::decode(&msg.payload) {
+                out.push(v);
+            }
+        }
+        if got == 0 {
+            break;
+        }
+        remaining = remaining.saturating_sub(got);
+    }
+    let _ = stream.delete_consumer(&consumer.cached_info().name).await;
+    Ok(out)
+}

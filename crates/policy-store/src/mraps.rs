@@ -1,0 +1,204 @@
+//! MRAP records and their life cycle steps (called by the provisioner).
+//!
+//! Every step is idempotent for the operation that owns it (`created_by` / `deleting_by`), so a
+//! job redelivered after a crash replays harmlessly.
+
+use mrap_model::{
+    Alias, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase, RequestParams,
+};
+use mrap_proto::store::{AbandonMrap, BeginDelete, ClaimMrap, GetMrap, ListMraps, MrapReady, RemoveMrap};
+use serde::{Deserialize, Serialize};
+
+use crate::{MAX_MRAPS_PER_ACCOUNT, buckets, kvx, listing, ops, state::State};
+
+/// alias → owner; never deleted, which is what makes aliases unique across time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AliasRecord {
+    account: String,
+    name: String,
+    op_id: String,
+}
+
+fn no_such_mrap(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NoSuchMultiRegionAccessPoint,
+        format!("The specified Multi-Region Access Point '{name}' does not exist"),
+    )
+}
+
+pub async fn get(st: &State, req: GetMrap) -> Result<MrapRecord, ApiError> {
+    kvx::value(&st.mraps, &MrapRecord::key(&req.account, &req.name))
+        .await?
+        .ok_or_else(|| no_such_mrap(req.name.as_str()))
+}
+
+pub async fn list(st: &State, req: ListMraps) -> Result<Vec<MrapRecord>, ApiError> {
+    let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+    let mut all: Vec<MrapRecord> = listing::latest(&st.js, &bucket, &format!("{}.>", req.account)).await?;
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
+}
+
+pub async fn count(st: &State, account: &mrap_model::AccountId) -> Result<usize, ApiError> {
+    Ok(list(st, ListMraps { account: account.clone() }).await?.len())
+}
+
+/// The operation behind a step, which must be of `kind` and not finished.
+async fn live_op(st: &State, op_id: &str) -> Result<AsyncOperation, ApiError> {
+    let op: AsyncOperation = kvx::value(&st.ops, op_id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NoSuchAsyncRequest, format!("no operation {op_id}")))?;
+    if op.status.is_terminal() {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, format!("operation {op_id} is already {}", op.status.as_str())));
+    }
+    Ok(op)
+}
+
+pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
+    let op = live_op(st, &req.op_id).await?;
+    let RequestParams::Create { name, public_access_block, .. } = &op.params else {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "not a create operation"));
+    };
+    let key = MrapRecord::key(&op.account, name);
+    if let Some(existing) = kvx::value::<MrapRecord>(&st.mraps, &key).await? {
+        return adopt_or_refuse(st, &op, existing).await;
+    }
+    if count(st, &op.account).await? >= MAX_MRAPS_PER_ACCOUNT {
+        return Err(ApiError::new(
+            ErrorCode::TooManyMultiRegionAccessPoints,
+            format!("The account has reached its limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points"),
+        ));
+    }
+    let alias = reserve_alias(st, &op).await?;
+    let rec = MrapRecord {
+        account: op.account.clone(),
+        name: name.clone(),
+        alias,
+        created_at: op.created_at,
+        public_access_block: *public_access_block,
+        status: MrapStatus::Creating,
+        regions: req.regions.clone(),
+        created_by: op.token.id.clone(),
+        deleting_by: None,
+    };
+    for r in &rec.regions {
+        buckets::set_membership(st, r.bucket.as_str(), &rec.member_ref(), true).await?;
+    }
+    if !kvx::create(&st.mraps, &key, &rec).await? {
+        // Someone else (or a concurrent delivery of this very job) took the name first.
+        let existing = kvx::value::<MrapRecord>(&st.mraps, &key).await?.ok_or_else(|| no_such_mrap(name.as_str()))?;
+        return adopt_or_refuse(st, &op, existing).await;
+    }
+    ops::set_phase(st, &op.token.id, OpPhase::Claimed).await?;
+    Ok(rec)
+}
+
+async fn adopt_or_refuse(st: &State, op: &AsyncOperation, existing: MrapRecord) -> Result<MrapRecord, ApiError> {
+    if existing.created_by == op.token.id {
+        ops::set_phase(st, &op.token.id, OpPhase::Claimed).await?;
+        return Ok(existing);
+    }
+    Err(ApiError::new(
+        ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou,
+        format!("A Multi-Region Access Point named '{}' already exists in this account", existing.name),
+    ))
+}
+
+async fn reserve_alias(st: &State, op: &AsyncOperation) -> Result<Alias, ApiError> {
+    let rec = AliasRecord { account: op.account.to_string(), name: op.params.name().to_string(), op_id: op.token.id.clone() };
+    // 36^12 aliases: a collision is astronomically rare, but a few retries make it impossible to matter.
+    for _ in 0..16 {
+        let alias = Alias::generate(&mut rand::rng());
+        if kvx::create(&st.aliases, alias.as_str(), &rec).await? {
+            return Ok(alias);
+        }
+    }
+    Err(ApiError::internal("could not mint a unique alias"))
+}
+
+pub async fn ready(st: &State, req: MrapReady) -> Result<MrapRecord, ApiError> {
+    let op = live_op(st, &req.op_id).await?;
+    let name = op.params.name().clone();
+    let key = MrapRecord::key(&op.account, &name);
+    kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
+        Some(mut m) if m.created_by == req.op_id => {
+            if m.status == MrapStatus::Ready {
+                return Ok(kvx::Change::Keep);
+            }
+            m.status = MrapStatus::Ready;
+            Ok(kvx::Change::Put(m))
+        }
+        _ => Err(no_such_mrap(name.as_str())),
+    })
+    .await?
+    .ok_or_else(|| no_such_mrap(name.as_str()))
+}
+
+pub async fn abandon(st: &State, req: AbandonMrap) -> Result<(), ApiError> {
+    let op = live_op(st, &req.op_id).await?;
+    let key = MrapRecord::key(&op.account, op.params.name());
+    let mut removed = None;
+    kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
+        Some(m) if m.created_by == req.op_id => {
+            removed = Some(m);
+            Ok(kvx::Change::Delete)
+        }
+        _ => Ok(kvx::Change::Keep),
+    })
+    .await?;
+    if let Some(m) = removed {
+        drop_memberships(st, &m).await;
+    }
+    Ok(())
+}
+
+pub async fn begin_delete(st: &State, req: BeginDelete) -> Result<MrapRecord, ApiError> {
+    let op = live_op(st, &req.op_id).await?;
+    let name = op.params.name().clone();
+    let key = MrapRecord::key(&op.account, &name);
+    let rec = kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
+        None => Err(no_such_mrap(name.as_str())),
+        Some(m) if m.deleting_by.as_deref() == Some(req.op_id.as_str()) => Ok(kvx::Change::Keep),
+        Some(m) if m.status != MrapStatus::Ready => Err(ApiError::new(
+            ErrorCode::MultiRegionAccessPointNotReady,
+            format!("The Multi-Region Access Point is {} and cannot be deleted now", m.status.as_str()),
+        )),
+        Some(mut m) => {
+            m.status = MrapStatus::Deleting;
+            m.deleting_by = Some(req.op_id.clone());
+            Ok(kvx::Change::Put(m))
+        }
+    })
+    .await?
+    .ok_or_else(|| no_such_mrap(name.as_str()))?;
+    ops::set_phase(st, &req.op_id, OpPhase::Claimed).await?;
+    Ok(rec)
+}
+
+pub async fn remove(st: &State, req: RemoveMrap) -> Result<(), ApiError> {
+    let op = live_op(st, &req.op_id).await?;
+    let key = MrapRecord::key(&op.account, op.params.name());
+    let mut removed = None;
+    kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
+        Some(m) if m.deleting_by.as_deref() == Some(req.op_id.as_str()) => {
+            removed = Some(m);
+            Ok(kvx::Change::Delete)
+        }
+        // Already removed by an earlier delivery of this job, or recreated since: not ours.
+        _ => Ok(kvx::Change::Keep),
+    })
+    .await?;
+    if let Some(m) = removed {
+        drop_memberships(st, &m).await;
+    }
+    Ok(())
+}
+
+/// Best effort: a reference left behind is harmless (bucket deletion checks the MRAP itself).
+async fn drop_memberships(st: &State, m: &MrapRecord) {
+    for r in &m.regions {
+        if let Err(e) = buckets::set_membership(st, r.bucket.as_str(), &m.member_ref(), false).await {
+            tracing::warn!(bucket = %r.bucket, error = %e, "could not drop MRAP membership");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Asynchronous operations: submission (outbox + ClientToken idempotency) and the state machine
+//! steps the provisioner drives.
+
+use async_nats::HeaderMap;
+use mrap_model::{
+    ApiError, AsyncOperation, ErrorCode, ErrorDetails, OpPhase, OpStatus, RegionProgress, RequestParams, RequestToken,
+};
+use mrap_proto::{
+    codec,
+    jobs::Job,
+    store::{FinishOp, GetOp, RequeueStale, SetRegionStatus, StartOp, SubmitOp},
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tracing::Span;
+
+use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, mraps, state::State};
+
+/// What a `ClientToken` was first used for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ClientTokenRecord {
+    request_hash: String,
+    token: RequestToken,
+}
+
+/// `created_at` of an operation that is not terminal yet (the outbox sweep's index).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingRecord {
+    created_at: i64,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn no_such_op() -> ApiError {
+    ApiError::new(ErrorCode::NoSuchAsyncRequest, "The specified async request does not exist")
+}
+
+pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError> {
+    let account = req.token.account.clone();
+    let verb = req.params.kind().verb();
+    let request_hash = sha256_hex(&codec::encode(&req.params).map_err(|e| ApiError::internal(e.to_string()))?);
+    let ct_key = format!("{account}.{verb}.{}", sha256_hex(req.client_token.as_bytes()));
+    let claim = ClientTokenRecord { request_hash: request_hash.clone(), token: req.token.clone() };
+
+    if !kvx::create(&st.client_tokens, &ct_key, &claim).await? {
+        let first: ClientTokenRecord = kvx::value(&st.client_tokens, &ct_key).await?.ok_or_else(|| {
+            ApiError::new(ErrorCode::ClientTokenConflict, "The client token is in use by a request being removed; retry")
+        })?;
+        if first.request_hash != request_hash {
+            return Err(ApiError::new(
+                ErrorCode::ClientTokenConflict,
+                "The client token has already been used for a different request",
+            ));
+        }
+        // Same request again: finish whatever the first attempt may not have (it may have
+        // crashed after taking the client token) and answer with its token.
+        record_and_enqueue(st, &first.token, &req).await?;
+        return Ok(first.token);
+    }
+
+    if matches!(req.params, RequestParams::Create { .. }) && mraps::count(st, &account).await? >= MAX_MRAPS_PER_ACCOUNT {
+        // Give the client token back: the request did not happen.
+        let _ = st.client_tokens.delete(&ct_key).await;
+        return Err(ApiError::new(
+            ErrorCode::TooManyMultiRegionAccessPoints,
+            format!("You have reached the limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points for this account"),
+        ));
+    }
+    record_and_enqueue(st, &req.token, &req).await?;
+    Ok(req.token)
+}
+
+/// Outbox: the operation and its pending marker are recorded before the job is published, so a
+/// crash in between leaves a `NEW` operation that the sweep re-enqueues. Idempotent.
+async fn record_and_enqueue(st: &State, token: &RequestToken, req: &SubmitOp) -> Result<(), ApiError> {
+    let now = mrap_model::time::now_millis();
+    let op = AsyncOperation {
+        token: token.clone(),
+        account: token.account.clone(),
+        created_at: now,
+        updated_at: now,
+        request_id: req.request_id.clone(),
+        params: req.params.clone(),
+        status: OpStatus::New,
+        phase: OpPhase::Accepted,
+        regions: Vec::new(),
+        error: None,
+    };
+    let created = kvx::create(&st.ops, &token.id, &op).await?;
+    let op = if created { op } else { kvx::value(&st.ops, &token.id).await?.ok_or_else(no_such_op)? };
+    if op.status != OpStatus::New {
+        return Ok(());
+    }
+    kvx::put(&st.pending, &token.id, &PendingRecord { created_at: op.created_at }).await?;
+    publish_job(st, &op).await
+}
+
+/// Publishes the job with `Nats-Msg-Id` = op id (JetStream drops duplicates within its window)
+/// and the current trace context, and waits for the stream's acknowledgement.
+async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
+    let mut headers = HeaderMap::new();
+    headers.insert("Nats-Msg-Id", op.token.id.as_str());
+    mrap_proto::trace::inject(&Span::current(), &mut headers);
+    let body = codec::encode(&Job { op_id: op.token.id.clone() }).map_err(|e| ApiError::internal(e.to_string()))?;
+    let subject = st.ns.job(op.kind().verb());
+    let ack = st
+        .js
+        .publish_with_headers(subject, headers, body)
+        .await
+        .map_err(|e| ApiError::internal(format!("publishing job: {e}")))?;
+    ack.await.map_err(|e| ApiError::internal(format!("job not acknowledged: {e}")))?;
+    Ok(())
+}
+
+pub async fn get(st: &State, req: GetOp) -> Result<AsyncOperation, ApiError> {
+    match kvx::value::<AsyncOperation>(&st.ops, &req.op_id).await? {
+        Some(op) if op.account == req.account => Ok(op),
+        _ => Err(no_such_op()),
+    }
+}
+
+/// Applies `f` to a non-terminal operation (terminal ones are returned unchanged) and announces
+/// the new state on the operation's event subject.
+async fn update_op<F>(st: &State, op_id: &str, mut f: F) -> Result<AsyncOperation, ApiError>
+where
+    F: FnMut(&mut AsyncOperation),
+{
+    let op = kvx::modify::<AsyncOperation, _>(&st.ops, op_id, |cur| {
+        let Some(mut op) = cur else { return Err(no_such_op()) };
+        if op.status.is_terminal() {
+            return Ok(kvx::Change::Keep);
+        }
+        let before = op.clone();
+        f(&mut op);
+        if op == before {
+            return Ok(kvx::Change::Keep);
+        }
+        if !before.status.can_become(op.status) {
+            return Err(ApiError::internal(format!("illegal transition {:?} → {:?}", before.status, op.status)));
+        }
+        op.updated_at = mrap_model::time::now_millis();
+        Ok(kvx::Change::Put(op))
+    })
+    .await?
+    .ok_or_else(no_such_op)?;
+    if let Ok(body) = codec::encode(&op) {
+        let _ = st.nats.publish(st.ns.op_event(op_id), body).await;
+    }
+    Ok(op)
+}
+
+pub async fn start(st: &State, req: StartOp) -> Result<AsyncOperation, ApiError> {
+    update_op(st, &req.op_id, |op| {
+        if op.status == OpStatus::New {
+            op.status = OpStatus::InProgress;
+        }
+    })
+    .await
+}
+
+pub async fn set_phase(st: &State, op_id: &str, phase: OpPhase) -> Result<(), ApiError> {
+    update_op(st, op_id, |op| op.phase = op.phase.max(phase)).await?;
+    Ok(())
+}
+
+pub async fn set_region(st: &State, req: SetRegionStatus) -> Result<AsyncOperation, ApiError> {
+    update_op(st, &req.op_id, |op| match op.regions.iter_mut().find(|r| r.name == req.region) {
+        Some(r) => r.status = req.status,
+        None => op.regions.push(RegionProgress { name: req.region.clone(), status: req.status }),
+    })
+    .await
+}
+
+pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiError> {
+    let op = update_op(st, &req.op_id, |op| match &req.outcome {
+        Ok(()) => op.status = OpStatus::Succeeded,
+        Err(f) => {
+            op.status = OpStatus::Failed;
+            op.error = Some(ErrorDetails {
+                code: f.code.aws_code().to_owned(),
+                message: f.message.clone(),
+                resource: f.resource.clone(),
+                request_id: op.request_id.clone(),
+            });
+        }
+    })
+    .await?;
+    if op.status.is_terminal() {
+        let _ = st.pending.delete(&req.op_id).await;
+    }
+    Ok(op)
+}
+
+pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiError> {
+    let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Pending);
+    let keys: Vec<String> = {
+        use futures::TryStreamExt;
+        let keys = st.pending.keys().await.map_err(|e| ApiError::internal(format!("pending keys: {e}")))?;
+        keys.try_collect().await.map_err(|e| ApiError::internal(format!("pending keys: {e}")))?
+    };
+    let cutoff = mrap_model::time::now_millis() - req.older_than_ms;
+    let mut requeued = 0;
+    for id in keys {
+        let Some(op) = kvx::value::<AsyncOperation>(&st.ops, &id).await? else { continue };
+        if op.status.is_terminal() {
+            let _ = st.pending.delete(&id).await;
+        } else if op.status == OpStatus::New && op.created_at < cutoff {
+            publish_job(st, &op).await?;
+            requeued += 1;
+        }
+    }
+    if requeued > 0 {
+        tracing::warn!(requeued, bucket, "re-enqueued operations whose job was lost");
+    }
+    Ok(requeued)
+}

@@ -1,0 +1,53 @@
+//! Handles on every KV bucket and the jobs stream, shared by the handlers.
+
+use std::sync::Arc;
+
+use async_nats::jetstream::{self, kv};
+use mrap_proto::{Namespace, jetstream as decl, subjects::KvBucket};
+
+use crate::{Config, Error};
+
+#[derive(Clone)]
+pub struct State(Arc<Inner>);
+
+pub struct Inner {
+    pub ns: Namespace,
+    pub nats: async_nats::Client,
+    pub js: jetstream::Context,
+    pub buckets: kv::Store,
+    pub mraps: kv::Store,
+    pub ops: kv::Store,
+    pub aliases: kv::Store,
+    pub client_tokens: kv::Store,
+    pub access_keys: kv::Store,
+    pub pending: kv::Store,
+}
+
+impl std::ops::Deref for State {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl State {
+    pub async fn open(config: &Config, nats: async_nats::Client) -> Result<Self, Error> {
+        let ns = config.namespace.clone();
+        let js = jetstream::new(nats.clone());
+        let d = config.durability;
+        decl::ensure_jobs_stream(&js, &ns, d).await?;
+        let kv = |b| decl::ensure_kv(&js, &ns, b, d);
+        Ok(State(Arc::new(Inner {
+            buckets: kv(KvBucket::Buckets).await?,
+            mraps: kv(KvBucket::Mraps).await?,
+            ops: kv(KvBucket::Ops).await?,
+            aliases: kv(KvBucket::Aliases).await?,
+            client_tokens: kv(KvBucket::ClientTokens).await?,
+            access_keys: kv(KvBucket::AccessKeys).await?,
+            pending: kv(KvBucket::Pending).await?,
+            ns,
+            nats,
+            js,
+        })))
+    }
+}

@@ -1,0 +1,201 @@
+//! The job loop: pull, work, settle.
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream::{
+    self, AckKind,
+    consumer::{AckPolicy, pull},
+};
+use futures::StreamExt;
+use mrap_model::{AsyncOperation, ErrorCode, OperationKind, RegionsConfig};
+use mrap_proto::{
+    Namespace, codec,
+    jobs::Job,
+    jetstream as decl,
+    store::{self, Failure, FinishOp, RequeueStale, StartOp},
+};
+use tokio::sync::Semaphore;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tracing::{Instrument, info_span};
+
+use crate::{
+    Config, Error, SERVICE, create, delete,
+    step::{Step, StepError, fail, from_rpc},
+    wiring::Wiring,
+};
+
+/// What a job step needs.
+pub struct Ctx {
+    pub nats: async_nats::Client,
+    pub ns: Namespace,
+    pub data_dir: std::path::PathBuf,
+    pub regions: RegionsConfig,
+}
+
+impl Ctx {
+    pub fn wiring(&self) -> Wiring<'_> {
+        Wiring { data_dir: &self.data_dir, regions: &self.regions }
+    }
+}
+
+pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+    let js = jetstream::new(nats.clone());
+    let ns = config.namespace.clone();
+    let stream = decl::ensure_jobs_stream(&js, &ns, decl::Durability::default()).await?;
+    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
+        .get_or_create_consumer(
+            ns.jobs_consumer(),
+            pull::Config {
+                durable_name: Some(ns.jobs_consumer().to_owned()),
+                ack_policy: AckPolicy::Explicit,
+                ack_wait: config.ack_wait,
+                max_deliver: config.max_deliver,
+                max_ack_pending: (config.concurrency * 4) as i64,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| Error::Nats(e.into()))?;
+    let cx = Arc::new(Ctx { nats: nats.clone(), ns: ns.clone(), data_dir: config.data_dir.clone(), regions: config.regions.clone() });
+    let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));
+    let permits = Arc::new(Semaphore::new(config.concurrency));
+    let tasks = TaskTracker::new();
+    let mut messages = consumer.messages().await.map_err(|e| Error::Nats(e.into()))?;
+    tracing::info!(stream = %ns.jobs_stream(), "provisioner consuming jobs");
+    loop {
+        let permit = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        };
+        let msg = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            m = messages.next() => m,
+        };
+        let msg = match msg {
+            Some(Ok(m)) => m,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "job stream error");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            None => break,
+        };
+        let cx = cx.clone();
+        let max_deliver = config.max_deliver;
+        tasks.spawn(async move {
+            handle(&cx, msg, max_deliver).await;
+            drop(permit);
+        });
+    }
+    tasks.close();
+    tasks.wait().await;
+    sweeper.abort();
+    Ok(())
+}
+
+async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
+    let span = info_span!(
+        "nats.process",
+        otel.name = %format!("process {}", msg.subject),
+        otel.kind = "consumer",
+        messaging.system = "nats",
+        messaging.operation.type = "process",
+        messaging.destination.name = %msg.subject,
+        messaging.consumer.group.name = "provisioner",
+        mrap.service = SERVICE,
+        mrap.op_id = tracing::field::Empty,
+    );
+    mrap_proto::trace::continue_from(&span, msg.headers.as_ref());
+    async {
+        let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
+        let job: Job = match codec::decode(&msg.payload) {
+            Ok(j) => j,
+            Err(e) => {
+                // Nothing to attribute it to: drop it rather than redeliver it forever.
+                tracing::error!(error = %e, "undecodable job dropped");
+                let _ = msg.ack_with(AckKind::Term).await;
+                return;
+            }
+        };
+        tracing::Span::current().record("mrap.op_id", job.op_id.as_str());
+        match work(cx, &job.op_id).await {
+            Ok(()) => settle(&msg, AckKind::Ack).await,
+            Err(StepError::Fail(f)) => match finish(cx, &job.op_id, Err(f)).await {
+                Ok(()) => settle(&msg, AckKind::Ack).await,
+                Err(e) => retry(&msg, delivered, &e).await,
+            },
+            Err(StepError::Retry(why)) if delivered >= max_deliver => {
+                tracing::error!(op_id = %job.op_id, %why, delivered, "poison job: failing the operation");
+                let f = Failure { code: ErrorCode::InternalErrors, message: format!("The operation could not be completed: {why}"), resource: String::new() };
+                if matches!(finish(cx, &job.op_id, Err(f)).await, Ok(())) {
+                    settle(&msg, AckKind::Ack).await;
+                }
+            }
+            Err(StepError::Retry(why)) => retry(&msg, delivered, &why).await,
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+async fn settle(msg: &jetstream::Message, kind: AckKind) {
+    if let Err(e) = msg.ack_with(kind).await {
+        // The job will come back after ack_wait; every step is idempotent.
+        tracing::warn!(error = %e, "could not settle job");
+    }
+}
+
+async fn retry(msg: &jetstream::Message, delivered: i64, why: &str) {
+    let delay = Duration::from_millis(200 * 2u64.pow(delivered.clamp(1, 6) as u32 - 1));
+    tracing::warn!(%why, delivered, ?delay, "job step failed; will retry");
+    settle(msg, AckKind::Nak(Some(delay))).await;
+}
+
+/// Runs an operation to its end (or to a retryable failure). Terminal operations are done.
+async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
+    let op: AsyncOperation =
+        store::call(&cx.nats, &cx.ns, &StartOp { op_id: op_id.to_owned() }).await.map_err(|e| from_rpc(e, op_id))?;
+    if op.status.is_terminal() {
+        return Ok(());
+    }
+    let result = match op.kind() {
+        OperationKind::Create => create::run(cx, &op).await,
+        OperationKind::Delete => delete::run(cx, &op).await,
+        OperationKind::PutPolicy => Err(fail(ErrorCode::InternalErrors, "PutMultiRegionAccessPointPolicy is not supported yet", op.params.name().as_str())),
+    };
+    match result {
+        Ok(()) => finish(cx, op_id, Ok(())).await.map_err(StepError::Retry),
+        Err(StepError::Fail(f)) => {
+            if op.kind() == OperationKind::Create {
+                // A failed create leaves no MRAP behind.
+                store::call(&cx.nats, &cx.ns, &store::AbandonMrap { op_id: op_id.to_owned() })
+                    .await
+                    .map_err(|e| from_rpc(e, op_id))?;
+            }
+            Err(StepError::Fail(f))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn finish(cx: &Ctx, op_id: &str, outcome: Result<(), Failure>) -> Result<(), String> {
+    store::call(&cx.nats, &cx.ns, &FinishOp { op_id: op_id.to_owned(), outcome })
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Periodically asks the store to re-enqueue operations still `NEW` after `stale_after`.
+async fn sweep(cx: Arc<Ctx>, stale_after: Duration, shutdown: CancellationToken) {
+    let every = (stale_after / 2).max(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let req = RequeueStale { older_than_ms: stale_after.as_millis() as i64 };
+        if let Err(e) = store::call(&cx.nats, &cx.ns, &req).await {
+            tracing::warn!(error = %e, "stale-operation sweep failed");
+        }
+    }
+}

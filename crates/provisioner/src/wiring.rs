@@ -1,0 +1,59 @@
+//! Regional wiring: making a Region's storage serve an MRAP.
+//!
+//! A Region is wired when its storage holds the bucket and an MRAP marker
+//! `{region dir}/.mrap/{alias}.json` describing the MRAP, written atomically (temp file + rename)
+//! so a crash never leaves half a marker. Wiring and unwiring are idempotent.
+
+use std::path::PathBuf;
+
+use mrap_model::{MrapRecord, MrapRegion, RegionsConfig};
+
+pub struct Wiring<'a> {
+    pub data_dir: &'a std::path::Path,
+    pub regions: &'a RegionsConfig,
+}
+
+impl Wiring<'_> {
+    fn region_dir(&self, region: &MrapRegion) -> Result<PathBuf, String> {
+        let spec = self
+            .regions
+            .get(region.region.as_str())
+            .ok_or_else(|| format!("Region {} is not served by this deployment", region.region))?;
+        Ok(self.regions.storage_dir(self.data_dir, spec))
+    }
+
+    fn marker(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<PathBuf, String> {
+        Ok(self.region_dir(region)?.join(".mrap").join(format!("{}.json", mrap.alias)))
+    }
+
+    /// Checks the Region's storage and the bucket in it, then writes the marker.
+    pub async fn wire(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<(), String> {
+        let bucket_dir = self.region_dir(region)?.join(region.bucket.as_str());
+        tokio::fs::create_dir_all(&bucket_dir)
+            .await
+            .map_err(|e| format!("Region {} storage unavailable: {e}", region.region))?;
+        let marker = self.marker(region, mrap)?;
+        if let Some(dir) = marker.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(|e| format!("Region {}: {e}", region.region))?;
+        }
+        let body = serde_json::json!({
+            "account": mrap.account,
+            "name": mrap.name,
+            "alias": mrap.alias,
+            "bucket": region.bucket,
+            "region": region.region,
+        });
+        let tmp = marker.with_extension(format!("json.{}.tmp", std::process::id()));
+        tokio::fs::write(&tmp, body.to_string()).await.map_err(|e| format!("Region {}: {e}", region.region))?;
+        tokio::fs::rename(&tmp, &marker).await.map_err(|e| format!("Region {}: {e}", region.region))?;
+        Ok(())
+    }
+
+    pub async fn unwire(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<(), String> {
+        match tokio::fs::remove_file(self.marker(region, mrap)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(format!("Region {}: {e}", region.region)),
+        }
+    }
+}
