@@ -52,6 +52,8 @@ pub struct Statement {
     pub sid: Option<Spanned<String>>,
     pub effect: Option<Spanned<Effect>>,
     pub principal: Option<PrincipalElem>,
+    /// Whether a `Principal`/`NotPrincipal` key was present (even if invalid).
+    pub has_principal_key: bool,
     pub action: Option<ActionElem>,
     pub resource: Option<ResourceElem>,
     pub condition: Vec<Clause>,

@@ -229,17 +229,34 @@ fn load() -> Catalog {
     // Objects reached through an access point or an MRAP are written
     // `…:accesspoint/NAME/object/KEY`; the SAR does not list these forms but
     // S3 accepts them for object actions (policy-eval.md §1.6).
-    for arn in [
-        "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}",
-        "arn:${Partition}:s3::${Account}:accesspoint/${AccessPointAlias}/object/${ObjectName}",
+    // They get their own names so a policy's resource type can be checked;
+    // [`satisfies`] treats them as `object`.
+    for (name, arn) in [
+        (
+            "accesspoint-object",
+            "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}",
+        ),
+        (
+            "multiregionaccesspoint-object",
+            "arn:${Partition}:s3::${Account}:accesspoint/${AccessPointAlias}/object/${ObjectName}",
+        ),
     ] {
         c.resource_types.push(ResourceType {
-            name: "object".into(),
+            name: name.into(),
             arn_template: arn.into(),
             toks: template_toks(arn),
         });
     }
     c
+}
+
+/// Whether an ARN of resource type `found` can serve an action that needs
+/// `required`: objects through an access point/MRAP count as objects, and an
+/// access point or MRAP stands in for the bucket behind it (ListBucket etc.).
+pub fn satisfies(required: &str, found: &str) -> bool {
+    found == required
+        || (required == "object" && found.ends_with("-object"))
+        || (required == "bucket" && (found == "accesspoint" || found == "multiregionaccesspoint"))
 }
 
 /// The catalogue (parsed on first use).
@@ -308,7 +325,7 @@ mod tests {
         );
         assert_eq!(
             c.resource_types_for("arn:aws:s3::111122223333:accesspoint/x.mrap/object/k"),
-            vec!["object"]
+            vec!["multiregionaccesspoint-object"]
         );
         let any = c.resource_types_for("arn:aws:s3:::*");
         assert!(any.contains(&"bucket") && any.contains(&"object"));

@@ -356,6 +356,7 @@ impl Builder {
             sid: None,
             effect: None,
             principal: None,
+            has_principal_key: false,
             action: None,
             resource: None,
             condition: Vec::new(),
@@ -406,6 +407,7 @@ impl Builder {
                     if let Some(prev) = seen_principal.replace(m.key.as_str()) {
                         self.combination(prev, &m.key, &p, m.key_span);
                     }
+                    st.has_principal_key = true;
                     st.principal = self.principal(&m.value, m.key == "NotPrincipal", p);
                 }
                 "Action" | "NotAction" => {

@@ -1,0 +1,288 @@
+//! Block Public Access "is public" cases (policy-eval.md §3.2).
+
+use mrap_policy::{is_public, parse};
+
+fn policy(principal: &str, condition: Option<&str>, effect: &str) -> String {
+    let cond = condition.map_or(String::new(), |c| format!(r#","Condition":{c}"#));
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"{effect}","Principal":{principal},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"{cond}}}]}}"#
+    )
+}
+
+#[test]
+fn public_analysis_table() {
+    let rows: &[(&str, Option<&str>, &str, bool)] = &[
+        (r#""*""#, None, "Allow", true),
+        (r#"{"AWS":"*"}"#, None, "Allow", true),
+        (r#""*""#, None, "Deny", false),
+        (r#"{"AWS":"111122223333"}"#, None, "Allow", false),
+        (
+            r#"{"AWS":"arn:aws:iam::111122223333:role/r"}"#,
+            None,
+            "Allow",
+            false,
+        ),
+        (
+            r#"{"Service":"cloudtrail.amazonaws.com"}"#,
+            None,
+            "Allow",
+            false,
+        ),
+        (r#"{"Federated":"graph.facebook.com"}"#, None, "Allow", true),
+        (
+            r#"{"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}"#,
+            None,
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:SourceVpc":"vpc-12345678"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringLike":{"aws:SourceVpc":"vpc-*"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringLike":{"aws:SourceVpc":"vpc-12345678"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEqualsIfExists":{"aws:SourceVpc":"vpc-12345678"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"IpAddress":{"aws:SourceIp":"2001:db8::/16"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"IpAddress":{"aws:SourceIp":"2001:db8::/32"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(
+                r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:111122223333:trail/t"}}"#,
+            ),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(
+                r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:111122223333:trail/*"}}"#,
+            ),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:*:trail/*"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:SourceAccount":"111122223333"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:SourceOwner":"111122223333"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"s3:DataAccessPointAccount":"111122223333"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(
+                r#"{"StringEquals":{"s3:DataAccessPointArn":"arn:aws:s3::111122223333:accesspoint/abc.mrap"}}"#,
+            ),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(
+                r#"{"StringLike":{"s3:DataAccessPointArn":"arn:aws:s3:us-west-2:111122223333:accesspoint/*"}}"#,
+            ),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(
+                r#"{"StringLike":{"s3:DataAccessPointArn":"arn:aws:s3:us-west-2:*:accesspoint/*"}}"#,
+            ),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(
+                r#"{"StringEquals":{"s3:x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:us-east-1:111122223333:key/k"}}"#,
+            ),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:userid":"AROAEXAMPLE:alice"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringLike":{"aws:userid":"AROAEXAMPLE:*"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringLike":{"aws:userid":"*"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"Bool":{"aws:PrincipalIsAWSService":"true"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:PrincipalServiceName":"cloudtrail.amazonaws.com"}}"#),
+            "Allow",
+            false,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"aws:SourceVpc":"${aws:username}"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"Bool":{"aws:SecureTransport":"true"}}"#),
+            "Allow",
+            true,
+        ),
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"s3:prefix":"home/"}}"#),
+            "Allow",
+            true,
+        ),
+        // Key names are case-insensitive.
+        (
+            r#""*""#,
+            Some(r#"{"StringEquals":{"AWS:SOURCEVPC":"vpc-12345678"}}"#),
+            "Allow",
+            false,
+        ),
+        // One limiting clause is enough (conditions are ANDed).
+        (
+            r#""*""#,
+            Some(
+                r#"{"Bool":{"aws:SecureTransport":"true"},"StringEquals":{"aws:SourceAccount":"111122223333"}}"#,
+            ),
+            "Allow",
+            false,
+        ),
+        (r#"{"AWS":["111122223333","*"]}"#, None, "Allow", true),
+        (r#"{"AWS":"arn:aws:iam::*:root"}"#, None, "Allow", true),
+    ];
+    for (i, (principal, cond, effect, want)) in rows.iter().enumerate() {
+        let text = policy(principal, *cond, effect);
+        let p = parse(&text).unwrap_or_else(|e| panic!("row {i}: {e}"));
+        assert_eq!(is_public(&p), *want, "row {i}: {text}");
+    }
+}
+
+#[test]
+fn not_principal_allow_is_public_and_one_public_statement_suffices() {
+    let p = parse(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"},
+        {"Effect":"Allow","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"*"}]}"#,
+    )
+    .expect("valid");
+    assert!(is_public(&p));
+    let p = parse(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#,
+    )
+    .expect("identity policy");
+    assert!(!is_public(&p));
+}
