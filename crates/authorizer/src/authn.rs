@@ -7,34 +7,72 @@ use mrap_sigv4::{Error as SigError, Options, Request};
 use crate::ReadModel;
 
 /// Options::S3 plus the double-encoded form aws-sdk-rust produces with a custom endpoint resolver.
-const S3_CONTROL: [Options; 2] = [Options::S3, Options { double_encode: true, normalize_path: false }];
+const S3_CONTROL: [Options; 2] = [
+    Options::S3,
+    Options {
+        double_encode: true,
+        normalize_path: false,
+    },
+];
 
-pub async fn authenticate(model: &ReadModel, req: &AuthzRequest, now_unix: i64) -> Result<AccessKeyRecord, ApiError> {
-    let wire = Request { method: &req.method, path: &req.path, query: &req.query, headers: &req.headers };
+pub async fn authenticate(
+    model: &ReadModel,
+    req: &AuthzRequest,
+    now_unix: i64,
+) -> Result<AccessKeyRecord, ApiError> {
+    let wire = Request {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        headers: &req.headers,
+    };
     let auth = mrap_sigv4::parse(&wire).map_err(to_api)?;
     if auth.service != "s3" {
         return Err(ApiError::new(
             ErrorCode::AuthorizationHeaderMalformed,
-            format!("The authorization header is malformed; incorrect service \"{}\". This endpoint belongs to \"s3\".", auth.service),
+            format!(
+                "The authorization header is malformed; incorrect service \"{}\". This endpoint belongs to \"s3\".",
+                auth.service
+            ),
         ));
     }
     let key = model.access_key(&auth.access_key).await.ok_or_else(|| {
-        ApiError::new(ErrorCode::InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
+        ApiError::new(
+            ErrorCode::InvalidAccessKeyId,
+            "The AWS Access Key Id you provided does not exist in our records.",
+        )
     })?;
-    let accepted: &[Options] = if req.s3_control { &S3_CONTROL } else { &[Options::S3] };
-    mrap_sigv4::verify(&wire, &auth, &req.payload_hash, &key.secret, now_unix, accepted).map_err(to_api)?;
+    let accepted: &[Options] = if req.s3_control {
+        &S3_CONTROL
+    } else {
+        &[Options::S3]
+    };
+    mrap_sigv4::verify(
+        &wire,
+        &auth,
+        &req.payload_hash,
+        &key.secret,
+        now_unix,
+        accepted,
+    )
+    .map_err(to_api)?;
     Ok(key)
 }
 
 fn to_api(e: SigError) -> ApiError {
     match e {
-        SigError::Missing => ApiError::new(ErrorCode::AccessDenied, "Anonymous access is forbidden for this operation"),
-        SigError::Malformed(m) => {
-            ApiError::new(ErrorCode::AuthorizationHeaderMalformed, format!("The authorization header is malformed; {m}"))
-        }
-        SigError::UnsupportedAlgorithm(a) => {
-            ApiError::new(ErrorCode::InvalidArgument, format!("Unsupported Authorization Type: {a}"))
-        }
+        SigError::Missing => ApiError::new(
+            ErrorCode::AccessDenied,
+            "Anonymous access is forbidden for this operation",
+        ),
+        SigError::Malformed(m) => ApiError::new(
+            ErrorCode::AuthorizationHeaderMalformed,
+            format!("The authorization header is malformed; {m}"),
+        ),
+        SigError::UnsupportedAlgorithm(a) => ApiError::new(
+            ErrorCode::InvalidArgument,
+            format!("Unsupported Authorization Type: {a}"),
+        ),
         SigError::TimeSkewed => ApiError::new(
             ErrorCode::RequestTimeTooSkewed,
             "The difference between the request time and the current time is too large.",

@@ -20,5 +20,9 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         tracing::info!(action = %req.action, principal = %key.principal_arn, "cross-account request denied");
         return Err(ApiError::new(ErrorCode::AccessDenied, "Access Denied"));
     }
-    Ok(Grant { account: key.account, principal_arn: key.principal_arn, access_key: key.access_key })
+    Ok(Grant {
+        account: key.account,
+        principal_arn: key.principal_arn,
+        access_key: key.access_key,
+    })
 }

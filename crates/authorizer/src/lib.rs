@@ -25,7 +25,9 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Self {
-        Self { namespace: mrap_proto::connect::namespace_from_env() }
+        Self {
+            namespace: mrap_proto::connect::namespace_from_env(),
+        }
     }
 }
 
@@ -38,7 +40,11 @@ pub enum Error {
 pub const SERVICE: &str = "authorizer";
 
 /// Runs until `shutdown` is cancelled.
-pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    nats: async_nats::Client,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let ns = config.namespace;
     let js = async_nats::jetstream::new(nats.clone());
     let keys = jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?;
@@ -54,10 +60,16 @@ pub async fn run(config: Config, nats: async_nats::Client, shutdown: Cancellatio
     let subject = ns.authz_check();
     let endpoint = service.endpoint(subject.clone()).await?;
     tracing::info!(%subject, "authorizer serving");
-    mrap_proto::rpc::serve(endpoint, subject, SERVICE, shutdown.clone(), move |req: AuthzRequest| {
-        let model = model.clone();
-        async move { decide::check(&model, &req).await }
-    })
+    mrap_proto::rpc::serve(
+        endpoint,
+        subject,
+        SERVICE,
+        shutdown.clone(),
+        move |req: AuthzRequest| {
+            let model = model.clone();
+            async move { decide::check(&model, &req).await }
+        },
+    )
     .await;
     watcher.abort();
     Ok(())

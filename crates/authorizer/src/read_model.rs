@@ -20,7 +20,12 @@ pub struct ReadModel {
 
 impl ReadModel {
     pub fn new(keys_kv: kv::Store, buckets_kv: kv::Store) -> Self {
-        Self { keys_kv, buckets_kv, keys: RwLock::default(), owners: RwLock::default() }
+        Self {
+            keys_kv,
+            buckets_kv,
+            keys: RwLock::default(),
+            owners: RwLock::default(),
+        }
     }
 
     pub async fn access_key(&self, id: &str) -> Option<AccessKeyRecord> {
@@ -38,7 +43,10 @@ impl ReadModel {
             return Some(o.clone());
         }
         let rec: BucketRecord = read(&self.buckets_kv, bucket).await?;
-        self.owners.write().await.insert(bucket.to_owned(), rec.owner.clone());
+        self.owners
+            .write()
+            .await
+            .insert(bucket.to_owned(), rec.owner.clone());
         Some(rec.owner)
     }
 
@@ -58,8 +66,10 @@ impl ReadModel {
     }
 
     async fn follow_once(&self) {
-        let (Ok(mut keys), Ok(mut buckets)) = (self.keys_kv.watch_all().await, self.buckets_kv.watch_all().await)
-        else {
+        let (Ok(mut keys), Ok(mut buckets)) = (
+            self.keys_kv.watch_all().await,
+            self.buckets_kv.watch_all().await,
+        ) else {
             tracing::warn!("could not open KV watches; retrying");
             return;
         };

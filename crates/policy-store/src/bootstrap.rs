@@ -6,7 +6,9 @@ use crate::{Error, kvx, state::State};
 
 pub async fn write_keys(state: &State, keys: &[AccessKeyRecord]) -> Result<(), Error> {
     for k in keys {
-        kvx::put(&state.access_keys, &k.access_key, k).await.map_err(|e| Error::Config(e.message))?;
+        kvx::put(&state.access_keys, &k.access_key, k)
+            .await
+            .map_err(|e| Error::Config(e.message))?;
         tracing::info!(access_key = %k.access_key, account = %k.account, "bootstrap access key ready");
     }
     Ok(())

@@ -71,21 +71,38 @@ pub async fn delete(st: &State, req: DeleteBucket) -> Result<BucketRecord, ApiEr
     Ok(rec)
 }
 
-async fn live_member(st: &State, member: &str, bucket: &BucketRecord) -> Result<Option<MrapRecord>, ApiError> {
-    let Some((account, name)) = member.split_once('/') else { return Ok(None) };
+async fn live_member(
+    st: &State,
+    member: &str,
+    bucket: &BucketRecord,
+) -> Result<Option<MrapRecord>, ApiError> {
+    let Some((account, name)) = member.split_once('/') else {
+        return Ok(None);
+    };
     let mrap: Option<MrapRecord> = kvx::value(&st.mraps, &format!("{account}.{name}")).await?;
     Ok(mrap.filter(|m| m.regions.iter().any(|r| r.bucket == bucket.name)))
 }
 
 fn no_such_bucket() -> ApiError {
-    ApiError::new(ErrorCode::NoSuchBucket, "The specified bucket does not exist")
+    ApiError::new(
+        ErrorCode::NoSuchBucket,
+        "The specified bucket does not exist",
+    )
 }
 
 /// Adds or removes `member` in the bucket's MRAP list. A bucket that disappeared is reported for
 /// additions (`NoSuchBucket`) and ignored for removals.
-pub async fn set_membership(st: &State, bucket: &str, member: &str, add: bool) -> Result<(), ApiError> {
+pub async fn set_membership(
+    st: &State,
+    bucket: &str,
+    member: &str,
+    add: bool,
+) -> Result<(), ApiError> {
     kvx::modify::<BucketRecord, _>(&st.buckets, bucket, |cur| match cur {
-        None if add => Err(ApiError::new(ErrorCode::NoSuchBucket, format!("The specified bucket '{bucket}' does not exist"))),
+        None if add => Err(ApiError::new(
+            ErrorCode::NoSuchBucket,
+            format!("The specified bucket '{bucket}' does not exist"),
+        )),
         None => Ok(kvx::Change::Keep),
         Some(mut b) => {
             let present = b.mraps.iter().any(|m| m == member);

@@ -24,7 +24,10 @@ fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
 }
 
 /// The current value of `key` and its revision (`None` if absent or deleted).
-pub async fn get<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Result<Option<(T, u64)>, ApiError> {
+pub async fn get<T: DeserializeOwned>(
+    store: &kv::Store,
+    key: &str,
+) -> Result<Option<(T, u64)>, ApiError> {
     let entry = store.entry(key).await.map_err(|e| internal("KV read", e))?;
     match entry {
         Some(e) if e.operation == Operation::Put => {
@@ -35,12 +38,19 @@ pub async fn get<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Result<Op
     }
 }
 
-pub async fn value<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Result<Option<T>, ApiError> {
+pub async fn value<T: DeserializeOwned>(
+    store: &kv::Store,
+    key: &str,
+) -> Result<Option<T>, ApiError> {
     Ok(get(store, key).await?.map(|(v, _)| v))
 }
 
 /// Creates `key`; `Ok(false)` if it already exists.
-pub async fn create<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Result<bool, ApiError> {
+pub async fn create<T: Serialize>(
+    store: &kv::Store,
+    key: &str,
+    value: &T,
+) -> Result<bool, ApiError> {
     let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
     match store.create(key, bytes).await {
         Ok(_) => Ok(true),
@@ -51,7 +61,10 @@ pub async fn create<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Re
 
 pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Result<(), ApiError> {
     let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
-    store.put(key, bytes).await.map_err(|e| internal("KV put", e))?;
+    store
+        .put(key, bytes)
+        .await
+        .map_err(|e| internal("KV put", e))?;
     Ok(())
 }
 
@@ -95,5 +108,7 @@ where
             }
         }
     }
-    Err(ApiError::internal(format!("KV key {key} is too contended; try again")))
+    Err(ApiError::internal(format!(
+        "KV key {key} is too contended; try again"
+    )))
 }

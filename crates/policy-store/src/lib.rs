@@ -46,10 +46,15 @@ impl Config {
     /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (default `test`), `MRAP_KV_REPLICAS`.
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let account = mrap_model::AccountId::parse(&var("MRAP_BOOTSTRAP_ACCOUNT").unwrap_or_else(|| "000000000000".into()))
-            .map_err(Error::Config)?;
+        let account = mrap_model::AccountId::parse(
+            &var("MRAP_BOOTSTRAP_ACCOUNT").unwrap_or_else(|| "000000000000".into()),
+        )
+        .map_err(Error::Config)?;
         let access_key = var("MRAP_ROOT_ACCESS_KEY").unwrap_or_else(|| "test".into());
-        let secret = match (var("MRAP_ROOT_SECRET_KEY"), var("MRAP_ROOT_SECRET_KEY_FILE")) {
+        let secret = match (
+            var("MRAP_ROOT_SECRET_KEY"),
+            var("MRAP_ROOT_SECRET_KEY_FILE"),
+        ) {
             (Some(s), _) => s,
             (None, Some(path)) => std::fs::read_to_string(&path)
                 .map_err(|e| Error::Config(format!("MRAP_ROOT_SECRET_KEY_FILE {path}: {e}")))?
@@ -58,7 +63,9 @@ impl Config {
             (None, None) => "test".into(),
         };
         let replicas = match var("MRAP_KV_REPLICAS") {
-            Some(r) => r.parse().map_err(|_| Error::Config(format!("MRAP_KV_REPLICAS={r} is not a number")))?,
+            Some(r) => r
+                .parse()
+                .map_err(|_| Error::Config(format!("MRAP_KV_REPLICAS={r} is not a number")))?,
             None => 1,
         };
         Ok(Self {
@@ -70,7 +77,11 @@ impl Config {
 }
 
 /// Runs until `shutdown` is cancelled.
-pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    nats: async_nats::Client,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let state = State::open(&config, nats.clone()).await?;
     bootstrap::write_keys(&state, &config.bootstrap_keys).await?;
 
@@ -85,10 +96,16 @@ pub async fn run(config: Config, nats: async_nats::Client, shutdown: Cancellatio
             let subject = mrap_proto::store::subject::<$ty>(&state.ns);
             let endpoint = service.endpoint(subject.clone()).await?;
             let st = state.clone();
-            tasks.spawn(mrap_proto::rpc::serve(endpoint, subject, SERVICE, shutdown.clone(), move |req: $ty| {
-                let st = st.clone();
-                async move { $handler(&st, req).await }
-            }));
+            tasks.spawn(mrap_proto::rpc::serve(
+                endpoint,
+                subject,
+                SERVICE,
+                shutdown.clone(),
+                move |req: $ty| {
+                    let st = st.clone();
+                    async move { $handler(&st, req).await }
+                },
+            ));
         }};
     }
     use mrap_proto::store::*;
@@ -113,4 +130,3 @@ pub async fn run(config: Config, nats: async_nats::Client, shutdown: Cancellatio
     while tasks.join_next().await.is_some() {}
     Ok(())
 }
-

@@ -19,8 +19,13 @@ pub async fn latest<T: DeserializeOwned>(
     bucket: &str,
     key_filter: &str,
 ) -> Result<Vec<T>, ApiError> {
-    let err = |what: &str, e: &dyn std::fmt::Display| ApiError::internal(format!("listing {bucket}: {what}: {e}"));
-    let stream = js.get_stream(format!("KV_{bucket}")).await.map_err(|e| err("stream", &e))?;
+    let err = |what: &str, e: &dyn std::fmt::Display| {
+        ApiError::internal(format!("listing {bucket}: {what}: {e}"))
+    };
+    let stream = js
+        .get_stream(format!("KV_{bucket}"))
+        .await
+        .map_err(|e| err("stream", &e))?;
     let consumer = stream
         .create_consumer(pull::Config {
             filter_subject: format!("$KV.{bucket}.{key_filter}"),

@@ -3,9 +3,13 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _telemetry = mrap_telemetry::init(mrap_policy_store::SERVICE).map_err(|e| anyhow::anyhow!(e))?;
+    let _telemetry =
+        mrap_telemetry::init(mrap_policy_store::SERVICE).map_err(|e| anyhow::anyhow!(e))?;
     let config = mrap_policy_store::Config::from_env()?;
-    let nats = mrap_proto::NatsConfig::from_env().connect(mrap_policy_store::SERVICE).await.context("connecting to NATS")?;
+    let nats = mrap_proto::NatsConfig::from_env()
+        .connect(mrap_policy_store::SERVICE)
+        .await
+        .context("connecting to NATS")?;
     let shutdown = CancellationToken::new();
     tokio::spawn(mrap_proto::connect::cancel_on_signal(shutdown.clone()));
     mrap_policy_store::run(config, nats, shutdown).await?;

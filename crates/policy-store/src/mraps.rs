@@ -6,7 +6,9 @@
 use mrap_model::{
     Alias, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase, RequestParams,
 };
-use mrap_proto::store::{AbandonMrap, BeginDelete, ClaimMrap, GetMrap, ListMraps, MrapReady, RemoveMrap};
+use mrap_proto::store::{
+    AbandonMrap, BeginDelete, ClaimMrap, GetMrap, ListMraps, MrapReady, RemoveMrap,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{MAX_MRAPS_PER_ACCOUNT, buckets, kvx, listing, ops, state::State};
@@ -34,30 +36,52 @@ pub async fn get(st: &State, req: GetMrap) -> Result<MrapRecord, ApiError> {
 
 pub async fn list(st: &State, req: ListMraps) -> Result<Vec<MrapRecord>, ApiError> {
     let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
-    let mut all: Vec<MrapRecord> = listing::latest(&st.js, &bucket, &format!("{}.>", req.account)).await?;
+    let mut all: Vec<MrapRecord> =
+        listing::latest(&st.js, &bucket, &format!("{}.>", req.account)).await?;
     all.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(all)
 }
 
 pub async fn count(st: &State, account: &mrap_model::AccountId) -> Result<usize, ApiError> {
-    Ok(list(st, ListMraps { account: account.clone() }).await?.len())
+    Ok(list(
+        st,
+        ListMraps {
+            account: account.clone(),
+        },
+    )
+    .await?
+    .len())
 }
 
 /// The operation behind a step, which must be of `kind` and not finished.
 async fn live_op(st: &State, op_id: &str) -> Result<AsyncOperation, ApiError> {
-    let op: AsyncOperation = kvx::value(&st.ops, op_id)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NoSuchAsyncRequest, format!("no operation {op_id}")))?;
+    let op: AsyncOperation = kvx::value(&st.ops, op_id).await?.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NoSuchAsyncRequest,
+            format!("no operation {op_id}"),
+        )
+    })?;
     if op.status.is_terminal() {
-        return Err(ApiError::new(ErrorCode::InvalidRequest, format!("operation {op_id} is already {}", op.status.as_str())));
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("operation {op_id} is already {}", op.status.as_str()),
+        ));
     }
     Ok(op)
 }
 
 pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
     let op = live_op(st, &req.op_id).await?;
-    let RequestParams::Create { name, public_access_block, .. } = &op.params else {
-        return Err(ApiError::new(ErrorCode::InvalidRequest, "not a create operation"));
+    let RequestParams::Create {
+        name,
+        public_access_block,
+        ..
+    } = &op.params
+    else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "not a create operation",
+        ));
     };
     let key = MrapRecord::key(&op.account, name);
     if let Some(existing) = kvx::value::<MrapRecord>(&st.mraps, &key).await? {
@@ -66,7 +90,9 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
     if count(st, &op.account).await? >= MAX_MRAPS_PER_ACCOUNT {
         return Err(ApiError::new(
             ErrorCode::TooManyMultiRegionAccessPoints,
-            format!("The account has reached its limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points"),
+            format!(
+                "The account has reached its limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points"
+            ),
         ));
     }
     let alias = reserve_alias(st, &op).await?;
@@ -86,26 +112,39 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
     }
     if !kvx::create(&st.mraps, &key, &rec).await? {
         // Someone else (or a concurrent delivery of this very job) took the name first.
-        let existing = kvx::value::<MrapRecord>(&st.mraps, &key).await?.ok_or_else(|| no_such_mrap(name.as_str()))?;
+        let existing = kvx::value::<MrapRecord>(&st.mraps, &key)
+            .await?
+            .ok_or_else(|| no_such_mrap(name.as_str()))?;
         return adopt_or_refuse(st, &op, existing).await;
     }
     ops::set_phase(st, &op.token.id, OpPhase::Claimed).await?;
     Ok(rec)
 }
 
-async fn adopt_or_refuse(st: &State, op: &AsyncOperation, existing: MrapRecord) -> Result<MrapRecord, ApiError> {
+async fn adopt_or_refuse(
+    st: &State,
+    op: &AsyncOperation,
+    existing: MrapRecord,
+) -> Result<MrapRecord, ApiError> {
     if existing.created_by == op.token.id {
         ops::set_phase(st, &op.token.id, OpPhase::Claimed).await?;
         return Ok(existing);
     }
     Err(ApiError::new(
         ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou,
-        format!("A Multi-Region Access Point named '{}' already exists in this account", existing.name),
+        format!(
+            "A Multi-Region Access Point named '{}' already exists in this account",
+            existing.name
+        ),
     ))
 }
 
 async fn reserve_alias(st: &State, op: &AsyncOperation) -> Result<Alias, ApiError> {
-    let rec = AliasRecord { account: op.account.to_string(), name: op.params.name().to_string(), op_id: op.token.id.clone() };
+    let rec = AliasRecord {
+        account: op.account.to_string(),
+        name: op.params.name().to_string(),
+        op_id: op.token.id.clone(),
+    };
     // 36^12 aliases: a collision is astronomically rare, but a few retries make it impossible to matter.
     for _ in 0..16 {
         let alias = Alias::generate(&mut rand::rng());
@@ -161,7 +200,10 @@ pub async fn begin_delete(st: &State, req: BeginDelete) -> Result<MrapRecord, Ap
         Some(m) if m.deleting_by.as_deref() == Some(req.op_id.as_str()) => Ok(kvx::Change::Keep),
         Some(m) if m.status != MrapStatus::Ready => Err(ApiError::new(
             ErrorCode::MultiRegionAccessPointNotReady,
-            format!("The Multi-Region Access Point is {} and cannot be deleted now", m.status.as_str()),
+            format!(
+                "The Multi-Region Access Point is {} and cannot be deleted now",
+                m.status.as_str()
+            ),
         )),
         Some(mut m) => {
             m.status = MrapStatus::Deleting;
@@ -197,7 +239,8 @@ pub async fn remove(st: &State, req: RemoveMrap) -> Result<(), ApiError> {
 /// Best effort: a reference left behind is harmless (bucket deletion checks the MRAP itself).
 async fn drop_memberships(st: &State, m: &MrapRecord) {
     for r in &m.regions {
-        if let Err(e) = buckets::set_membership(st, r.bucket.as_str(), &m.member_ref(), false).await {
+        if let Err(e) = buckets::set_membership(st, r.bucket.as_str(), &m.member_ref(), false).await
+        {
             tracing::warn!(bucket = %r.bucket, error = %e, "could not drop MRAP membership");
         }
     }

@@ -3,7 +3,8 @@
 
 use async_nats::HeaderMap;
 use mrap_model::{
-    ApiError, AsyncOperation, ErrorCode, ErrorDetails, OpPhase, OpStatus, RegionProgress, RequestParams, RequestToken,
+    ApiError, AsyncOperation, ErrorCode, ErrorDetails, OpPhase, OpStatus, RegionProgress,
+    RequestParams, RequestToken,
 };
 use mrap_proto::{
     codec,
@@ -34,20 +35,36 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn no_such_op() -> ApiError {
-    ApiError::new(ErrorCode::NoSuchAsyncRequest, "The specified async request does not exist")
+    ApiError::new(
+        ErrorCode::NoSuchAsyncRequest,
+        "The specified async request does not exist",
+    )
 }
 
 pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError> {
     let account = req.token.account.clone();
     let verb = req.params.kind().verb();
-    let request_hash = sha256_hex(&codec::encode(&req.params).map_err(|e| ApiError::internal(e.to_string()))?);
-    let ct_key = format!("{account}.{verb}.{}", sha256_hex(req.client_token.as_bytes()));
-    let claim = ClientTokenRecord { request_hash: request_hash.clone(), token: req.token.clone() };
+    let request_hash =
+        sha256_hex(&codec::encode(&req.params).map_err(|e| ApiError::internal(e.to_string()))?);
+    let ct_key = format!(
+        "{account}.{verb}.{}",
+        sha256_hex(req.client_token.as_bytes())
+    );
+    let claim = ClientTokenRecord {
+        request_hash: request_hash.clone(),
+        token: req.token.clone(),
+    };
 
     if !kvx::create(&st.client_tokens, &ct_key, &claim).await? {
-        let first: ClientTokenRecord = kvx::value(&st.client_tokens, &ct_key).await?.ok_or_else(|| {
-            ApiError::new(ErrorCode::ClientTokenConflict, "The client token is in use by a request being removed; retry")
-        })?;
+        let first: ClientTokenRecord =
+            kvx::value(&st.client_tokens, &ct_key)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::ClientTokenConflict,
+                        "The client token is in use by a request being removed; retry",
+                    )
+                })?;
         if first.request_hash != request_hash {
             return Err(ApiError::new(
                 ErrorCode::ClientTokenConflict,
@@ -60,12 +77,16 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         return Ok(first.token);
     }
 
-    if matches!(req.params, RequestParams::Create { .. }) && mraps::count(st, &account).await? >= MAX_MRAPS_PER_ACCOUNT {
+    if matches!(req.params, RequestParams::Create { .. })
+        && mraps::count(st, &account).await? >= MAX_MRAPS_PER_ACCOUNT
+    {
         // Give the client token back: the request did not happen.
         let _ = st.client_tokens.delete(&ct_key).await;
         return Err(ApiError::new(
             ErrorCode::TooManyMultiRegionAccessPoints,
-            format!("You have reached the limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points for this account"),
+            format!(
+                "You have reached the limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points for this account"
+            ),
         ));
     }
     record_and_enqueue(st, &req.token, &req).await?;
@@ -74,7 +95,11 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
 
 /// Outbox: the operation and its pending marker are recorded before the job is published, so a
 /// crash in between leaves a `NEW` operation that the sweep re-enqueues. Idempotent.
-async fn record_and_enqueue(st: &State, token: &RequestToken, req: &SubmitOp) -> Result<(), ApiError> {
+async fn record_and_enqueue(
+    st: &State,
+    token: &RequestToken,
+    req: &SubmitOp,
+) -> Result<(), ApiError> {
     let now = mrap_model::time::now_millis();
     let op = AsyncOperation {
         token: token.clone(),
@@ -89,11 +114,24 @@ async fn record_and_enqueue(st: &State, token: &RequestToken, req: &SubmitOp) ->
         error: None,
     };
     let created = kvx::create(&st.ops, &token.id, &op).await?;
-    let op = if created { op } else { kvx::value(&st.ops, &token.id).await?.ok_or_else(no_such_op)? };
+    let op = if created {
+        op
+    } else {
+        kvx::value(&st.ops, &token.id)
+            .await?
+            .ok_or_else(no_such_op)?
+    };
     if op.status != OpStatus::New {
         return Ok(());
     }
-    kvx::put(&st.pending, &token.id, &PendingRecord { created_at: op.created_at }).await?;
+    kvx::put(
+        &st.pending,
+        &token.id,
+        &PendingRecord {
+            created_at: op.created_at,
+        },
+    )
+    .await?;
     publish_job(st, &op).await
 }
 
@@ -103,14 +141,18 @@ async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     let mut headers = HeaderMap::new();
     headers.insert("Nats-Msg-Id", op.token.id.as_str());
     mrap_proto::trace::inject(&Span::current(), &mut headers);
-    let body = codec::encode(&Job { op_id: op.token.id.clone() }).map_err(|e| ApiError::internal(e.to_string()))?;
+    let body = codec::encode(&Job {
+        op_id: op.token.id.clone(),
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))?;
     let subject = st.ns.job(op.kind().verb());
     let ack = st
         .js
         .publish_with_headers(subject, headers, body)
         .await
         .map_err(|e| ApiError::internal(format!("publishing job: {e}")))?;
-    ack.await.map_err(|e| ApiError::internal(format!("job not acknowledged: {e}")))?;
+    ack.await
+        .map_err(|e| ApiError::internal(format!("job not acknowledged: {e}")))?;
     Ok(())
 }
 
@@ -128,7 +170,9 @@ where
     F: FnMut(&mut AsyncOperation),
 {
     let op = kvx::modify::<AsyncOperation, _>(&st.ops, op_id, |cur| {
-        let Some(mut op) = cur else { return Err(no_such_op()) };
+        let Some(mut op) = cur else {
+            return Err(no_such_op());
+        };
         if op.status.is_terminal() {
             return Ok(kvx::Change::Keep);
         }
@@ -138,7 +182,10 @@ where
             return Ok(kvx::Change::Keep);
         }
         if !before.status.can_become(op.status) {
-            return Err(ApiError::internal(format!("illegal transition {:?} → {:?}", before.status, op.status)));
+            return Err(ApiError::internal(format!(
+                "illegal transition {:?} → {:?}",
+                before.status, op.status
+            )));
         }
         op.updated_at = mrap_model::time::now_millis();
         Ok(kvx::Change::Put(op))
@@ -166,9 +213,14 @@ pub async fn set_phase(st: &State, op_id: &str, phase: OpPhase) -> Result<(), Ap
 }
 
 pub async fn set_region(st: &State, req: SetRegionStatus) -> Result<AsyncOperation, ApiError> {
-    update_op(st, &req.op_id, |op| match op.regions.iter_mut().find(|r| r.name == req.region) {
-        Some(r) => r.status = req.status,
-        None => op.regions.push(RegionProgress { name: req.region.clone(), status: req.status }),
+    update_op(st, &req.op_id, |op| {
+        match op.regions.iter_mut().find(|r| r.name == req.region) {
+            Some(r) => r.status = req.status,
+            None => op.regions.push(RegionProgress {
+                name: req.region.clone(),
+                status: req.status,
+            }),
+        }
     })
     .await
 }
@@ -197,13 +249,21 @@ pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiErro
     let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Pending);
     let keys: Vec<String> = {
         use futures::TryStreamExt;
-        let keys = st.pending.keys().await.map_err(|e| ApiError::internal(format!("pending keys: {e}")))?;
-        keys.try_collect().await.map_err(|e| ApiError::internal(format!("pending keys: {e}")))?
+        let keys = st
+            .pending
+            .keys()
+            .await
+            .map_err(|e| ApiError::internal(format!("pending keys: {e}")))?;
+        keys.try_collect()
+            .await
+            .map_err(|e| ApiError::internal(format!("pending keys: {e}")))?
     };
     let cutoff = mrap_model::time::now_millis() - req.older_than_ms;
     let mut requeued = 0;
     for id in keys {
-        let Some(op) = kvx::value::<AsyncOperation>(&st.ops, &id).await? else { continue };
+        let Some(op) = kvx::value::<AsyncOperation>(&st.ops, &id).await? else {
+            continue;
+        };
         if op.status.is_terminal() {
             let _ = st.pending.delete(&id).await;
         } else if op.status == OpStatus::New && op.created_at < cutoff {
@@ -212,7 +272,11 @@ pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiErro
         }
     }
     if requeued > 0 {
-        tracing::warn!(requeued, bucket, "re-enqueued operations whose job was lost");
+        tracing::warn!(
+            requeued,
+            bucket,
+            "re-enqueued operations whose job was lost"
+        );
     }
     Ok(requeued)
 }

@@ -9,9 +9,8 @@ use async_nats::jetstream::{
 use futures::StreamExt;
 use mrap_model::{AsyncOperation, ErrorCode, OperationKind, RegionsConfig};
 use mrap_proto::{
-    Namespace, codec,
+    Namespace, codec, jetstream as decl,
     jobs::Job,
-    jetstream as decl,
     store::{self, Failure, FinishOp, RequeueStale, StartOp},
 };
 use tokio::sync::Semaphore;
@@ -34,11 +33,18 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn wiring(&self) -> Wiring<'_> {
-        Wiring { data_dir: &self.data_dir, regions: &self.regions }
+        Wiring {
+            data_dir: &self.data_dir,
+            regions: &self.regions,
+        }
     }
 }
 
-pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    nats: async_nats::Client,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     let js = jetstream::new(nats.clone());
     let ns = config.namespace.clone();
     let stream = decl::ensure_jobs_stream(&js, &ns, decl::Durability::default()).await?;
@@ -56,11 +62,19 @@ pub async fn run(config: Config, nats: async_nats::Client, shutdown: Cancellatio
         )
         .await
         .map_err(|e| Error::Nats(e.into()))?;
-    let cx = Arc::new(Ctx { nats: nats.clone(), ns: ns.clone(), data_dir: config.data_dir.clone(), regions: config.regions.clone() });
+    let cx = Arc::new(Ctx {
+        nats: nats.clone(),
+        ns: ns.clone(),
+        data_dir: config.data_dir.clone(),
+        regions: config.regions.clone(),
+    });
     let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));
     let permits = Arc::new(Semaphore::new(config.concurrency));
     let tasks = TaskTracker::new();
-    let mut messages = consumer.messages().await.map_err(|e| Error::Nats(e.into()))?;
+    let mut messages = consumer
+        .messages()
+        .await
+        .map_err(|e| Error::Nats(e.into()))?;
     tracing::info!(stream = %ns.jobs_stream(), "provisioner consuming jobs");
     loop {
         let permit = tokio::select! {
@@ -153,24 +167,41 @@ async fn retry(msg: &jetstream::Message, delivered: i64, why: &str) {
 
 /// Runs an operation to its end (or to a retryable failure). Terminal operations are done.
 async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
-    let op: AsyncOperation =
-        store::call(&cx.nats, &cx.ns, &StartOp { op_id: op_id.to_owned() }).await.map_err(|e| from_rpc(e, op_id))?;
+    let op: AsyncOperation = store::call(
+        &cx.nats,
+        &cx.ns,
+        &StartOp {
+            op_id: op_id.to_owned(),
+        },
+    )
+    .await
+    .map_err(|e| from_rpc(e, op_id))?;
     if op.status.is_terminal() {
         return Ok(());
     }
     let result = match op.kind() {
         OperationKind::Create => create::run(cx, &op).await,
         OperationKind::Delete => delete::run(cx, &op).await,
-        OperationKind::PutPolicy => Err(fail(ErrorCode::InternalErrors, "PutMultiRegionAccessPointPolicy is not supported yet", op.params.name().as_str())),
+        OperationKind::PutPolicy => Err(fail(
+            ErrorCode::InternalErrors,
+            "PutMultiRegionAccessPointPolicy is not supported yet",
+            op.params.name().as_str(),
+        )),
     };
     match result {
         Ok(()) => finish(cx, op_id, Ok(())).await.map_err(StepError::Retry),
         Err(StepError::Fail(f)) => {
             if op.kind() == OperationKind::Create {
                 // A failed create leaves no MRAP behind.
-                store::call(&cx.nats, &cx.ns, &store::AbandonMrap { op_id: op_id.to_owned() })
-                    .await
-                    .map_err(|e| from_rpc(e, op_id))?;
+                store::call(
+                    &cx.nats,
+                    &cx.ns,
+                    &store::AbandonMrap {
+                        op_id: op_id.to_owned(),
+                    },
+                )
+                .await
+                .map_err(|e| from_rpc(e, op_id))?;
             }
             Err(StepError::Fail(f))
         }
@@ -179,10 +210,17 @@ async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
 }
 
 async fn finish(cx: &Ctx, op_id: &str, outcome: Result<(), Failure>) -> Result<(), String> {
-    store::call(&cx.nats, &cx.ns, &FinishOp { op_id: op_id.to_owned(), outcome })
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    store::call(
+        &cx.nats,
+        &cx.ns,
+        &FinishOp {
+            op_id: op_id.to_owned(),
+            outcome,
+        },
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }
 
 /// Periodically asks the store to re-enqueue operations still `NEW` after `stale_after`.
@@ -193,7 +231,9 @@ async fn sweep(cx: Arc<Ctx>, stale_after: Duration, shutdown: CancellationToken)
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
         }
-        let req = RequeueStale { older_than_ms: stale_after.as_millis() as i64 };
+        let req = RequeueStale {
+            older_than_ms: stale_after.as_millis() as i64,
+        };
         if let Err(e) = store::call(&cx.nats, &cx.ns, &req).await {
             tracing::warn!(error = %e, "stale-operation sweep failed");
         }

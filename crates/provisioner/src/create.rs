@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use mrap_model::{AsyncOperation, ErrorCode, MrapRegion, OpPhase, OpStatus, RequestParams, RequestedRegion};
+use mrap_model::{
+    AsyncOperation, ErrorCode, MrapRegion, OpPhase, OpStatus, RequestParams, RequestedRegion,
+};
 use mrap_proto::store::{self, ClaimMrap, GetBucket, GetMrap, MrapReady, SetRegionStatus};
 
 use crate::{
@@ -12,83 +14,165 @@ use crate::{
 
 pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
     let RequestParams::Create { name, regions, .. } = &op.params else {
-        return Err(fail(ErrorCode::InternalErrors, "not a create operation", ""));
+        return Err(fail(
+            ErrorCode::InternalErrors,
+            "not a create operation",
+            "",
+        ));
     };
     if op.phase < OpPhase::Claimed {
-        let existing = store::call(&cx.nats, &cx.ns, &GetMrap { account: op.account.clone(), name: name.clone() }).await;
+        let existing = store::call(
+            &cx.nats,
+            &cx.ns,
+            &GetMrap {
+                account: op.account.clone(),
+                name: name.clone(),
+            },
+        )
+        .await;
         match existing {
             Ok(m) if m.created_by != op.token.id => {
                 return Err(fail(
                     ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou,
-                    format!("A Multi-Region Access Point named '{name}' already exists in this account"),
+                    format!(
+                        "A Multi-Region Access Point named '{name}' already exists in this account"
+                    ),
                     name.as_str(),
                 ));
             }
             Ok(_) => {}
-            Err(mrap_proto::RpcError::Api(e)) if e.code == ErrorCode::NoSuchMultiRegionAccessPoint => {}
+            Err(mrap_proto::RpcError::Api(e))
+                if e.code == ErrorCode::NoSuchMultiRegionAccessPoint => {}
             Err(e) => return Err(from_rpc(e, name.as_str())),
         }
         let resolved = resolve_buckets(cx, op, regions).await?;
-        store::call(&cx.nats, &cx.ns, &ClaimMrap { op_id: op.token.id.clone(), regions: resolved })
-            .await
-            .map_err(|e| from_rpc(e, name.as_str()))?;
-    }
-    let mrap = store::call(&cx.nats, &cx.ns, &GetMrap { account: op.account.clone(), name: name.clone() })
+        store::call(
+            &cx.nats,
+            &cx.ns,
+            &ClaimMrap {
+                op_id: op.token.id.clone(),
+                regions: resolved,
+            },
+        )
         .await
         .map_err(|e| from_rpc(e, name.as_str()))?;
+    }
+    let mrap = store::call(
+        &cx.nats,
+        &cx.ns,
+        &GetMrap {
+            account: op.account.clone(),
+            name: name.clone(),
+        },
+    )
+    .await
+    .map_err(|e| from_rpc(e, name.as_str()))?;
     if mrap.created_by != op.token.id {
-        return Err(fail(ErrorCode::MultiRegionAccessPointModifiedByAnotherRequest, "The Multi-Region Access Point was replaced by another request", name.as_str()));
+        return Err(fail(
+            ErrorCode::MultiRegionAccessPointModifiedByAnotherRequest,
+            "The Multi-Region Access Point was replaced by another request",
+            name.as_str(),
+        ));
     }
     for region in &mrap.regions {
         set_region(cx, op, region, OpStatus::InProgress).await?;
-        cx.wiring().wire(region, &mrap).await.map_err(StepError::Retry)?;
+        cx.wiring()
+            .wire(region, &mrap)
+            .await
+            .map_err(StepError::Retry)?;
         set_region(cx, op, region, OpStatus::Succeeded).await?;
     }
-    store::call(&cx.nats, &cx.ns, &MrapReady { op_id: op.token.id.clone() })
-        .await
-        .map_err(|e| from_rpc(e, name.as_str()))?;
+    store::call(
+        &cx.nats,
+        &cx.ns,
+        &MrapReady {
+            op_id: op.token.id.clone(),
+        },
+    )
+    .await
+    .map_err(|e| from_rpc(e, name.as_str()))?;
     Ok(())
 }
 
-pub async fn set_region(cx: &Ctx, op: &AsyncOperation, region: &MrapRegion, status: OpStatus) -> Step<()> {
-    let req = SetRegionStatus { op_id: op.token.id.clone(), region: region.region.clone(), status };
-    store::call(&cx.nats, &cx.ns, &req).await.map_err(|e| from_rpc(e, region.region.as_str()))?;
+pub async fn set_region(
+    cx: &Ctx,
+    op: &AsyncOperation,
+    region: &MrapRegion,
+    status: OpStatus,
+) -> Step<()> {
+    let req = SetRegionStatus {
+        op_id: op.token.id.clone(),
+        region: region.region.clone(),
+        status,
+    };
+    store::call(&cx.nats, &cx.ns, &req)
+        .await
+        .map_err(|e| from_rpc(e, region.region.as_str()))?;
     Ok(())
 }
 
 /// Looks every bucket up: it must exist, belong to the stated account (the caller's by default),
 /// sit in a Region this deployment serves, and no two buckets may share a Region.
-async fn resolve_buckets(cx: &Ctx, op: &AsyncOperation, regions: &[RequestedRegion]) -> Step<Vec<MrapRegion>> {
+async fn resolve_buckets(
+    cx: &Ctx,
+    op: &AsyncOperation,
+    regions: &[RequestedRegion],
+) -> Step<Vec<MrapRegion>> {
     let mut out = Vec::with_capacity(regions.len());
     let mut seen = HashSet::new();
     for r in regions {
-        let bucket = store::call(&cx.nats, &cx.ns, &GetBucket { name: r.bucket.clone() })
-            .await
-            .map_err(|e| from_rpc(e, r.bucket.as_str()))?
-            .ok_or_else(|| fail(ErrorCode::NoSuchBucket, format!("The specified bucket '{}' does not exist", r.bucket), r.bucket.as_str()))?;
+        let bucket = store::call(
+            &cx.nats,
+            &cx.ns,
+            &GetBucket {
+                name: r.bucket.clone(),
+            },
+        )
+        .await
+        .map_err(|e| from_rpc(e, r.bucket.as_str()))?
+        .ok_or_else(|| {
+            fail(
+                ErrorCode::NoSuchBucket,
+                format!("The specified bucket '{}' does not exist", r.bucket),
+                r.bucket.as_str(),
+            )
+        })?;
         let expected_owner = r.bucket_account_id.as_ref().unwrap_or(&op.account);
         if &bucket.owner != expected_owner {
             return Err(fail(
                 ErrorCode::AccessDenied,
-                format!("Bucket '{}' is not owned by account {expected_owner}", r.bucket),
+                format!(
+                    "Bucket '{}' is not owned by account {expected_owner}",
+                    r.bucket
+                ),
                 r.bucket.as_str(),
             ));
         }
         if cx.regions.get(bucket.region.as_str()).is_none() {
             return Err(fail(
                 ErrorCode::MultiRegionAccessPointUnsupportedRegion,
-                format!("Region {} of bucket '{}' is not supported for Multi-Region Access Points", bucket.region, r.bucket),
+                format!(
+                    "Region {} of bucket '{}' is not supported for Multi-Region Access Points",
+                    bucket.region, r.bucket
+                ),
                 r.bucket.as_str(),
             ));
         }
         if !seen.insert(bucket.region.clone()) {
             return Err(fail(
                 ErrorCode::MultiRegionAccessPointSameBucketRegion,
-                format!("More than one bucket is in Region {}; a Multi-Region Access Point takes one bucket per Region", bucket.region),
+                format!(
+                    "More than one bucket is in Region {}; a Multi-Region Access Point takes one bucket per Region",
+                    bucket.region
+                ),
                 r.bucket.as_str(),
             ));
         }
-        out.push(MrapRegion { bucket: bucket.name, region: bucket.region, bucket_account_id: bucket.owner });
+        out.push(MrapRegion {
+            bucket: bucket.name,
+            region: bucket.region,
+            bucket_account_id: bucket.owner,
+        });
     }
     Ok(out)
 }

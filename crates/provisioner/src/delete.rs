@@ -12,24 +12,50 @@ use crate::{
 pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
     let name = op.params.name();
     if op.phase < OpPhase::Claimed {
-        store::call(&cx.nats, &cx.ns, &BeginDelete { op_id: op.token.id.clone() })
-            .await
-            .map_err(|e| from_rpc(e, name.as_str()))?;
+        store::call(
+            &cx.nats,
+            &cx.ns,
+            &BeginDelete {
+                op_id: op.token.id.clone(),
+            },
+        )
+        .await
+        .map_err(|e| from_rpc(e, name.as_str()))?;
     }
-    let mrap = match store::call(&cx.nats, &cx.ns, &GetMrap { account: op.account.clone(), name: name.clone() }).await {
+    let mrap = match store::call(
+        &cx.nats,
+        &cx.ns,
+        &GetMrap {
+            account: op.account.clone(),
+            name: name.clone(),
+        },
+    )
+    .await
+    {
         Ok(m) if m.deleting_by.as_deref() == Some(op.token.id.as_str()) => m,
         // Gone (an earlier delivery finished removing it) or already someone else's: our delete is done.
         Ok(_) => return Ok(()),
-        Err(mrap_proto::RpcError::Api(e)) if e.code == ErrorCode::NoSuchMultiRegionAccessPoint => return Ok(()),
+        Err(mrap_proto::RpcError::Api(e)) if e.code == ErrorCode::NoSuchMultiRegionAccessPoint => {
+            return Ok(());
+        }
         Err(e) => return Err(from_rpc(e, name.as_str())),
     };
     for region in &mrap.regions {
         set_region(cx, op, region, OpStatus::InProgress).await?;
-        cx.wiring().unwire(region, &mrap).await.map_err(StepError::Retry)?;
+        cx.wiring()
+            .unwire(region, &mrap)
+            .await
+            .map_err(StepError::Retry)?;
         set_region(cx, op, region, OpStatus::Succeeded).await?;
     }
-    store::call(&cx.nats, &cx.ns, &RemoveMrap { op_id: op.token.id.clone() })
-        .await
-        .map_err(|e| from_rpc(e, name.as_str()))?;
+    store::call(
+        &cx.nats,
+        &cx.ns,
+        &RemoveMrap {
+            op_id: op.token.id.clone(),
+        },
+    )
+    .await
+    .map_err(|e| from_rpc(e, name.as_str()))?;
     Ok(())
 }

@@ -60,7 +60,10 @@ impl Config {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let ms = |k: &str, default: u64| -> Result<Duration, Error> {
             match var(k) {
-                Some(v) => v.parse().map(Duration::from_millis).map_err(|_| Error::Config(format!("{k}={v} is not a number"))),
+                Some(v) => v
+                    .parse()
+                    .map(Duration::from_millis)
+                    .map_err(|_| Error::Config(format!("{k}={v} is not a number"))),
                 None => Ok(Duration::from_millis(default)),
             }
         };
@@ -78,6 +81,10 @@ impl Config {
 }
 
 /// Runs until `shutdown` is cancelled; jobs in flight are finished or left unacked for redelivery.
-pub async fn run(config: Config, nats: async_nats::Client, shutdown: CancellationToken) -> Result<(), Error> {
+pub async fn run(
+    config: Config,
+    nats: async_nats::Client,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
     consumer::run(config, nats, shutdown).await
 }

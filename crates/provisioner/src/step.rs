@@ -15,13 +15,20 @@ pub enum StepError {
 pub type Step<T> = Result<T, StepError>;
 
 pub fn fail(code: ErrorCode, message: impl Into<String>, resource: impl Into<String>) -> StepError {
-    StepError::Fail(Failure { code, message: message.into(), resource: resource.into() })
+    StepError::Fail(Failure {
+        code,
+        message: message.into(),
+        resource: resource.into(),
+    })
 }
 
 /// A store refusal is final (with its code); anything else is worth retrying.
 pub fn from_rpc(e: RpcError, resource: &str) -> StepError {
     match e {
-        RpcError::Api(api) if api.code == ErrorCode::InternalError || api.code == ErrorCode::ServiceUnavailable => {
+        RpcError::Api(api)
+            if api.code == ErrorCode::InternalError
+                || api.code == ErrorCode::ServiceUnavailable =>
+        {
             StepError::Retry(api.message)
         }
         RpcError::Api(api) => fail(api.code, api.message, resource),

@@ -23,7 +23,10 @@ impl Wiring<'_> {
     }
 
     fn marker(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<PathBuf, String> {
-        Ok(self.region_dir(region)?.join(".mrap").join(format!("{}.json", mrap.alias)))
+        Ok(self
+            .region_dir(region)?
+            .join(".mrap")
+            .join(format!("{}.json", mrap.alias)))
     }
 
     /// Checks the Region's storage and the bucket in it, then writes the marker.
@@ -34,7 +37,9 @@ impl Wiring<'_> {
             .map_err(|e| format!("Region {} storage unavailable: {e}", region.region))?;
         let marker = self.marker(region, mrap)?;
         if let Some(dir) = marker.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| format!("Region {}: {e}", region.region))?;
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| format!("Region {}: {e}", region.region))?;
         }
         let body = serde_json::json!({
             "account": mrap.account,
@@ -44,8 +49,12 @@ impl Wiring<'_> {
             "region": region.region,
         });
         let tmp = marker.with_extension(format!("json.{}.tmp", std::process::id()));
-        tokio::fs::write(&tmp, body.to_string()).await.map_err(|e| format!("Region {}: {e}", region.region))?;
-        tokio::fs::rename(&tmp, &marker).await.map_err(|e| format!("Region {}: {e}", region.region))?;
+        tokio::fs::write(&tmp, body.to_string())
+            .await
+            .map_err(|e| format!("Region {}: {e}", region.region))?;
+        tokio::fs::rename(&tmp, &marker)
+            .await
+            .map_err(|e| format!("Region {}: {e}", region.region))?;
         Ok(())
     }
 

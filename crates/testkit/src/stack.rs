@@ -34,7 +34,11 @@ pub struct StackOptions {
 
 impl Default for StackOptions {
     fn default() -> Self {
-        Self { provisioner: true, ack_wait: Duration::from_secs(5), stale_after: Duration::from_secs(2) }
+        Self {
+            provisioner: true,
+            ack_wait: Duration::from_secs(5),
+            stale_after: Duration::from_secs(2),
+        }
     }
 }
 
@@ -55,7 +59,11 @@ pub struct Stack {
 fn unique_prefix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("t{}x{}.mrap", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "t{}x{}.mrap",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 impl Stack {
@@ -83,7 +91,11 @@ impl Stack {
         let mut tasks: Vec<(&'static str, JoinHandle<Result<()>>)> = Vec::new();
 
         let keys = vec![
-            AccessKeyRecord::root(AccountId::parse(ACCOUNT).map_err(anyhow::Error::msg)?, ACCESS_KEY.into(), SECRET_KEY.into()),
+            AccessKeyRecord::root(
+                AccountId::parse(ACCOUNT).map_err(anyhow::Error::msg)?,
+                ACCESS_KEY.into(),
+                SECRET_KEY.into(),
+            ),
             AccessKeyRecord::root(
                 AccountId::parse(OTHER_ACCOUNT).map_err(anyhow::Error::msg)?,
                 OTHER_ACCESS_KEY.into(),
@@ -97,30 +109,48 @@ impl Stack {
         };
         let client = nats_cfg.connect("policy-store").await?;
         let sd = shutdown.clone();
-        tasks.push(("policy-store", tokio::spawn(async move { Ok(mrap_policy_store::run(store_cfg, client, sd).await?) })));
+        tasks.push((
+            "policy-store",
+            tokio::spawn(async move { Ok(mrap_policy_store::run(store_cfg, client, sd).await?) }),
+        ));
 
         let client = nats_cfg.connect("authorizer").await?;
-        let cfg = mrap_authorizer::Config { namespace: namespace.clone() };
+        let cfg = mrap_authorizer::Config {
+            namespace: namespace.clone(),
+        };
         let sd = shutdown.clone();
-        tasks.push(("authorizer", tokio::spawn(async move { Ok(mrap_authorizer::run(cfg, client, sd).await?) })));
+        tasks.push((
+            "authorizer",
+            tokio::spawn(async move { Ok(mrap_authorizer::run(cfg, client, sd).await?) }),
+        ));
 
         if opts.provisioner {
-            let mut cfg = mrap_provisioner::Config::new(namespace.clone(), data_dir.clone(), regions.clone());
+            let mut cfg =
+                mrap_provisioner::Config::new(namespace.clone(), data_dir.clone(), regions.clone());
             cfg.ack_wait = opts.ack_wait;
             cfg.stale_after = opts.stale_after;
             let client = nats_cfg.connect("provisioner").await?;
             let sd = shutdown.clone();
-            tasks.push(("provisioner", tokio::spawn(async move { Ok(mrap_provisioner::run(cfg, client, sd).await?) })));
+            tasks.push((
+                "provisioner",
+                tokio::spawn(async move { Ok(mrap_provisioner::run(cfg, client, sd).await?) }),
+            ));
         }
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let cfg = mrap_api_gateway::Config { namespace: namespace.clone(), data_dir: data_dir.clone(), regions: regions.clone() };
+        let cfg = mrap_api_gateway::Config {
+            namespace: namespace.clone(),
+            data_dir: data_dir.clone(),
+            regions: regions.clone(),
+        };
         let client = nats_cfg.connect("api-gateway").await?;
         let sd = shutdown.clone();
         tasks.push((
             "api-gateway",
-            tokio::spawn(async move { Ok(mrap_api_gateway::run(cfg, client, listener, sd).await?) }),
+            tokio::spawn(
+                async move { Ok(mrap_api_gateway::run(cfg, client, listener, sd).await?) },
+            ),
         ));
 
         let stack = Stack {
@@ -141,8 +171,12 @@ impl Stack {
 
     /// Waits until the services answer on NATS (the store has bootstrapped, the authorizer serves).
     async fn wait_ready(&self) -> Result<()> {
-        let client = mrap_proto::NatsConfig::new(&self.nats_url).connect("testkit").await?;
-        let req = mrap_proto::store::ListBuckets { owner: AccountId::parse(ACCOUNT).map_err(anyhow::Error::msg)? };
+        let client = mrap_proto::NatsConfig::new(&self.nats_url)
+            .connect("testkit")
+            .await?;
+        let req = mrap_proto::store::ListBuckets {
+            owner: AccountId::parse(ACCOUNT).map_err(anyhow::Error::msg)?,
+        };
         let authz = mrap_proto::authz::AuthzRequest {
             request_id: "ready".into(),
             method: "GET".into(),
@@ -155,10 +189,17 @@ impl Stack {
             resource: mrap_proto::authz::Resource::CallerAccount,
         };
         for _ in 0..200 {
-            let store_up = mrap_proto::store::call(&client, &self.namespace, &req).await.is_ok();
+            let store_up = mrap_proto::store::call(&client, &self.namespace, &req)
+                .await
+                .is_ok();
             // An unsigned request is refused by a running authorizer; only "no responders" means down.
             let authz_up = !matches!(
-                mrap_proto::call::<_, mrap_proto::authz::Grant>(&client, &self.namespace.authz_check(), &authz).await,
+                mrap_proto::call::<_, mrap_proto::authz::Grant>(
+                    &client,
+                    &self.namespace.authz_check(),
+                    &authz
+                )
+                .await,
                 Err(mrap_proto::RpcError::NoResponders(_)) | Err(mrap_proto::RpcError::TimedOut(_))
             );
             if store_up && authz_up {
@@ -187,8 +228,13 @@ impl Stack {
             match tokio::time::timeout(Duration::from_secs(10), t).await {
                 Ok(Ok(Ok(()))) => {}
                 Ok(Ok(Err(e))) => first_err = first_err.or(Some(e.context(name))),
-                Ok(Err(join)) => first_err = first_err.or(Some(anyhow::anyhow!("{name} panicked: {join}"))),
-                Err(_) => first_err = first_err.or(Some(anyhow::anyhow!("{name} did not stop within 10 s"))),
+                Ok(Err(join)) => {
+                    first_err = first_err.or(Some(anyhow::anyhow!("{name} panicked: {join}")))
+                }
+                Err(_) => {
+                    first_err =
+                        first_err.or(Some(anyhow::anyhow!("{name} did not stop within 10 s")))
+                }
             }
         }
         first_err.map_or(Ok(()), Err).context("stopping the stack")

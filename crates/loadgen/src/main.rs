@@ -1,0 +1,195 @@
+//! `mrap-load`: measures MRAP create latency against a running stack.
+//!
+//! Each worker loops: create an MRAP (timing until the request token comes back: "accepted"),
+//! poll Describe every millisecond until the operation is terminal (timing from the create's start:
+//! "succeeded"), then delete it and wait for that too, so the account stays under its quota.
+//!
+//! Usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]
+//! Credentials: MRAP_ACCOUNT / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default 000000000000/test/test).
+//! The harness refuses non-loopback endpoints.
+
+mod client;
+mod stats;
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use client::{Client, xml_field};
+
+struct Args {
+    endpoint: String,
+    creates: usize,
+    concurrency: usize,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut args = Args {
+        endpoint: "http://127.0.0.1:4566".into(),
+        creates: 1000,
+        concurrency: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--endpoint" => args.endpoint = value,
+            "--creates" => args.creates = value.parse()?,
+            "--concurrency" => args.concurrency = value.parse()?,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    let host = args
+        .endpoint
+        .trim_start_matches("http://")
+        .split(':')
+        .next()
+        .unwrap_or_default();
+    if !(host == "localhost" || host == "[::1]" || host.starts_with("127.")) {
+        bail!(
+            "refusing to load {}: the harness only targets loopback",
+            args.endpoint
+        );
+    }
+    if args.concurrency == 0 || args.concurrency > 90 {
+        bail!("--concurrency must be 1..=90 (the account quota is 100 MRAPs)");
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
+    let client = Client::new(
+        &args.endpoint,
+        &env("MRAP_ACCOUNT", "000000000000"),
+        &env("AWS_ACCESS_KEY_ID", "test"),
+        &env("AWS_SECRET_ACCESS_KEY", "test"),
+    )?;
+    let run: u32 = rand::random();
+    let buckets = [
+        ("us-east-1", format!("load-{run:08x}-use1")),
+        ("eu-west-1", format!("load-{run:08x}-euw1")),
+    ];
+    for (region, bucket) in &buckets {
+        let body = format!(
+            "<CreateBucketConfiguration><LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>"
+        );
+        let r = client.send("PUT", &format!("/{bucket}"), "", &body).await?;
+        if r.status != 200 {
+            bail!("CreateBucket {bucket}: HTTP {} {}", r.status, r.body);
+        }
+    }
+    let regions_xml: String = buckets
+        .iter()
+        .map(|(_, b)| format!("<Region><Bucket>{b}</Bucket></Region>"))
+        .collect();
+    let regions_xml = Arc::new(regions_xml);
+
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let (client, next, regions_xml) = (client.clone(), next.clone(), regions_xml.clone());
+        let total = args.creates;
+        workers.push(tokio::spawn(async move {
+            let mut accepted = Vec::new();
+            let mut succeeded = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    return Ok::<_, anyhow::Error>((accepted, succeeded));
+                }
+                let name = format!("load-{run:08x}-{i}");
+                let t0 = Instant::now();
+                let token = submit(
+                    &client,
+                    "create",
+                    &format!("<Name>{name}</Name><Regions>{regions_xml}</Regions>"),
+                )
+                .await?;
+                accepted.push(t0.elapsed());
+                wait_terminal(&client, &token, "SUCCEEDED").await?;
+                succeeded.push(t0.elapsed());
+                let token = submit(&client, "delete", &format!("<Name>{name}</Name>")).await?;
+                wait_terminal(&client, &token, "SUCCEEDED").await?;
+            }
+        }));
+    }
+    let (mut accepted, mut succeeded) = (Vec::new(), Vec::new());
+    for w in workers {
+        let (a, s) = w.await??;
+        accepted.extend(a);
+        succeeded.extend(s);
+    }
+    let wall = started.elapsed();
+    println!(
+        "mrap-load: {} creates (+deletes), concurrency {}, {:.1}s wall",
+        args.creates,
+        args.concurrency,
+        wall.as_secs_f64()
+    );
+    if let Some(s) = stats::summarize(accepted) {
+        println!("create accepted:    {s}");
+    }
+    if let Some(s) = stats::summarize(succeeded) {
+        println!("create->SUCCEEDED:  {s}");
+    }
+    println!(
+        "create+delete cycles/s: {:.1}",
+        args.creates as f64 / wall.as_secs_f64()
+    );
+    for (_, bucket) in &buckets {
+        let _ = client.send("DELETE", &format!("/{bucket}"), "", "").await;
+    }
+    Ok(())
+}
+
+async fn submit(client: &Client, verb: &str, details: &str) -> Result<String> {
+    let root = if verb == "create" {
+        "CreateMultiRegionAccessPointRequest"
+    } else {
+        "DeleteMultiRegionAccessPointRequest"
+    };
+    let body = format!(
+        r#"<{root} xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>{}</ClientToken><Details>{details}</Details></{root}>"#,
+        rand::random::<u64>()
+    );
+    let r = client
+        .send(
+            "POST",
+            &format!("/v20180820/async-requests/mrap/{verb}"),
+            "",
+            &body,
+        )
+        .await?;
+    if r.status != 200 {
+        bail!("{verb}: HTTP {} {}", r.status, r.body);
+    }
+    Ok(xml_field(&r.body, "RequestTokenARN")
+        .context("no RequestTokenARN")?
+        .to_owned())
+}
+
+async fn wait_terminal(client: &Client, token: &str, want: &str) -> Result<()> {
+    let path = format!(
+        "/v20180820/async-requests/mrap/{}",
+        token.replace(':', "%3A")
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let r = client.send("GET", &path, "", "").await?;
+        let status = xml_field(&r.body, "RequestStatus")
+            .unwrap_or_default()
+            .to_owned();
+        match status.as_str() {
+            "SUCCEEDED" | "FAILED" if status == want => return Ok(()),
+            "SUCCEEDED" | "FAILED" => bail!("operation {token} ended {status}: {}", r.body),
+            _ => tokio::time::sleep(Duration::from_millis(1)).await,
+        }
+    }
+    bail!("operation {token} not terminal after 60 s")
+}

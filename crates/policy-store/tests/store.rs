@@ -1,0 +1,407 @@
+//! The policy-store over a real nats-server: idempotency, quota, outbox and the operation state
+//! machine, driven through its NATS API exactly as the gateway and the provisioner drive it.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::pull};
+use futures::StreamExt;
+use mrap_model::{
+    AccessKeyRecord, AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpStatus,
+    PublicAccessBlock, RegionName, RequestParams, RequestToken, RequestedRegion,
+};
+use mrap_proto::{Namespace, RpcError, store::*};
+use mrap_testkit::NatsServer;
+use tokio_util::sync::CancellationToken;
+
+struct Harness {
+    _server: NatsServer,
+    client: async_nats::Client,
+    ns: Namespace,
+    account: AccountId,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn start() -> Harness {
+    let server = NatsServer::start().expect("nats-server");
+    let ns = Namespace::new("st.mrap");
+    let account = AccountId::parse("000000000000").unwrap();
+    let cfg = mrap_policy_store::Config {
+        namespace: ns.clone(),
+        durability: Default::default(),
+        bootstrap_keys: vec![AccessKeyRecord::root(
+            account.clone(),
+            "k".into(),
+            "s".into(),
+        )],
+    };
+    let nats = mrap_proto::NatsConfig::new(server.url());
+    let client = nats.connect("store").await.unwrap();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(mrap_policy_store::run(cfg, client, shutdown.clone()));
+    let client = nats.connect("test").await.unwrap();
+    let h = Harness {
+        _server: server,
+        client,
+        ns,
+        account,
+        shutdown,
+    };
+    for _ in 0..200 {
+        if call(
+            &h,
+            &ListBuckets {
+                owner: h.account.clone(),
+            },
+        )
+        .await
+        .is_ok()
+        {
+            return h;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("store did not start");
+}
+
+async fn call<C: StoreCall>(h: &Harness, req: &C) -> Result<C::Reply, RpcError> {
+    mrap_proto::store::call(&h.client, &h.ns, req).await
+}
+
+fn code(e: RpcError) -> ErrorCode {
+    match e {
+        RpcError::Api(a) => a.code,
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+fn create_params(name: &str) -> RequestParams {
+    RequestParams::Create {
+        name: MrapName::parse(name).unwrap(),
+        public_access_block: PublicAccessBlock::ALL_ON,
+        regions: vec![RequestedRegion {
+            bucket: BucketName::parse("bkt-a").unwrap(),
+            bucket_account_id: None,
+        }],
+    }
+}
+
+fn submit(h: &Harness, client_token: &str, params: RequestParams) -> SubmitOp {
+    SubmitOp {
+        token: RequestToken::generate(h.account.clone(), params.kind().verb(), &mut rand::rng()),
+        client_token: client_token.into(),
+        request_id: "REQ1".into(),
+        params,
+    }
+}
+
+#[tokio::test]
+async fn client_tokens_are_idempotent_and_conflicts_refused() {
+    let h = start().await;
+    let first = call(&h, &submit(&h, "ct-1", create_params("one")))
+        .await
+        .unwrap();
+    // Same request, same client token, new gateway-minted token: the first token comes back.
+    let again = call(&h, &submit(&h, "ct-1", create_params("one")))
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    // Different request, same client token.
+    let err = call(&h, &submit(&h, "ct-1", create_params("two")))
+        .await
+        .unwrap_err();
+    assert_eq!(code(err), ErrorCode::ClientTokenConflict);
+    // The same client token for another operation kind is another scope.
+    let delete = RequestParams::Delete {
+        name: MrapName::parse("one").unwrap(),
+    };
+    assert!(call(&h, &submit(&h, "ct-1", delete)).await.is_ok());
+}
+
+#[tokio::test]
+async fn submitted_operations_are_recorded_then_enqueued_once() {
+    let h = start().await;
+    let token = call(&h, &submit(&h, "ct-q", create_params("queued")))
+        .await
+        .unwrap();
+    let op = call(
+        &h,
+        &GetOp {
+            account: h.account.clone(),
+            op_id: token.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(op.status, OpStatus::New);
+    assert_eq!(op.request_id, "REQ1");
+    // Resubmitting and a stale sweep both re-publish with the same Nats-Msg-Id: still one job.
+    call(&h, &submit(&h, "ct-q", create_params("queued")))
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&h, &RequeueStale { older_than_ms: 0 }).await.unwrap(),
+        1
+    );
+    let js = jetstream::new(h.client.clone());
+    let stream = js.get_stream(h.ns.jobs_stream()).await.unwrap();
+    let consumer = stream
+        .create_consumer(pull::Config {
+            durable_name: Some("probe".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut batch = consumer
+        .fetch()
+        .max_messages(10)
+        .expires(Duration::from_millis(300))
+        .messages()
+        .await
+        .unwrap();
+    let mut jobs = Vec::new();
+    while let Some(m) = batch.next().await {
+        let m = m.unwrap();
+        jobs.push(
+            mrap_proto::codec::decode::<mrap_proto::jobs::Job>(&m.payload)
+                .unwrap()
+                .op_id,
+        );
+    }
+    assert_eq!(jobs, vec![token.id.clone()]);
+}
+
+#[tokio::test]
+async fn terminal_operations_never_change_again() {
+    let h = start().await;
+    let token = call(&h, &submit(&h, "ct-t", create_params("term")))
+        .await
+        .unwrap();
+    let started = call(
+        &h,
+        &StartOp {
+            op_id: token.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(started.status, OpStatus::InProgress);
+    let failure = Failure {
+        code: ErrorCode::NoSuchBucket,
+        message: "gone".into(),
+        resource: "bkt-a".into(),
+    };
+    let failed = call(
+        &h,
+        &FinishOp {
+            op_id: token.id.clone(),
+            outcome: Err(failure),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(failed.status, OpStatus::Failed);
+    let details = failed.error.clone().unwrap();
+    assert_eq!(
+        (details.code.as_str(), details.request_id.as_str()),
+        ("NoSuchBucket", "REQ1")
+    );
+    // A late success (say, a redelivered job) does not flip it.
+    let after = call(
+        &h,
+        &FinishOp {
+            op_id: token.id.clone(),
+            outcome: Ok(()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(after, failed);
+    let restarted = call(
+        &h,
+        &StartOp {
+            op_id: token.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(restarted.status, OpStatus::Failed);
+    // Nothing left to sweep.
+    assert_eq!(
+        call(&h, &RequeueStale { older_than_ms: 0 }).await.unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
+    let h = start().await;
+    let region = RegionName::parse("us-east-1").unwrap();
+    call(
+        &h,
+        &CreateBucket {
+            name: BucketName::parse("bkt-a").unwrap(),
+            region: region.clone(),
+            owner: h.account.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let regions = vec![MrapRegion {
+        bucket: BucketName::parse("bkt-a").unwrap(),
+        region,
+        bucket_account_id: h.account.clone(),
+    }];
+    let t1 = call(&h, &submit(&h, "c1", create_params("shared-name")))
+        .await
+        .unwrap();
+    let t2 = call(&h, &submit(&h, "c2", create_params("shared-name")))
+        .await
+        .unwrap();
+    let a = call(
+        &h,
+        &ClaimMrap {
+            op_id: t1.id.clone(),
+            regions: regions.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let replay = call(
+        &h,
+        &ClaimMrap {
+            op_id: t1.id.clone(),
+            regions: regions.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        a.alias, replay.alias,
+        "a replayed claim must not mint a second alias"
+    );
+    let err = call(
+        &h,
+        &ClaimMrap {
+            op_id: t2.id.clone(),
+            regions: regions.clone(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        code(err),
+        ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou
+    );
+    // The bucket cannot go while the MRAP holds it.
+    let err = call(
+        &h,
+        &DeleteBucket {
+            name: BucketName::parse("bkt-a").unwrap(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(code(err), ErrorCode::InvalidBucketState);
+    // Abandoning (failed create) removes the MRAP and frees both the name and the bucket.
+    call(
+        &h,
+        &AbandonMrap {
+            op_id: t1.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let err = call(
+        &h,
+        &GetMrap {
+            account: h.account.clone(),
+            name: MrapName::parse("shared-name").unwrap(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(code(err), ErrorCode::NoSuchMultiRegionAccessPoint);
+    let b = call(
+        &h,
+        &ClaimMrap {
+            op_id: t2.id.clone(),
+            regions,
+        },
+    )
+    .await
+    .unwrap();
+    assert_ne!(a.alias, b.alias, "aliases are never reused");
+}
+
+#[tokio::test]
+async fn buckets_have_one_owner() {
+    let h = start().await;
+    let other = AccountId::parse("111111111111").unwrap();
+    let name = BucketName::parse("owned").unwrap();
+    let region = RegionName::parse("eu-west-1").unwrap();
+    call(
+        &h,
+        &CreateBucket {
+            name: name.clone(),
+            region: region.clone(),
+            owner: h.account.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let mine = call(
+        &h,
+        &CreateBucket {
+            name: name.clone(),
+            region: region.clone(),
+            owner: h.account.clone(),
+        },
+    )
+    .await;
+    assert_eq!(code(mine.unwrap_err()), ErrorCode::BucketAlreadyOwnedByYou);
+    let theirs = call(
+        &h,
+        &CreateBucket {
+            name: name.clone(),
+            region,
+            owner: other.clone(),
+        },
+    )
+    .await;
+    assert_eq!(code(theirs.unwrap_err()), ErrorCode::BucketAlreadyExists);
+    assert_eq!(
+        call(
+            &h,
+            &ListBuckets {
+                owner: h.account.clone()
+            }
+        )
+        .await
+        .unwrap()
+        .len(),
+        1
+    );
+    assert!(
+        call(&h, &ListBuckets { owner: other })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    call(&h, &DeleteBucket { name: name.clone() })
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&h, &GetBucket { name: name.clone() }).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        code(call(&h, &DeleteBucket { name }).await.unwrap_err()),
+        ErrorCode::NoSuchBucket
+    );
+}
