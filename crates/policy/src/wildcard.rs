@@ -231,6 +231,18 @@ pub(crate) fn intersects(a: &[CTok], b: &[CTok]) -> bool {
 /// Sound (never claims coverage that does not hold); it may miss exotic
 /// coverings, which only costs a missed REDUNDANT_* suggestion.
 pub(crate) fn covers(outer: &[CTok], inner: &[CTok]) -> bool {
+    // Fast paths (most policy entries share long literal prefixes): a
+    // wildcard-free outer covers only itself, and the literal prefix of outer
+    // must be spelled out by inner.
+    let lit = |t: &CTok| !t.repeat && matches!(t.class, Class::Lit(_));
+    if outer.iter().all(lit) {
+        return outer == inner;
+    }
+    for (i, o) in outer.iter().take_while(|t| lit(t)).enumerate() {
+        if inner.get(i) != Some(o) {
+            return false;
+        }
+    }
     let (n, m) = (outer.len(), inner.len());
     let w = m + 1;
     // dp[i][j]: outer[i..] covers inner[j..]

@@ -65,7 +65,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
         let account_bad = !a.account.is_empty()
             && !a.account.contains(['*', '?'])
             && !a.account.contains("${")
-            && !(a.account.len() == 12 && a.account.bytes().all(|b| b.is_ascii_digit()));
+            && (a.account.len() != 12 || !a.account.bytes().all(|b| b.is_ascii_digit()));
         if a.service != "s3" {
             if account_bad && a.service != "iam" {
                 ctx.add(
