@@ -1,0 +1,124 @@
+//! The one authorizer round trip per request: authentication (SigV4 over the request exactly as
+//! received) and authorization of the operation's action on its resource.
+
+use axum::http::{HeaderMap, Method};
+use mrap_model::ApiError;
+use mrap_proto::authz::{AuthzRequest, Grant};
+
+use crate::{endpoint::CONTROL_PREFIX, operation::Operation, server::AppState};
+
+/// The request as the signature saw it.
+pub(crate) struct SignedParts<'a> {
+    pub request_id: &'a str,
+    pub method: &'a Method,
+    /// Raw wire path (percent-encoded), never a decoded one: the canonical request uses it.
+    pub path: &'a str,
+    /// Raw query string without `?`.
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    /// `x-amz-content-sha256` as sent (already checked against the body) or the body's SHA-256.
+    pub payload_hash: String,
+}
+
+/// Builds the authorizer request for `op`.
+pub(crate) fn authz_request(parts: SignedParts<'_>, op: &Operation) -> AuthzRequest {
+    AuthzRequest {
+        request_id: parts.request_id.to_owned(),
+        method: parts.method.as_str().to_owned(),
+        path: parts.path.to_owned(),
+        query: parts.query.to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        payload_hash: parts.payload_hash,
+        s3_control: parts.path.starts_with(CONTROL_PREFIX),
+        action: op.action().to_owned(),
+        resource: op.resource(),
+    }
+}
+
+/// Asks the authorizer; a refusal (`AccessDenied`, `SignatureDoesNotMatch`, …) comes back as the
+/// error to render, an unreachable authorizer as `ServiceUnavailable`.
+pub(crate) async fn authorize(state: &AppState, request: &AuthzRequest) -> Result<Grant, ApiError> {
+    mrap_proto::call(&state.nats, &state.namespace.authz_check(), request)
+        .await
+        .map_err(mrap_proto::RpcError::into_api)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use axum::http::HeaderValue;
+    use mrap_model::AccountId;
+    use mrap_proto::authz::Resource;
+
+    use super::*;
+
+    #[test]
+    fn the_request_is_passed_on_exactly_as_received() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "host",
+            HeaderValue::from_static("123456789012.localhost:4566"),
+        );
+        headers.insert("x-amz-account-id", HeaderValue::from_static("123456789012"));
+        headers.append("x-multi", HeaderValue::from_static("a"));
+        headers.append("x-multi", HeaderValue::from_static("b"));
+        let path = "/v20180820/async-requests/mrap/arn%3Aaws%3As3%3Aus-west-2%3A123456789012%3Aasync-request/mrap/create/abc";
+        let op = Operation::DescribeMrapOp {
+            account: AccountId::parse("123456789012").unwrap(),
+            token_arn: "ignored".into(),
+        };
+        let req = authz_request(
+            SignedParts {
+                request_id: "0123456789ABCDEF",
+                method: &Method::GET,
+                path,
+                query: "x-id=DescribeMultiRegionAccessPointOperation",
+                headers: &headers,
+                payload_hash: "UNSIGNED-PAYLOAD".into(),
+            },
+            &op,
+        );
+        assert_eq!(req.path, path);
+        assert_eq!(req.query, "x-id=DescribeMultiRegionAccessPointOperation");
+        assert_eq!(req.method, "GET");
+        assert!(req.s3_control);
+        assert_eq!(req.action, "s3:DescribeMultiRegionAccessPointOperation");
+        assert_eq!(
+            req.resource,
+            Resource::Account(AccountId::parse("123456789012").unwrap())
+        );
+        assert_eq!(
+            req.headers,
+            vec![
+                ("host".to_owned(), "123456789012.localhost:4566".to_owned()),
+                ("x-amz-account-id".to_owned(), "123456789012".to_owned()),
+                ("x-multi".to_owned(), "a".to_owned()),
+                ("x-multi".to_owned(), "b".to_owned()),
+            ]
+        );
+        assert_eq!(req.payload_hash, "UNSIGNED-PAYLOAD");
+
+        let bucket_req = authz_request(
+            SignedParts {
+                request_id: "0123456789ABCDEF",
+                method: &Method::PUT,
+                path: "/my-bucket",
+                query: "",
+                headers: &headers,
+                payload_hash: "e3b0".into(),
+            },
+            &Operation::ListBuckets,
+        );
+        assert!(!bucket_req.s3_control);
+    }
+}

@@ -1,0 +1,218 @@
+//! Bucket operations: ListBuckets, CreateBucket, HeadBucket, GetBucketLocation, DeleteBucket.
+//!
+//! The policy-store owns the bucket records; the gateway also keeps each bucket's directory in its
+//! Region's storage (`RegionsConfig::storage_dir`) in step with them.
+
+use std::path::PathBuf;
+
+use axum::{
+    body::Body,
+    http::{HeaderValue, StatusCode, header},
+    response::Response,
+};
+use mrap_model::{ApiError, BucketName, BucketRecord, ErrorCode, RegionSpec, RegionsConfig};
+use mrap_proto::{
+    authz::Grant,
+    store::{CreateBucket, DeleteBucket, GetBucket, ListBuckets},
+};
+
+use crate::{
+    error::{malformed_xml, no_such_bucket},
+    server::AppState,
+    xml::{
+        from_xml,
+        s3::{
+            CREATE_BUCKET_ROOT, CreateBucketConfiguration, ListAllMyBucketsResult,
+            LocationConstraint,
+        },
+        xml_response,
+    },
+};
+
+/// The Region a bucket lands in when no `LocationConstraint` is given.
+const DEFAULT_REGION: &str = "us-east-1";
+
+pub(crate) async fn list(state: &AppState, grant: &Grant) -> Result<Response, ApiError> {
+    let mut buckets = state
+        .store(&ListBuckets {
+            owner: grant.account.clone(),
+        })
+        .await?;
+    buckets.sort_by(|a, b| a.name.cmp(&b.name));
+    xml_response(&ListAllMyBucketsResult::new(&grant.account, &buckets))
+}
+
+pub(crate) async fn create(
+    state: &AppState,
+    grant: &Grant,
+    bucket: BucketName,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let spec = requested_region(body, &state.regions)?;
+    state
+        .store(&CreateBucket {
+            name: bucket.clone(),
+            region: spec.name.clone(),
+            owner: grant.account.clone(),
+        })
+        .await?;
+    let dir = bucket_dir(state, spec, &bucket);
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+        tracing::error!(dir = %dir.display(), error = %e, "could not create a bucket directory");
+        ApiError::internal("We encountered an internal error. Please try again.")
+    })?;
+    let mut response = Response::new(Body::empty());
+    if let Ok(location) = HeaderValue::from_str(&format!("/{bucket}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub(crate) async fn head(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
+    let record = existing(state, &bucket).await?;
+    let mut response = Response::new(Body::empty());
+    if let Ok(region) = HeaderValue::from_str(record.region.as_str()) {
+        response.headers_mut().insert("x-amz-bucket-region", region);
+    }
+    Ok(response)
+}
+
+pub(crate) async fn location(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
+    let record = existing(state, &bucket).await?;
+    xml_response(&LocationConstraint::new(record.region.as_str()))
+}
+
+pub(crate) async fn delete(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
+    let record = existing(state, &bucket).await?;
+    let dir = state
+        .regions
+        .get(record.region.as_str())
+        .map(|spec| bucket_dir(state, spec, &bucket));
+    // Objects live only in the directory: refuse rather than drop them with the record.
+    if let Some(dir) = &dir
+        && has_entries(dir).await
+    {
+        return Err(ApiError::new(
+            ErrorCode::BucketNotEmpty,
+            "The bucket you tried to delete is not empty.",
+        ));
+    }
+    state.store(&DeleteBucket { name: bucket }).await?;
+    if let Some(dir) = dir {
+        match tokio::fs::remove_dir_all(&dir).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // The record is gone, so the bucket is deleted; a stray empty directory is harmless.
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "could not remove a bucket directory");
+            }
+        }
+    }
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
+
+async fn existing(state: &AppState, bucket: &BucketName) -> Result<BucketRecord, ApiError> {
+    state
+        .store(&GetBucket {
+            name: bucket.clone(),
+        })
+        .await?
+        .ok_or_else(|| no_such_bucket(bucket.as_str()))
+}
+
+fn bucket_dir(state: &AppState, spec: &RegionSpec, bucket: &BucketName) -> PathBuf {
+    state
+        .regions
+        .storage_dir(&state.data_dir, spec)
+        .join(bucket.as_str())
+}
+
+async fn has_entries(dir: &std::path::Path) -> bool {
+    match tokio::fs::read_dir(dir).await {
+        Ok(mut entries) => matches!(entries.next_entry().await, Ok(Some(_))),
+        Err(_) => false,
+    }
+}
+
+/// The Region named by an optional `CreateBucketConfiguration`: none or empty → us-east-1, the
+/// legacy `EU` → eu-west-1; it must be one of the deployment's Regions.
+pub(crate) fn requested_region<'r>(
+    body: &[u8],
+    regions: &'r RegionsConfig,
+) -> Result<&'r RegionSpec, ApiError> {
+    let name = if body.trim_ascii().is_empty() {
+        DEFAULT_REGION.to_owned()
+    } else {
+        let config: CreateBucketConfiguration =
+            from_xml(body, CREATE_BUCKET_ROOT).map_err(|_| malformed_xml())?;
+        match config.location_constraint.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_REGION.to_owned(),
+            Some("EU") => "eu-west-1".to_owned(),
+            Some(region) => region.to_owned(),
+        }
+    };
+    regions.get(&name).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidLocationConstraint,
+            format!("The specified location-constraint is not valid: {name}"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn region_of(body: &str) -> Result<String, ErrorCode> {
+        let regions = RegionsConfig::load(None).unwrap();
+        requested_region(body.as_bytes(), &regions)
+            .map(|s| s.name.to_string())
+            .map_err(|e| e.code)
+    }
+
+    #[test]
+    fn location_constraints() {
+        let cfg = |lc: &str| {
+            format!(
+                r#"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{lc}</CreateBucketConfiguration>"#
+            )
+        };
+        assert_eq!(region_of(""), Ok("us-east-1".into()));
+        assert_eq!(region_of("  \n"), Ok("us-east-1".into()));
+        assert_eq!(region_of(&cfg("")), Ok("us-east-1".into()));
+        assert_eq!(
+            region_of(&cfg("<LocationConstraint></LocationConstraint>")),
+            Ok("us-east-1".into())
+        );
+        assert_eq!(
+            region_of(&cfg("<LocationConstraint>eu-west-1</LocationConstraint>")),
+            Ok("eu-west-1".into())
+        );
+        assert_eq!(
+            region_of(&cfg("<LocationConstraint>EU</LocationConstraint>")),
+            Ok("eu-west-1".into())
+        );
+        assert_eq!(
+            region_of(&cfg(
+                "<LocationConstraint>ap-southeast-2</LocationConstraint>"
+            )),
+            Ok("ap-southeast-2".into())
+        );
+        assert_eq!(
+            region_of(&cfg(
+                "<LocationConstraint>mars-north-1</LocationConstraint>"
+            )),
+            Err(ErrorCode::InvalidLocationConstraint)
+        );
+        assert_eq!(
+            region_of("<CreateBucketConfiguration>"),
+            Err(ErrorCode::MalformedXML)
+        );
+        assert_eq!(region_of("not xml"), Err(ErrorCode::MalformedXML));
+        assert_eq!(region_of("<Other/>"), Err(ErrorCode::MalformedXML));
+    }
+}

@@ -1,0 +1,65 @@
+//! What Create, Delete (and later PutPolicy) share: the `ClientToken` rules and handing the
+//! operation to the policy-store under a freshly minted request token.
+
+use mrap_model::{AccountId, ApiError, RequestParams, RequestToken};
+use mrap_proto::store::SubmitOp;
+
+use crate::{error::invalid_request, request_id::RequestIds, server::AppState};
+
+/// Model rule for `MultiRegionAccessPointClientToken`: 1–64 characters matching `\S+`.
+pub(crate) fn check_client_token(token: &str) -> Result<(), ApiError> {
+    if token.is_empty() {
+        return Err(invalid_request("ClientToken must not be empty."));
+    }
+    if token.chars().count() > 64 {
+        return Err(invalid_request(
+            "ClientToken must be at most 64 characters long.",
+        ));
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(invalid_request("ClientToken must not contain whitespace."));
+    }
+    Ok(())
+}
+
+/// Records the operation; returns the request token ARN to answer with. The store may hand back
+/// an earlier token (same `ClientToken`, same request) or refuse (`ClientTokenConflict`,
+/// `TooManyMultiRegionAccessPoints`).
+pub(crate) async fn submit(
+    state: &AppState,
+    ids: &RequestIds,
+    account: AccountId,
+    client_token: String,
+    params: RequestParams,
+) -> Result<String, ApiError> {
+    let token = RequestToken::generate(account, params.kind().verb(), &mut rand::rng());
+    let reply = state
+        .store(&SubmitOp {
+            token,
+            client_token,
+            request_id: ids.request_id.clone(),
+            params,
+        })
+        .await?;
+    Ok(reply.arn())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn client_token_rules() {
+        assert!(check_client_token("0b7e6d1c-9a55-4a84-8d7c-2d5f3e6a1f00").is_ok());
+        assert!(check_client_token(&"a".repeat(64)).is_ok());
+        for bad in ["", "a b", "tab\there", &"a".repeat(65)] {
+            assert_eq!(
+                check_client_token(bad).unwrap_err().code,
+                mrap_model::ErrorCode::InvalidRequest,
+                "{bad:?}"
+            );
+        }
+    }
+}
