@@ -1,23 +1,38 @@
 //! Authorization: may this principal perform the action on the resource?
+//!
+//! The layers, as IAM evaluates them for S3 (policy-eval.md §1): an explicit deny in the bucket
+//! policy wins; the bucket owner's account is otherwise allowed (a root's identity side allows
+//! everything in its account); another account needs an allow from the bucket policy, which
+//! `RestrictPublicBuckets` voids when that policy is public.
 
 use mrap_model::{ApiError, ErrorCode};
+use mrap_policy::{Decision, RequestContext, RequestPrincipal};
 use mrap_proto::authz::{AuthzRequest, Grant, Resource};
 
-use crate::{ReadModel, authn};
+use crate::{ReadModel, authn, read_model::BucketView};
+
+/// Actions the bucket owner keeps even against a deny in the bucket policy, so that a policy can
+/// never lock its owner out.
+const OWNER_ALWAYS: [&str; 3] = [
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+];
 
 pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiError> {
-    let now = mrap_model::time::now_millis() / 1000;
-    let key = authn::authenticate(model, req, now).await?;
-    let owner = match &req.resource {
-        Resource::Account(a) => Some(a.clone()),
-        Resource::CallerAccount => None,
+    let now_ms = mrap_model::time::now_millis();
+    let key = authn::authenticate(model, req, now_ms / 1000).await?;
+    let allowed = match &req.resource {
+        Resource::CallerAccount => true,
+        Resource::Account(a) => *a == key.account,
         // An unknown bucket is not an authorization matter: the handler answers NoSuchBucket.
-        Resource::Bucket(b) => model.bucket_owner(b.as_str()).await,
+        Resource::Bucket(b) => match model.bucket(b.as_str()).await {
+            None => true,
+            Some(bucket) => bucket_allows(model, req, &key, &bucket, now_ms).await,
+        },
     };
-    if let Some(owner) = owner
-        && owner != key.account
-    {
-        tracing::info!(action = %req.action, principal = %key.principal_arn, "cross-account request denied");
+    if !allowed {
+        tracing::info!(action = %req.action, principal = %key.principal_arn, "request denied");
         return Err(ApiError::new(ErrorCode::AccessDenied, "Access Denied"));
     }
     Ok(Grant {
@@ -25,4 +40,67 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         principal_arn: key.principal_arn,
         access_key: key.access_key,
     })
+}
+
+async fn bucket_allows(
+    model: &ReadModel,
+    req: &AuthzRequest,
+    key: &mrap_model::AccessKeyRecord,
+    bucket: &BucketView,
+    now_ms: i64,
+) -> bool {
+    let same_account = bucket.record.owner == key.account;
+    let Some(policy) = &bucket.policy else {
+        return same_account;
+    };
+    let ctx = context(
+        req,
+        key,
+        &format!("arn:aws:s3:::{}", bucket.record.name),
+        now_ms,
+    );
+    match mrap_policy::evaluate(policy, &ctx).decision {
+        Decision::ExplicitDeny => same_account && OWNER_ALWAYS.contains(&req.action.as_str()),
+        Decision::ImplicitDeny => same_account,
+        Decision::Allow if same_account => true,
+        Decision::Allow => {
+            let is_public = bucket.record.policy.as_ref().is_some_and(|p| p.is_public);
+            let restrict = bucket
+                .record
+                .public_access_block
+                .is_some_and(|p| p.restrict_public_buckets)
+                || model
+                    .account_pab(&bucket.record.owner)
+                    .await
+                    .is_some_and(|p| p.restrict_public_buckets);
+            !(is_public && restrict)
+        }
+    }
+}
+
+/// The request context: principal, action, resource and the global condition keys we know.
+fn context(
+    req: &AuthzRequest,
+    key: &mrap_model::AccessKeyRecord,
+    resource: &str,
+    now_ms: i64,
+) -> RequestContext {
+    let principal = RequestPrincipal::Aws {
+        account: key.account.to_string(),
+        arn: key.principal_arn.clone(),
+    };
+    let mut ctx = RequestContext::new(principal, req.action.clone(), resource)
+        .with_key("aws:PrincipalAccount", key.account.to_string())
+        .with_key("aws:PrincipalArn", key.principal_arn.clone())
+        .with_key("aws:PrincipalType", "Account")
+        .with_key("aws:userid", key.account.to_string())
+        .with_key("aws:SecureTransport", "false")
+        .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
+        .with_key("aws:EpochTime", (now_ms / 1000).to_string())
+        .with_key("s3:authType", "REST-HEADER")
+        .with_key("s3:signatureversion", "AWS4-HMAC-SHA256");
+    if let Some(ip) = &req.source_ip {
+        ctx = ctx.with_key("aws:SourceIp", ip.clone());
+    }
+    ctx
 }

@@ -2,9 +2,11 @@
 //!
 //! Serves `{prefix}.v1.authz.check`: verifies the request's SigV4 signature against the access
 //! keys held by the policy-store, then decides whether the principal may act on the resource.
-//! Until IAM policies exist, an account's root may do everything in its own account and nothing
-//! in another. Keys and bucket owners come from an in-memory read model kept current by watching
-//! the store's KV buckets, so a check costs no storage round trip.
+//! An account's root may do everything in its own account unless a bucket policy explicitly
+//! denies it; another account needs a bucket policy that allows it (IAM users and identity
+//! policies do not exist yet, so a root's identity side always allows). Block Public Access
+//! (`RestrictPublicBuckets`, bucket or account) stops public bucket policies from granting
+//! anything to other accounts.
 
 mod authn;
 mod decide;
@@ -49,7 +51,8 @@ pub async fn run(
     let js = async_nats::jetstream::new(nats.clone());
     let keys = jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?;
     let buckets = jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?;
-    let model = Arc::new(ReadModel::new(keys, buckets));
+    let accounts = jetstream::open_kv(&js, &ns, KvBucket::Accounts).await?;
+    let model = Arc::new(ReadModel::new(keys, buckets, accounts));
     let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
 
     let service = nats

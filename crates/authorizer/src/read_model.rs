@@ -1,30 +1,43 @@
-//! The authorizer's view of access keys and bucket owners, fed by KV watches.
+//! The authorizer's view of the store.
 //!
-//! A miss falls through to a direct KV read (and is cached), so a key or bucket created a moment
-//! ago is never refused because the watch has not delivered it yet.
+//! Access keys are read on every request and change rarely: they live in memory, fed by a KV
+//! watch, with a read-through on a miss so a key created a moment ago is never refused.
+//! Bucket and account settings (owner, policy, Block Public Access) must never be stale — a
+//! request right after `PutBucketPolicy` has to see it — so they are read from KV each time, and
+//! only the parsed policy is cached, keyed by the KV revision it was parsed from.
 
 use std::{collections::HashMap, sync::Arc};
 
 use async_nats::jetstream::kv::{self, Operation};
 use futures::StreamExt;
-use mrap_model::{AccessKeyRecord, AccountId, BucketRecord};
+use mrap_model::{AccessKeyRecord, AccountId, AccountRecord, BucketRecord, PublicAccessBlock};
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
+
+/// A bucket as authorization needs it.
+pub struct BucketView {
+    pub record: BucketRecord,
+    /// The bucket policy, parsed (a stored policy always parses: the store validated it).
+    pub policy: Option<mrap_policy::Policy>,
+}
 
 pub struct ReadModel {
     keys_kv: kv::Store,
     buckets_kv: kv::Store,
+    accounts_kv: kv::Store,
     keys: RwLock<HashMap<String, AccessKeyRecord>>,
-    owners: RwLock<HashMap<String, AccountId>>,
+    /// bucket name → (KV revision, view)
+    buckets: RwLock<HashMap<String, (u64, Arc<BucketView>)>>,
 }
 
 impl ReadModel {
-    pub fn new(keys_kv: kv::Store, buckets_kv: kv::Store) -> Self {
+    pub fn new(keys_kv: kv::Store, buckets_kv: kv::Store, accounts_kv: kv::Store) -> Self {
         Self {
             keys_kv,
             buckets_kv,
+            accounts_kv,
             keys: RwLock::default(),
-            owners: RwLock::default(),
+            buckets: RwLock::default(),
         }
     }
 
@@ -32,26 +45,54 @@ impl ReadModel {
         if let Some(k) = self.keys.read().await.get(id) {
             return Some(k.clone());
         }
-        let rec: AccessKeyRecord = read(&self.keys_kv, id).await?;
+        let bytes = self.keys_kv.get(id).await.ok().flatten()?;
+        let rec: AccessKeyRecord = mrap_proto::codec::decode(&bytes).ok()?;
         self.keys.write().await.insert(id.to_owned(), rec.clone());
         Some(rec)
     }
 
-    /// The owner of `bucket`, `None` if it does not exist.
-    pub async fn bucket_owner(&self, bucket: &str) -> Option<AccountId> {
-        if let Some(o) = self.owners.read().await.get(bucket) {
-            return Some(o.clone());
+    /// The bucket's current settings, `None` if it does not exist.
+    pub async fn bucket(&self, name: &str) -> Option<Arc<BucketView>> {
+        let entry = match self.buckets_kv.entry(name).await {
+            Ok(Some(e)) if e.operation == Operation::Put => e,
+            Ok(_) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "bucket read failed");
+                return None;
+            }
+        };
+        if let Some((rev, view)) = self.buckets.read().await.get(name)
+            && *rev == entry.revision
+        {
+            return Some(view.clone());
         }
-        let rec: BucketRecord = read(&self.buckets_kv, bucket).await?;
-        self.owners
+        let record: BucketRecord = mrap_proto::codec::decode(&entry.value).ok()?;
+        let policy = record
+            .policy
+            .as_ref()
+            .and_then(|p| mrap_policy::parse(&p.text).ok());
+        let view = Arc::new(BucketView { record, policy });
+        self.buckets
             .write()
             .await
-            .insert(bucket.to_owned(), rec.owner.clone());
-        Some(rec.owner)
+            .insert(name.to_owned(), (entry.revision, view.clone()));
+        Some(view)
     }
 
-    /// Applies every change of both buckets until `shutdown`. A watch that ends (server restart)
-    /// is re-opened after a pause; the caches stay usable meanwhile thanks to the read-through.
+    pub async fn account_pab(&self, account: &AccountId) -> Option<PublicAccessBlock> {
+        let bytes = self
+            .accounts_kv
+            .get(account.as_str())
+            .await
+            .ok()
+            .flatten()?;
+        mrap_proto::codec::decode::<AccountRecord>(&bytes)
+            .ok()?
+            .public_access_block
+    }
+
+    /// Applies every access-key change until `shutdown`. A watch that ends (server restart) is
+    /// re-opened after a pause; the cache stays usable meanwhile thanks to the read-through.
     pub async fn follow(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
             tokio::select! {
@@ -66,42 +107,23 @@ impl ReadModel {
     }
 
     async fn follow_once(&self) {
-        let (Ok(mut keys), Ok(mut buckets)) = (
-            self.keys_kv.watch_all().await,
-            self.buckets_kv.watch_all().await,
-        ) else {
-            tracing::warn!("could not open KV watches; retrying");
+        let Ok(mut keys) = self.keys_kv.watch_all().await else {
+            tracing::warn!("could not open the access-key watch; retrying");
             return;
         };
-        loop {
-            tokio::select! {
-                Some(Ok(e)) = keys.next() => {
-                    let mut map = self.keys.write().await;
-                    match (e.operation, mrap_proto::codec::decode::<AccessKeyRecord>(&e.value)) {
-                        (Operation::Put, Ok(rec)) => { map.insert(e.key, rec); }
-                        _ => { map.remove(&e.key); }
-                    }
+        while let Some(Ok(e)) = keys.next().await {
+            let mut map = self.keys.write().await;
+            match (
+                e.operation,
+                mrap_proto::codec::decode::<AccessKeyRecord>(&e.value),
+            ) {
+                (Operation::Put, Ok(rec)) => {
+                    map.insert(e.key, rec);
                 }
-                Some(Ok(e)) = buckets.next() => {
-                    let mut map = self.owners.write().await;
-                    match (e.operation, mrap_proto::codec::decode::<BucketRecord>(&e.value)) {
-                        (Operation::Put, Ok(rec)) => { map.insert(e.key, rec.owner); }
-                        _ => { map.remove(&e.key); }
-                    }
+                _ => {
+                    map.remove(&e.key);
                 }
-                else => return,
             }
-        }
-    }
-}
-
-async fn read<T: serde::de::DeserializeOwned>(store: &kv::Store, key: &str) -> Option<T> {
-    match store.get(key).await {
-        Ok(Some(bytes)) => mrap_proto::codec::decode(&bytes).ok(),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "KV read failed");
-            None
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, BucketName, RegionName};
+use crate::{AccountId, BucketName, PublicAccessBlock, RegionName, StoredPolicy};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketRecord {
@@ -13,4 +13,9 @@ pub struct BucketRecord {
     /// MRAPs (`{account}/{name}`) that include this bucket; a bucket in any of them cannot be deleted.
     #[serde(default)]
     pub mraps: Vec<String>,
+    #[serde(default)]
+    pub policy: Option<StoredPolicy>,
+    /// Bucket-level Block Public Access; `None` when never set (or deleted).
+    #[serde(default)]
+    pub public_access_block: Option<PublicAccessBlock>,
 }

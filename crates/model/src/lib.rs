@@ -10,6 +10,7 @@ pub mod identity;
 pub mod ids;
 pub mod mrap;
 pub mod operation;
+pub mod policy;
 pub mod regions;
 pub mod time;
 
@@ -23,4 +24,5 @@ pub use operation::{
     AsyncOperation, ErrorDetails, OpPhase, OpStatus, OperationKind, RegionProgress, RequestParams,
     RequestedRegion,
 };
+pub use policy::{AccountRecord, MrapPolicy, StoredFinding, StoredPolicy};
 pub use regions::{RegionSpec, RegionsConfig};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AccountId, Alias, BucketName, MrapName, PublicAccessBlock, RegionName};
+use crate::{AccountId, Alias, BucketName, MrapName, MrapPolicy, PublicAccessBlock, RegionName};
 
 /// The documented `Status` values of an MRAP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +51,8 @@ pub struct MrapRecord {
     /// Id of the delete operation that owns this record while it is being deleted.
     #[serde(default)]
     pub deleting_by: Option<String>,
+    #[serde(default)]
+    pub policy: MrapPolicy,
 }
 
 impl MrapRecord {

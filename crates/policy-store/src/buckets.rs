@@ -12,6 +12,8 @@ pub async fn create(st: &State, req: CreateBucket) -> Result<BucketRecord, ApiEr
         owner: req.owner.clone(),
         created_at: mrap_model::time::now_millis(),
         mraps: Vec::new(),
+        policy: None,
+        public_access_block: None,
     };
     if kvx::create(&st.buckets, req.name.as_str(), &rec).await? {
         return Ok(rec);

@@ -11,6 +11,7 @@ mod kvx;
 mod listing;
 mod mraps;
 mod ops;
+mod policies;
 mod state;
 
 use async_nats::service::ServiceExt;
@@ -126,6 +127,13 @@ pub async fn run(
     serve!(SetRegionStatus, ops::set_region);
     serve!(FinishOp, ops::finish);
     serve!(RequeueStale, ops::requeue_stale);
+    serve!(ProposeMrapPolicy, policies::propose);
+    serve!(EstablishMrapPolicy, policies::establish);
+    serve!(PutBucketPolicy, policies::put_bucket_policy);
+    serve!(DeleteBucketPolicy, policies::delete_bucket_policy);
+    serve!(SetBucketPublicAccessBlock, policies::set_bucket_pab);
+    serve!(GetAccount, policies::get_account);
+    serve!(SetAccountPublicAccessBlock, policies::set_account_pab);
     tracing::info!(prefix = state.ns.prefix(), "policy-store serving");
     while tasks.join_next().await.is_some() {}
     Ok(())

@@ -106,6 +106,7 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
         regions: req.regions.clone(),
         created_by: op.token.id.clone(),
         deleting_by: None,
+        policy: Default::default(),
     };
     for r in &rec.regions {
         buckets::set_membership(st, r.bucket.as_str(), &rec.member_ref(), true).await?;

@@ -21,6 +21,7 @@ pub struct Inner {
     pub client_tokens: kv::Store,
     pub access_keys: kv::Store,
     pub pending: kv::Store,
+    pub accounts: kv::Store,
 }
 
 impl std::ops::Deref for State {
@@ -45,6 +46,7 @@ impl State {
             client_tokens: kv(KvBucket::ClientTokens).await?,
             access_keys: kv(KvBucket::AccessKeys).await?,
             pending: kv(KvBucket::Pending).await?,
+            accounts: kv(KvBucket::Accounts).await?,
             ns,
             nats,
             js,

@@ -49,6 +49,16 @@ pub enum FindingType {
 }
 
 impl FindingType {
+    /// The wire value (`ERROR`, `SECURITY_WARNING`, `WARNING`, `SUGGESTION`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            FindingType::Error => "ERROR",
+            FindingType::SecurityWarning => "SECURITY_WARNING",
+            FindingType::Warning => "WARNING",
+            FindingType::Suggestion => "SUGGESTION",
+        }
+    }
+
     /// The slug used in the check reference anchors.
     fn anchor(self) -> &'static str {
         match self {

@@ -34,6 +34,9 @@ pub struct AuthzRequest {
     /// IAM action, e.g. `s3:CreateMultiRegionAccessPoint`.
     pub action: String,
     pub resource: Resource,
+    /// The client's address, for `aws:SourceIp` conditions.
+    #[serde(default)]
+    pub source_ip: Option<String>,
 }
 
 /// An allowed request: who made it.

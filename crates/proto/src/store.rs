@@ -189,3 +189,70 @@ pub async fn call<C: StoreCall>(
 ) -> Result<C::Reply, crate::RpcError> {
     crate::rpc::call(client, &subject::<C>(ns), req).await
 }
+
+// ---------- policies and Block Public Access ----------
+
+/// Put-policy step 1: validate the operation's policy and record it as `Proposed`.
+/// Refusals: `MalformedPolicy` (an ERROR finding; the message is the first one's),
+/// `AccessDenied` (public while the MRAP's or the account's `BlockPublicPolicy` is on),
+/// `NoSuchMultiRegionAccessPoint`, `MultiRegionAccessPointNotReady`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProposeMrapPolicy {
+    pub op_id: String,
+}
+store_call!(ProposeMrapPolicy, "mrap", "propose-policy", MrapRecord);
+
+/// Put-policy step 2: every Region applied it → `Established` (unless a newer put replaced the
+/// proposal meanwhile, in which case that put will establish its own).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EstablishMrapPolicy {
+    pub op_id: String,
+}
+store_call!(EstablishMrapPolicy, "mrap", "establish-policy", MrapRecord);
+
+/// `PutBucketPolicy`: validated and BPA-checked by the store (`MalformedPolicy`, `AccessDenied`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PutBucketPolicy {
+    pub name: BucketName,
+    pub policy: String,
+}
+store_call!(PutBucketPolicy, "bucket", "put-policy", BucketRecord);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteBucketPolicy {
+    pub name: BucketName,
+}
+store_call!(DeleteBucketPolicy, "bucket", "delete-policy", BucketRecord);
+
+/// Bucket-level Block Public Access; `None` deletes the configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetBucketPublicAccessBlock {
+    pub name: BucketName,
+    pub config: Option<mrap_model::PublicAccessBlock>,
+}
+store_call!(
+    SetBucketPublicAccessBlock,
+    "bucket",
+    "set-pab",
+    BucketRecord
+);
+
+/// Account settings (a never-configured account has no Block Public Access).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetAccount {
+    pub account: AccountId,
+}
+store_call!(GetAccount, "account", "get", mrap_model::AccountRecord);
+
+/// Account-level Block Public Access; `None` deletes the configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetAccountPublicAccessBlock {
+    pub account: AccountId,
+    pub config: Option<mrap_model::PublicAccessBlock>,
+}
+store_call!(
+    SetAccountPublicAccessBlock,
+    "account",
+    "set-pab",
+    mrap_model::AccountRecord
+);

@@ -99,10 +99,12 @@ pub enum KvBucket {
     AccessKeys,
     /// op id → created_at, for operations not yet terminal (the outbox sweep reads it)
     Pending,
+    /// account id → `AccountRecord` (account-level Block Public Access)
+    Accounts,
 }
 
 impl KvBucket {
-    pub const ALL: [KvBucket; 7] = [
+    pub const ALL: [KvBucket; 8] = [
         KvBucket::Buckets,
         KvBucket::Mraps,
         KvBucket::Ops,
@@ -110,6 +112,7 @@ impl KvBucket {
         KvBucket::ClientTokens,
         KvBucket::AccessKeys,
         KvBucket::Pending,
+        KvBucket::Accounts,
     ];
 
     fn suffix(self) -> &'static str {
@@ -121,6 +124,7 @@ impl KvBucket {
             KvBucket::ClientTokens => "client_tokens",
             KvBucket::AccessKeys => "access_keys",
             KvBucket::Pending => "pending",
+            KvBucket::Accounts => "accounts",
         }
     }
 }

@@ -18,8 +18,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{Instrument, info_span};
 
 use crate::{
-    Config, Error, SERVICE, create, delete,
-    step::{Step, StepError, fail, from_rpc},
+    Config, Error, SERVICE, create, delete, put_policy,
+    step::{Step, StepError, from_rpc},
     wiring::Wiring,
 };
 
@@ -182,11 +182,7 @@ async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
     let result = match op.kind() {
         OperationKind::Create => create::run(cx, &op).await,
         OperationKind::Delete => delete::run(cx, &op).await,
-        OperationKind::PutPolicy => Err(fail(
-            ErrorCode::InternalErrors,
-            "PutMultiRegionAccessPointPolicy is not supported yet",
-            op.params.name().as_str(),
-        )),
+        OperationKind::PutPolicy => put_policy::run(cx, &op).await,
     };
     match result {
         Ok(()) => finish(cx, op_id, Ok(())).await.map_err(StepError::Retry),

@@ -8,6 +8,7 @@
 mod consumer;
 mod create;
 mod delete;
+mod put_policy;
 mod step;
 mod wiring;
 

@@ -58,11 +58,39 @@ impl Wiring<'_> {
         Ok(())
     }
 
-    pub async fn unwire(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<(), String> {
-        match tokio::fs::remove_file(self.marker(region, mrap)?).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("Region {}: {e}", region.region)),
+    /// Writes the MRAP's policy next to its marker (`{alias}.policy.json`), atomically.
+    pub async fn apply_policy(
+        &self,
+        region: &MrapRegion,
+        mrap: &MrapRecord,
+        policy: &str,
+    ) -> Result<(), String> {
+        let marker = self.marker(region, mrap)?;
+        let path = marker.with_extension("policy.json");
+        let tmp = marker.with_extension(format!("policy.{}.tmp", std::process::id()));
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| format!("Region {}: {e}", region.region))?;
         }
+        tokio::fs::write(&tmp, policy)
+            .await
+            .map_err(|e| format!("Region {}: {e}", region.region))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| format!("Region {}: {e}", region.region))?;
+        Ok(())
+    }
+
+    pub async fn unwire(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<(), String> {
+        let marker = self.marker(region, mrap)?;
+        for path in [marker.with_extension("policy.json"), marker] {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("Region {}: {e}", region.region)),
+            }
+        }
+        Ok(())
     }
 }

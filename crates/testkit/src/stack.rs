@@ -187,6 +187,7 @@ impl Stack {
             s3_control: false,
             action: "s3:ListAllMyBuckets".into(),
             resource: mrap_proto::authz::Resource::CallerAccount,
+            source_ip: None,
         };
         for _ in 0..200 {
             let store_up = mrap_proto::store::call(&client, &self.namespace, &req)
