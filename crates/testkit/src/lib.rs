@@ -1,1 +1,2 @@
 //! mrap-testkit
+pub mod nats;
