@@ -18,6 +18,8 @@ pub(crate) struct SignedParts<'a> {
     pub headers: &'a HeaderMap,
     /// `x-amz-content-sha256` as sent (already checked against the body) or the body's SHA-256.
     pub payload_hash: String,
+    /// The TCP peer's address (`aws:SourceIp`); forwarding headers are not trusted.
+    pub source_ip: Option<String>,
 }
 
 /// Builds the authorizer request for `op`.
@@ -41,6 +43,9 @@ pub(crate) fn authz_request(parts: SignedParts<'_>, op: &Operation) -> AuthzRequ
         s3_control: parts.path.starts_with(CONTROL_PREFIX),
         action: op.action().to_owned(),
         resource: op.resource(),
+        // `None`: S3 and S3 Control are both signed for `s3`.
+        signing_service: None,
+        source_ip: parts.source_ip,
     }
 }
 
@@ -85,6 +90,7 @@ mod tests {
                 query: "x-id=DescribeMultiRegionAccessPointOperation",
                 headers: &headers,
                 payload_hash: "UNSIGNED-PAYLOAD".into(),
+                source_ip: Some("127.0.0.1".into()),
             },
             &op,
         );
@@ -107,6 +113,7 @@ mod tests {
             ]
         );
         assert_eq!(req.payload_hash, "UNSIGNED-PAYLOAD");
+        assert_eq!(req.source_ip.as_deref(), Some("127.0.0.1"));
 
         let bucket_req = authz_request(
             SignedParts {
@@ -116,6 +123,7 @@ mod tests {
                 query: "",
                 headers: &headers,
                 payload_hash: "e3b0".into(),
+                source_ip: None,
             },
             &Operation::ListBuckets,
         );

@@ -4,12 +4,12 @@
 //! body (size limit, `x-amz-content-sha256`, `Content-MD5`) → authorizer → handler → response with
 //! `x-amz-request-id` / `x-amz-id-2`, whether it succeeded or not.
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Instant};
 
 use axum::{
     Router,
     body::Body,
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderValue, Method, header, request::Parts},
     response::Response,
 };
@@ -71,9 +71,13 @@ pub async fn run(
         service = SERVICE,
         "api-gateway listening"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await?;
+    // Connect info gives the authorizer the peer address for `aws:SourceIp`.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.cancelled_owned())
+    .await?;
     Ok(())
 }
 
@@ -177,6 +181,10 @@ async fn serve(
             query: parts.uri.query().unwrap_or(""),
             headers: &parts.headers,
             payload_hash,
+            source_ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip().to_string()),
         },
         &op,
     );
