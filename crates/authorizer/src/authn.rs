@@ -27,11 +27,12 @@ pub async fn authenticate(
         headers: &req.headers,
     };
     let auth = mrap_sigv4::parse(&wire).map_err(to_api)?;
-    if auth.service != "s3" {
+    let service = req.signing_service.as_deref().unwrap_or("s3");
+    if auth.service != service {
         return Err(ApiError::new(
             ErrorCode::AuthorizationHeaderMalformed,
             format!(
-                "The authorization header is malformed; incorrect service \"{}\". This endpoint belongs to \"s3\".",
+                "The authorization header is malformed; incorrect service \"{}\". This endpoint belongs to \"{service}\".",
                 auth.service
             ),
         ));

@@ -34,6 +34,10 @@ pub struct AuthzRequest {
     /// IAM action, e.g. `s3:CreateMultiRegionAccessPoint`.
     pub action: String,
     pub resource: Resource,
+    /// The SigV4 service the request must be signed for: `None` means `s3` (S3 and S3 Control);
+    /// the Access Analyzer API is signed for `access-analyzer`.
+    #[serde(default)]
+    pub signing_service: Option<String>,
     /// The client's address, for `aws:SourceIp` conditions.
     #[serde(default)]
     pub source_ip: Option<String>,

@@ -187,6 +187,7 @@ impl Stack {
             s3_control: false,
             action: "s3:ListAllMyBuckets".into(),
             resource: mrap_proto::authz::Resource::CallerAccount,
+            signing_service: None,
             source_ip: None,
         };
         for _ in 0..200 {

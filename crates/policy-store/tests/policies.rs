@@ -1,0 +1,355 @@
+//! Policies and Block Public Access in the policy-store over a real nats-server.
+
+use std::time::Duration;
+
+use mrap_model::{
+    AccessKeyRecord, AccountId, BucketName, ErrorCode, MrapName, MrapRegion, MrapStatus,
+    PublicAccessBlock, RegionName, RequestParams, RequestToken, RequestedRegion,
+};
+use mrap_proto::{Namespace, RpcError, store::*};
+use mrap_testkit::NatsServer;
+use tokio_util::sync::CancellationToken;
+
+struct Harness {
+    _server: NatsServer,
+    client: async_nats::Client,
+    ns: Namespace,
+    account: AccountId,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn start() -> Harness {
+    let server = NatsServer::start().expect("nats-server");
+    let ns = Namespace::new("pol.mrap");
+    let account = AccountId::parse("000000000000").unwrap();
+    let cfg = mrap_policy_store::Config {
+        namespace: ns.clone(),
+        durability: Default::default(),
+        bootstrap_keys: vec![AccessKeyRecord::root(
+            account.clone(),
+            "k".into(),
+            "s".into(),
+        )],
+    };
+    let nats = mrap_proto::NatsConfig::new(server.url());
+    tokio::spawn(mrap_policy_store::run(
+        cfg,
+        nats.connect("store").await.unwrap(),
+        CancellationToken::new(),
+    ));
+    let client = nats.connect("test").await.unwrap();
+    let h = Harness {
+        _server: server,
+        client,
+        ns,
+        account,
+        shutdown: CancellationToken::new(),
+    };
+    for _ in 0..200 {
+        if call(
+            &h,
+            &GetAccount {
+                account: h.account.clone(),
+            },
+        )
+        .await
+        .is_ok()
+        {
+            return h;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("store did not start");
+}
+
+async fn call<C: StoreCall>(h: &Harness, req: &C) -> Result<C::Reply, RpcError> {
+    mrap_proto::store::call(&h.client, &h.ns, req).await
+}
+
+fn code(e: RpcError) -> ErrorCode {
+    match e {
+        RpcError::Api(a) => a.code,
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+const PUBLIC_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pbk/*"}]}"#;
+const ACCOUNT_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::pbk"}]}"#;
+
+async fn bucket(h: &Harness, name: &str) -> BucketName {
+    let name = BucketName::parse(name).unwrap();
+    let region = RegionName::parse("us-east-1").unwrap();
+    call(
+        h,
+        &CreateBucket {
+            name: name.clone(),
+            region,
+            owner: h.account.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    name
+}
+
+#[tokio::test]
+async fn bucket_policies_are_validated_and_block_public_policy_enforced() {
+    let h = start().await;
+    let name = bucket(&h, "pbk").await;
+    let bad = call(
+        &h,
+        &PutBucketPolicy {
+            name: name.clone(),
+            policy: "{\"Version\":".into(),
+        },
+    )
+    .await;
+    assert_eq!(code(bad.unwrap_err()), ErrorCode::MalformedPolicy);
+    // Public is fine until BlockPublicPolicy says otherwise.
+    let rec = call(
+        &h,
+        &PutBucketPolicy {
+            name: name.clone(),
+            policy: PUBLIC_READ.into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(rec.policy.as_ref().unwrap().is_public);
+    let on = PublicAccessBlock {
+        block_public_policy: true,
+        ..PublicAccessBlock {
+            block_public_acls: false,
+            ignore_public_acls: false,
+            block_public_policy: false,
+            restrict_public_buckets: false,
+        }
+    };
+    call(
+        &h,
+        &SetBucketPublicAccessBlock {
+            name: name.clone(),
+            config: Some(on),
+        },
+    )
+    .await
+    .unwrap();
+    let blocked = call(
+        &h,
+        &PutBucketPolicy {
+            name: name.clone(),
+            policy: PUBLIC_READ.into(),
+        },
+    )
+    .await;
+    assert_eq!(code(blocked.unwrap_err()), ErrorCode::AccessDenied);
+    let rec = call(
+        &h,
+        &PutBucketPolicy {
+            name: name.clone(),
+            policy: ACCOUNT_READ.into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!rec.policy.as_ref().unwrap().is_public);
+    // Account-level BlockPublicPolicy applies too.
+    call(
+        &h,
+        &SetBucketPublicAccessBlock {
+            name: name.clone(),
+            config: None,
+        },
+    )
+    .await
+    .unwrap();
+    call(
+        &h,
+        &SetAccountPublicAccessBlock {
+            account: h.account.clone(),
+            config: Some(on),
+        },
+    )
+    .await
+    .unwrap();
+    let blocked = call(
+        &h,
+        &PutBucketPolicy {
+            name: name.clone(),
+            policy: PUBLIC_READ.into(),
+        },
+    )
+    .await;
+    assert_eq!(code(blocked.unwrap_err()), ErrorCode::AccessDenied);
+    call(
+        &h,
+        &SetAccountPublicAccessBlock {
+            account: h.account.clone(),
+            config: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        call(
+            &h,
+            &GetAccount {
+                account: h.account.clone()
+            }
+        )
+        .await
+        .unwrap()
+        .public_access_block,
+        None
+    );
+    let rec = call(&h, &DeleteBucketPolicy { name: name.clone() })
+        .await
+        .unwrap();
+    assert!(rec.policy.is_none());
+}
+
+#[tokio::test]
+async fn mrap_policies_go_proposed_then_established() {
+    let h = start().await;
+    let b = bucket(&h, "mbk").await;
+    let name = MrapName::parse("pol").unwrap();
+    let submit = |verb: &str, client_token: &str, params: RequestParams| SubmitOp {
+        token: RequestToken::generate(h.account.clone(), verb, &mut rand::rng()),
+        client_token: client_token.into(),
+        request_id: "R".into(),
+        params,
+    };
+    let create = RequestParams::Create {
+        name: name.clone(),
+        public_access_block: PublicAccessBlock::ALL_ON,
+        regions: vec![RequestedRegion {
+            bucket: b.clone(),
+            bucket_account_id: None,
+        }],
+    };
+    let t = call(&h, &submit("create", "c", create)).await.unwrap();
+    let region = MrapRegion {
+        bucket: b,
+        region: RegionName::parse("us-east-1").unwrap(),
+        bucket_account_id: h.account.clone(),
+    };
+    call(
+        &h,
+        &ClaimMrap {
+            op_id: t.id.clone(),
+            regions: vec![region],
+        },
+    )
+    .await
+    .unwrap();
+    // Not READY yet: policy changes wait.
+    let early = RequestParams::PutPolicy {
+        name: name.clone(),
+        policy: ACCOUNT_READ.replace("arn:aws:s3:::pbk", "arn:aws:s3::000000000000:accesspoint/*"),
+    };
+    let p0 = call(&h, &submit("put-policy", "p0", early)).await.unwrap();
+    assert_eq!(
+        code(
+            call(&h, &ProposeMrapPolicy { op_id: p0.id })
+                .await
+                .unwrap_err()
+        ),
+        ErrorCode::MultiRegionAccessPointNotReady
+    );
+    let ready = call(&h, &MrapReady { op_id: t.id }).await.unwrap();
+    assert_eq!(ready.status, MrapStatus::Ready);
+
+    let malformed = call(
+        &h,
+        &submit(
+            "put-policy",
+            "p1",
+            RequestParams::PutPolicy {
+                name: name.clone(),
+                policy: "nope".into(),
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        code(
+            call(
+                &h,
+                &ProposeMrapPolicy {
+                    op_id: malformed.id
+                }
+            )
+            .await
+            .unwrap_err()
+        ),
+        ErrorCode::MalformedPolicy
+    );
+    // BlockPublicPolicy is on for this MRAP (the default): a public policy is refused.
+    let public = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3::000000000000:accesspoint/*/object/*"}]}"#;
+    let p2 = call(
+        &h,
+        &submit(
+            "put-policy",
+            "p2",
+            RequestParams::PutPolicy {
+                name: name.clone(),
+                policy: public.into(),
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        code(
+            call(&h, &ProposeMrapPolicy { op_id: p2.id })
+                .await
+                .unwrap_err()
+        ),
+        ErrorCode::AccessDenied
+    );
+
+    let good = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3::000000000000:accesspoint/*/object/*"}]}"#;
+    let p3 = call(
+        &h,
+        &submit(
+            "put-policy",
+            "p3",
+            RequestParams::PutPolicy {
+                name: name.clone(),
+                policy: good.into(),
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    let proposed = call(
+        &h,
+        &ProposeMrapPolicy {
+            op_id: p3.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        proposed.policy.proposed.as_ref().map(|p| p.text.as_str()),
+        Some(good)
+    );
+    assert!(proposed.policy.established.is_none());
+    let established = call(
+        &h,
+        &EstablishMrapPolicy {
+            op_id: p3.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(established.policy.established, established.policy.proposed);
+    assert!(!established.policy.established.unwrap().is_public);
+}
