@@ -51,6 +51,8 @@ error_codes! {
     MethodNotAllowed => 405,
     MissingSecurityHeader => 400,
     NoSuchBucket => 404,
+    NoSuchBucketPolicy => 404,
+    NoSuchPublicAccessBlockConfiguration => 404,
     NotImplemented => 501,
     RequestTimeTooSkewed => 403,
     ServiceUnavailable => 503,
