@@ -1,0 +1,153 @@
+//! Trace continuity: one CreateMultiRegionAccessPoint request yields ONE trace that reaches all
+//! four services — the gateway's HTTP span, the authorizer's check, the policy-store's record
+//! and the provisioner's job — carried over NATS headers (W3C `traceparent`).
+
+mod common;
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::OnceLock,
+    time::Duration,
+};
+
+use common::*;
+use opentelemetry::{
+    KeyValue,
+    trace::{SpanId, TraceId, TracerProvider as _},
+};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt as _};
+
+const SERVICES: [&str; 4] = ["api-gateway", "authorizer", "policy-store", "provisioner"];
+const CREATE_SPAN: &str = "POST /v20180820/async-requests/mrap/create";
+
+/// The process-wide subscriber (services run on the runtime's worker threads, so a
+/// thread-local default would miss them): every span at INFO and above goes to memory.
+fn exporter() -> &'static InMemorySpanExporter {
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+    EXPORTER.get_or_init(|| {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let tracer = provider.tracer("mrap-e2e");
+        opentelemetry::global::set_tracer_provider(provider);
+        mrap_telemetry::install_propagator();
+        let subscriber = tracing_subscriber::registry()
+            .with(LevelFilter::INFO)
+            .with(tracing_opentelemetry::layer().with_tracer(tracer));
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+        exporter
+    })
+}
+
+fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a KeyValue> {
+    span.attributes.iter().find(|kv| kv.key.as_str() == key)
+}
+
+fn attr_str(span: &SpanData, key: &str) -> Option<String> {
+    attr(span, key).map(|kv| kv.value.as_str().into_owned())
+}
+
+fn summary(spans: &[&SpanData]) -> String {
+    spans
+        .iter()
+        .map(|s| {
+            format!(
+                "  {} [{}] span={} parent={}\n",
+                s.name,
+                attr_str(s, "mrap.service").unwrap_or_default(),
+                s.span_context.span_id(),
+                s.parent_span_id
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_create_is_one_trace_across_all_four_services() -> TestResult {
+    let exporter = exporter();
+    let stack = Stack::start().await?;
+    let ctl = control(&stack);
+    create_bucket(&stack, "trace-use1", "us-east-1").await;
+    create_bucket(&stack, "trace-euw1", "eu-west-1").await;
+
+    let token = create_mrap(&ctl, ACCOUNT, "traced", &["trace-use1", "trace-euw1"]).await;
+    wait_succeeded(&ctl, ACCOUNT, &token).await;
+
+    // Spans are exported when they end; the provisioner's job span ends after the operation
+    // is already visible as SUCCEEDED, so poll (bounded) for the whole picture.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let (trace_id, spans) = loop {
+        let spans = exporter.get_finished_spans()?;
+        let create = spans.iter().find(|s| {
+            s.name == CREATE_SPAN
+                && attr_str(s, "mrap.service").as_deref() == Some("api-gateway")
+                && attr_str(s, "aws.s3.operation").as_deref()
+                    == Some("CreateMultiRegionAccessPoint")
+        });
+        if let Some(create) = create {
+            let trace_id: TraceId = create.span_context.trace_id();
+            let in_trace: Vec<SpanData> = spans
+                .iter()
+                .filter(|s| s.span_context.trace_id() == trace_id)
+                .cloned()
+                .collect();
+            let services: BTreeSet<String> = in_trace
+                .iter()
+                .filter_map(|s| attr_str(s, "mrap.service"))
+                .collect();
+            if SERVICES.iter().all(|s| services.contains(*s)) {
+                break (trace_id, in_trace);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let refs: Vec<&SpanData> = in_trace.iter().collect();
+                panic!(
+                    "trace {trace_id} of the create reaches only {services:?}, not all of \
+                     {SERVICES:?}:\n{}",
+                    summary(&refs)
+                );
+            }
+        } else if tokio::time::Instant::now() >= deadline {
+            let names: BTreeSet<_> = spans.iter().map(|s| s.name.to_string()).collect();
+            panic!("no api-gateway span {CREATE_SPAN:?} was exported; span names: {names:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+
+    // One tree: the HTTP span is the root and every other span hangs off a span of the trace.
+    let by_id: HashMap<SpanId, &SpanData> = spans
+        .iter()
+        .map(|s| (s.span_context.span_id(), s))
+        .collect();
+    let refs: Vec<&SpanData> = spans.iter().collect();
+    eprintln!("trace {trace_id}:\n{}", summary(&refs));
+    let roots: Vec<&&SpanData> = refs
+        .iter()
+        .filter(|s| !by_id.contains_key(&s.parent_span_id))
+        .collect();
+    assert_eq!(
+        roots.len(),
+        1,
+        "trace {trace_id} is not one tree:\n{}",
+        summary(&refs)
+    );
+    assert_eq!(roots[0].name, CREATE_SPAN, "{}", summary(&refs));
+    assert_eq!(roots[0].parent_span_id, SpanId::INVALID);
+
+    // The provisioner's job span is the create's descendant, not a new trace.
+    let job = spans
+        .iter()
+        .find(|s| attr_str(s, "mrap.service").as_deref() == Some("provisioner"))
+        .expect("a provisioner span");
+    assert_eq!(job.span_context.trace_id(), trace_id);
+    assert_eq!(
+        attr_str(job, "messaging.system").as_deref(),
+        Some("nats"),
+        "{job:#?}"
+    );
+
+    stack.stop().await?;
+    Ok(())
+}
