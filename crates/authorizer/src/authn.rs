@@ -43,20 +43,25 @@ pub async fn authenticate(
             "The AWS Access Key Id you provided does not exist in our records.",
         )
     })?;
-    let accepted: &[Options] = if req.s3_control {
-        &S3_CONTROL
-    } else {
-        &[Options::S3]
+    let accepted: &[Options] = match (service, req.s3_control) {
+        ("s3", true) => &S3_CONTROL,
+        ("s3", false) => &[Options::S3],
+        // Other services canonicalise the generic way (double encoding, normalised path).
+        _ => &[Options::DEFAULT, Options::S3],
     };
-    mrap_sigv4::verify(
-        &wire,
-        &auth,
-        &req.payload_hash,
-        &key.secret,
-        now_unix,
-        accepted,
-    )
-    .map_err(to_api)?;
+    // A presigned URL cannot carry a body hash: S3 signs it as UNSIGNED-PAYLOAD unless the
+    // client sent (and signed) an explicit x-amz-content-sha256.
+    let declared = req
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("x-amz-content-sha256"));
+    let payload_hash = if auth.presigned.is_some() && !declared {
+        "UNSIGNED-PAYLOAD"
+    } else {
+        req.payload_hash.as_str()
+    };
+    mrap_sigv4::verify(&wire, &auth, payload_hash, &key.secret, now_unix, accepted)
+        .map_err(to_api)?;
     Ok(key)
 }
 
