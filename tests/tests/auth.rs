@@ -117,6 +117,16 @@ async fn another_account_cannot_act_on_ours() -> TestResult {
     expect_error(r, "AccessDenied", 403);
     let listed = theirs.list_buckets().send().await?;
     assert!(listed.buckets().is_empty(), "{listed:#?}");
+    // Their own view of MRAPs does not include ours.
+    let theirs_listed = intruder
+        .list_multi_region_access_points()
+        .account_id(OTHER_ACCOUNT)
+        .send()
+        .await?;
+    assert!(
+        theirs_listed.access_points().is_empty(),
+        "{theirs_listed:#?}"
+    );
 
     // Nothing changed.
     let ap = ctl

@@ -107,7 +107,14 @@ async fn buckets_and_mrap_from_create_to_delete() -> TestResult {
     assert_eq!(ap.status(), Some(&MultiRegionAccessPointStatus::Ready));
     let alias = ap.alias().expect("an alias").to_owned();
     assert_alias(&alias);
-    assert!(ap.created_at().is_some(), "no CreatedAt: {ap:#?}");
+    // Both timestamps are "when the create request was received" (API reference).
+    let created_at = ap.created_at().expect("a CreatedAt");
+    let received = first.creation_time().expect("a CreationTime");
+    assert_eq!(
+        created_at.secs(),
+        received.secs(),
+        "CreatedAt {created_at} vs CreationTime {received}"
+    );
     assert!(all_blocked(ap.public_access_block()), "{ap:#?}");
     assert_eq!(ap.regions().len(), REGIONS.len(), "{ap:#?}");
     for (bucket, region) in REGIONS {
