@@ -1,5 +1,7 @@
 //! Policies and Block Public Access in the policy-store over a real nats-server.
 
+#![allow(clippy::unwrap_used)] // test set-up: a failure should stop the test loudly
+
 use std::time::Duration;
 
 use mrap_model::{

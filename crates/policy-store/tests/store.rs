@@ -1,6 +1,8 @@
 //! The policy-store over a real nats-server: idempotency, quota, outbox and the operation state
 //! machine, driven through its NATS API exactly as the gateway and the provisioner drive it.
 
+#![allow(clippy::unwrap_used)] // test set-up: a failure should stop the test loudly
+
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull};
