@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::variables::Template;
-use crate::wildcard::Glob;
+use crate::wildcard::{ArnCuts, Glob};
 
 /// The six fields of an ARN (`resource` keeps any further colons).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,23 +50,24 @@ pub struct ArnPattern {
 enum Kind {
     /// `*`: every resource.
     Any,
-    /// Precompiled segments (no policy variables).
-    Segments(Vec<Glob>),
+    /// No policy variables: the glob and its segment boundaries are
+    /// computed once.
+    Segments(Glob, ArnCuts),
     /// Has variables: resolved per request.
     Dynamic(Template),
 }
 
 impl ArnPattern {
-    pub fn new(t: &Template) -> Self {
-        match t.static_glob() {
-            Some(g) if g.is_match_all() => ArnPattern { kind: Kind::Any },
-            Some(g) => ArnPattern {
-                kind: Kind::Segments(g.split_arn()),
-            },
-            None => ArnPattern {
-                kind: Kind::Dynamic(t.clone()),
-            },
-        }
+    pub fn new(t: Template) -> Self {
+        let kind = match t.into_static_glob() {
+            Ok(g) if g.is_match_all() => Kind::Any,
+            Ok(g) => {
+                let cuts = g.arn_segments();
+                Kind::Segments(g, cuts)
+            }
+            Err(t) => Kind::Dynamic(t),
+        };
+        ArnPattern { kind }
     }
 
     /// Matches a request ARN. `cross_colon` enables the trailing-`*` rule
@@ -79,37 +80,34 @@ impl ArnPattern {
     ) -> bool {
         match &self.kind {
             Kind::Any => true,
-            Kind::Segments(segs) => match_segments(segs, arn, cross_colon),
+            Kind::Segments(g, cuts) => match_segments(g, cuts, arn, cross_colon),
             Kind::Dynamic(t) => match t.glob(keys) {
                 // An unresolvable variable makes the pattern match nothing.
                 None => false,
                 Some(g) if g.is_match_all() => true,
-                Some(g) => match_segments(&g.split_arn(), arn, cross_colon),
+                Some(g) => match_segments(&g, &g.arn_segments(), arn, cross_colon),
             },
         }
     }
 }
 
-fn match_segments(segs: &[Glob], arn: &str, cross_colon: bool) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if segs.len() == 6 && parts.len() == 6 {
-        return segs.iter().zip(&parts).all(|(g, p)| g.matches(p));
+fn match_segments(g: &Glob, cuts: &ArnCuts, arn: &str, cross_colon: bool) -> bool {
+    // The request ARN splits like the pattern: at its first five colons.
+    let n_parts = arn.bytes().filter(|b| *b == b':').count().min(5) + 1;
+    let n_segs = cuts.len;
+    let seg_matches = |(k, part): (usize, &str)| g.segment(cuts, k).matches(part.as_bytes(), false);
+    if n_segs == n_parts {
+        // Segment for segment (or, when neither side is a full ARN, the
+        // same number of colon-separated pieces).
+        return arn.splitn(6, ':').enumerate().all(seg_matches);
     }
-    if parts.len() == 6
-        && cross_colon
-        && segs.len() < 6
-        && segs.last().is_some_and(Glob::ends_with_star)
-    {
+    if n_parts == 6 && cross_colon && n_segs < 6 && g.segment(cuts, n_segs - 1).ends_with_star() {
         // `arn:aws:s3:*` style: all but the last segment match one for one,
         // the last one takes the remainder of the ARN.
-        let k = segs.len();
-        let head_ok = segs[..k - 1].iter().zip(&parts).all(|(g, p)| g.matches(p));
-        let rest = arn.splitn(k, ':').last().unwrap_or_default();
-        return head_ok && segs[k - 1].matches(rest);
-    }
-    // Not an ARN on one side: compare the whole strings as one glob.
-    if parts.len() != 6 && segs.len() == parts.len() {
-        return segs.iter().zip(&parts).all(|(g, p)| g.matches(p));
+        let mut parts = arn.splitn(n_segs, ':');
+        let head_ok = parts.by_ref().take(n_segs - 1).enumerate().all(seg_matches);
+        let rest = parts.next().unwrap_or_default();
+        return head_ok && g.segment(cuts, n_segs - 1).matches(rest.as_bytes(), false);
     }
     false
 }
@@ -120,7 +118,7 @@ mod tests {
 
     fn m(pat: &str, arn: &str, cross: bool) -> bool {
         let (t, _) = Template::parse(pat, true);
-        ArnPattern::new(&t).matches(arn, &HashMap::new(), cross)
+        ArnPattern::new(t).matches(arn, &HashMap::new(), cross)
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use crate::arn::ArnPattern;
 use crate::condition::{Operator, Parsed};
-use crate::finding::{Location, PathElement, Span};
-use crate::variables::Template;
+use crate::finding::{Location, Span};
+use crate::path::Path;
 use crate::wildcard::Glob;
 
 /// A value with where it came from.
@@ -13,15 +13,12 @@ use crate::wildcard::Glob;
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
-    pub path: Vec<PathElement>,
+    pub path: Path,
 }
 
 impl<T> Spanned<T> {
     pub fn location(&self) -> Location {
-        Location {
-            path: self.path.clone(),
-            span: self.span,
-        }
+        self.path.location(self.span)
     }
 }
 
@@ -60,15 +57,12 @@ pub struct Statement {
     /// The `Condition` element itself, if present.
     pub condition_loc: Option<Spanned<()>>,
     pub span: Span,
-    pub path: Vec<PathElement>,
+    pub path: Path,
 }
 
 impl Statement {
     pub fn location(&self) -> Location {
-        Location {
-            path: self.path.clone(),
-            span: self.span,
-        }
+        self.path.location(self.span)
     }
 }
 
@@ -99,7 +93,7 @@ pub struct PrincipalElem {
     pub any: bool,
     pub entries: Vec<PrincipalEntry>,
     pub span: Span,
-    pub path: Vec<PathElement>,
+    pub path: Path,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +108,7 @@ pub struct ActionElem {
     pub negated: bool,
     pub items: Vec<ActionItem>,
     pub span: Span,
-    pub path: Vec<PathElement>,
+    pub path: Path,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,13 +125,12 @@ pub struct ResourceElem {
     pub negated: bool,
     pub items: Vec<ResourceItem>,
     pub span: Span,
-    pub path: Vec<PathElement>,
+    pub path: Path,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceItem {
     pub text: Spanned<String>,
-    pub template: Template,
     pub pattern: ArnPattern,
 }
 

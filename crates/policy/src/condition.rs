@@ -216,7 +216,7 @@ impl Parsed {
     pub fn for_family(family: Family, text: &str, vars_enabled: bool) -> Parsed {
         match family {
             Family::String => Parsed::Str(Template::parse(text, vars_enabled).0),
-            Family::Arn => Parsed::Arn(ArnPattern::new(&Template::parse(text, vars_enabled).0)),
+            Family::Arn => Parsed::Arn(ArnPattern::new(Template::parse(text, vars_enabled).0)),
             Family::Numeric => parse_number(text).map_or(Parsed::Invalid, Parsed::Num),
             Family::Date => parse_date(text).map_or(Parsed::Invalid, Parsed::Date),
             Family::Bool => parse_bool(text).map_or(Parsed::Invalid, Parsed::Bool),

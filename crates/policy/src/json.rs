@@ -7,39 +7,42 @@
 //! commas) and never panics: nesting is capped so hostile input cannot blow the
 //! stack.
 
+use std::borrow::Cow;
+
 use crate::finding::{Position, Span};
 
 /// Deepest nesting accepted. Real policies nest at most ~6 levels.
 const MAX_DEPTH: usize = 64;
 
 /// A JSON value with the span of its source text (quotes included for strings).
+/// Strings and keys borrow from the source unless they contain escapes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JValue {
-    pub kind: JKind,
+pub struct JValue<'a> {
+    pub kind: JKind<'a>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum JKind {
+pub enum JKind<'a> {
     Null,
     Bool(bool),
     /// Numbers stay as their source text: IAM treats `10` and `"10"` alike and
     /// we must not lose precision or formatting before the operator decides.
-    Num(String),
-    Str(String),
-    Arr(Vec<JValue>),
-    Obj(Vec<JMember>),
+    Num(&'a str),
+    Str(Cow<'a, str>),
+    Arr(Vec<JValue<'a>>),
+    Obj(Vec<JMember<'a>>),
 }
 
 /// One `"key": value` pair; duplicates are kept so callers can report them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JMember {
-    pub key: String,
+pub struct JMember<'a> {
+    pub key: Cow<'a, str>,
     pub key_span: Span,
-    pub value: JValue,
+    pub value: JValue<'a>,
 }
 
-impl JKind {
+impl JKind<'_> {
     /// The JSON type name used in DATA_TYPE_MISMATCH messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -61,7 +64,7 @@ pub struct SyntaxError {
 }
 
 /// Parses one JSON document (surrounding whitespace allowed).
-pub fn parse_json(text: &str) -> Result<JValue, SyntaxError> {
+pub fn parse_json(text: &str) -> Result<JValue<'_>, SyntaxError> {
     let mut p = Parser {
         src: text.as_bytes(),
         text,
@@ -94,7 +97,7 @@ struct Parser<'a> {
     chars: u32,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn pos(&self) -> Position {
         Position {
             line: self.line,
@@ -151,7 +154,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn value(&mut self, depth: usize) -> Result<JValue, SyntaxError> {
+    fn value(&mut self, depth: usize) -> Result<JValue<'a>, SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(self.err("JSON nesting is too deep"));
         }
@@ -185,7 +188,7 @@ impl Parser<'_> {
         })
     }
 
-    fn object(&mut self, depth: usize) -> Result<JKind, SyntaxError> {
+    fn object(&mut self, depth: usize) -> Result<JKind<'a>, SyntaxError> {
         self.bump(); // '{'
         let mut members = Vec::new();
         self.skip_ws();
@@ -228,7 +231,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<JKind, SyntaxError> {
+    fn array(&mut self, depth: usize) -> Result<JKind<'a>, SyntaxError> {
         self.bump(); // '['
         let mut items = Vec::new();
         self.skip_ws();
@@ -251,26 +254,23 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         self.bump(); // opening quote
-        let mut out = String::new();
+        // Common case: no escapes, so the value is a slice of the source.
+        let start = self.i;
+        self.plain_run();
+        if self.peek() == Some(b'"') {
+            let s = self.text.get(start..self.i).unwrap_or_default();
+            self.bump();
+            return Ok(Cow::Borrowed(s));
+        }
+        let mut out = String::from(self.text.get(start..self.i).unwrap_or_default());
         loop {
-            // Copy runs of plain characters in one go (the common case).
-            let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.bump();
-            }
-            if let Some(run) = self.text.get(run_start..self.i) {
-                out.push_str(run);
-            }
             match self.peek() {
                 None => return Err(self.err("Unterminated string")),
                 Some(b'"') => {
                     self.bump();
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.bump();
@@ -279,7 +279,29 @@ impl Parser<'_> {
                 }
                 Some(_) => return Err(self.err("Control character in string")),
             }
+            let run_start = self.i;
+            self.plain_run();
+            out.push_str(self.text.get(run_start..self.i).unwrap_or_default());
         }
+    }
+
+    /// Skips string content up to the next quote, backslash or control
+    /// character. No newline can occur in it, so only the column and the
+    /// character offset move (by the number of UTF-8 lead bytes).
+    fn plain_run(&mut self) {
+        let rest = self.src.get(self.i..).unwrap_or_default();
+        let mut n = 0;
+        let mut chars = 0u32;
+        for &b in rest {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            chars += u32::from(b & 0xC0 != 0x80);
+            n += 1;
+        }
+        self.i += n;
+        self.col += chars;
+        self.chars += chars;
     }
 
     fn escape(&mut self) -> Result<char, SyntaxError> {
@@ -334,7 +356,7 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn number(&mut self) -> Result<String, SyntaxError> {
+    fn number(&mut self) -> Result<&'a str, SyntaxError> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.bump();
@@ -361,7 +383,7 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        Ok(self.text.get(start..self.i).unwrap_or_default().to_string())
+        Ok(self.text.get(start..self.i).unwrap_or_default())
     }
 
     fn digits(&mut self) {

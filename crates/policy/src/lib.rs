@@ -74,6 +74,7 @@ pub mod evaluate;
 pub mod finding;
 pub mod json;
 mod parse;
+pub mod path;
 pub mod public;
 pub mod validate;
 pub mod variables;

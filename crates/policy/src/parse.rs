@@ -8,6 +8,7 @@ use crate::ast::*;
 use crate::condition::{Family, Operator, Parsed, Qualifier};
 use crate::finding::{Finding, FindingType, Location, PathElement, Position, Span};
 use crate::json::{JKind, JMember, JValue, parse_json};
+use crate::path::{Path, Seg};
 use crate::variables::Template;
 use crate::wildcard::Glob;
 
@@ -30,21 +31,8 @@ pub(crate) struct Built {
     pub findings: Vec<Finding>,
 }
 
-fn at(path: &[PathElement], span: Span) -> Vec<Location> {
-    vec![Location {
-        path: path.to_vec(),
-        span,
-    }]
-}
-
-fn with(path: &[PathElement], e: PathElement) -> Vec<PathElement> {
-    let mut p = path.to_vec();
-    p.push(e);
-    p
-}
-
-fn value(s: &str) -> PathElement {
-    PathElement::Value(s.to_string())
+fn at(path: &Path, span: Span) -> Vec<Location> {
+    vec![path.location(span)]
 }
 
 struct Builder {
@@ -57,7 +45,7 @@ impl Builder {
         self.findings.push(Finding::new(t, code, details, loc));
     }
 
-    fn type_mismatch(&mut self, expected: &str, v: &JValue, path: &[PathElement]) {
+    fn type_mismatch(&mut self, expected: &str, v: &JValue<'_>, path: &Path) {
         self.push(
             FindingType::Error,
             "DATA_TYPE_MISMATCH",
@@ -71,7 +59,7 @@ impl Builder {
 
     /// Reports repeated keys in one object (JSON allows them, IAM does not:
     /// which one wins would be parser-dependent).
-    fn duplicates(&mut self, members: &[JMember], path: &[PathElement]) {
+    fn duplicates(&mut self, members: &[JMember<'_>], path: &Path) {
         for (i, m) in members.iter().enumerate() {
             if members[..i].iter().any(|o| o.key == m.key) {
                 self.push(
@@ -81,7 +69,7 @@ impl Builder {
                         "The key \"{}\" appears more than once in the same JSON object.",
                         m.key
                     ),
-                    at(&with(path, value(&m.key)), m.key_span),
+                    at(&path.child(Seg::key(&m.key)), m.key_span),
                 );
             }
         }
@@ -91,15 +79,15 @@ impl Builder {
     /// `empty_code` (a SUGGESTION) and non-strings as DATA_TYPE_MISMATCH.
     fn string_list(
         &mut self,
-        v: &JValue,
-        path: &[PathElement],
+        v: &JValue<'_>,
+        path: &Path,
         empty_code: Option<&str>,
     ) -> Vec<Spanned<String>> {
         match &v.kind {
             JKind::Str(s) => vec![Spanned {
-                value: s.clone(),
+                value: s.to_string(),
                 span: v.span,
-                path: path.to_vec(),
+                path: path.clone(),
             }],
             JKind::Arr(items) => {
                 if items.is_empty()
@@ -113,12 +101,12 @@ impl Builder {
                         at(path, v.span),
                     );
                 }
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
-                    let p = with(path, PathElement::Index(i as u32));
+                    let p = path.child(Seg::Index(i as u32));
                     match &it.kind {
                         JKind::Str(s) => out.push(Spanned {
-                            value: s.clone(),
+                            value: s.to_string(),
                             span: it.span,
                             path: p,
                         }),
@@ -135,30 +123,31 @@ impl Builder {
     }
 
     /// Variable syntax errors, or variables where they are not expanded.
+    /// Returns the compiled template where variables are `allowed` (elements
+    /// that do not take variables have no use for one).
     fn check_vars(
         &mut self,
         s: &Spanned<String>,
         allowed: bool,
         operator: Option<&str>,
-    ) -> Template {
-        let (t, issues) = Template::parse(&s.value, self.vars_enabled && allowed);
-        for i in issues {
-            self.push(
-                FindingType::Error,
-                i.code,
-                var_issue_text(i.code),
-                at(
-                    &with(
-                        &s.path,
-                        PathElement::Substring {
-                            start: i.start,
-                            length: i.length,
-                        },
-                    ),
-                    s.span,
-                ),
-            );
-        }
+    ) -> Option<Template> {
+        let template = allowed.then(|| {
+            let (t, issues) = Template::parse(&s.value, self.vars_enabled);
+            for i in issues {
+                let mut path = s.path.elements();
+                path.push(PathElement::Substring {
+                    start: i.start,
+                    length: i.length,
+                });
+                self.push(
+                    FindingType::Error,
+                    i.code,
+                    var_issue_text(i.code),
+                    vec![Location { path, span: s.span }],
+                );
+            }
+            t
+        });
         if s.value.contains("${") {
             if !allowed {
                 let (code, details) = match operator {
@@ -181,7 +170,7 @@ impl Builder {
                 );
             }
         }
-        t
+        template
     }
 }
 
@@ -238,19 +227,19 @@ pub(crate) fn build(text: &str) -> Built {
         vars_enabled: false,
     };
     let JKind::Obj(members) = &json.kind else {
-        b.type_mismatch("object", &json, &[]);
+        b.type_mismatch("object", &json, &Path::default());
         return Built {
             policy: None,
             findings: b.findings,
         };
     };
-    b.duplicates(members, &[]);
+    b.duplicates(members, &Path::default());
     let mut version = None;
     let mut id = None;
     let mut statement_json = None;
     for m in members {
-        let p = vec![value(&m.key)];
-        match m.key.as_str() {
+        let p = Path::default().child(Seg::key(&m.key));
+        match m.key.as_ref() {
             "Version" => match &m.value.kind {
                 JKind::Str(s) => {
                     if s != "2012-10-17" && s != "2008-10-17" {
@@ -262,7 +251,7 @@ pub(crate) fn build(text: &str) -> Built {
                         );
                     }
                     version = Some(Spanned {
-                        value: s.clone(),
+                        value: s.to_string(),
                         span: m.value.span,
                         path: p,
                     });
@@ -272,7 +261,7 @@ pub(crate) fn build(text: &str) -> Built {
             "Id" => match &m.value.kind {
                 JKind::Str(s) => {
                     id = Some(Spanned {
-                        value: s.clone(),
+                        value: s.to_string(),
                         span: m.value.span,
                         path: p,
                     })
@@ -293,7 +282,7 @@ pub(crate) fn build(text: &str) -> Built {
             FindingType::Warning,
             "MISSING_VERSION",
             "We recommend that you specify the Version element to help you with debugging permission issues.".into(),
-            at(&[], json.span),
+            at(&Path::default(), json.span),
         ),
         Some(v) => b.vars_enabled = v.value == "2012-10-17",
     }
@@ -303,10 +292,10 @@ pub(crate) fn build(text: &str) -> Built {
             FindingType::Error,
             "MISSING_STATEMENT",
             "Add a Statement element to the policy.".into(),
-            at(&[], json.span),
+            at(&Path::default(), json.span),
         ),
         Some(sv) => {
-            let sp = vec![value("Statement")];
+            let sp = Path::default().child(Seg::Name("Statement"));
             match &sv.kind {
                 JKind::Obj(_) => statements.extend(b.statement(sv, 0, sp)),
                 JKind::Arr(items) => {
@@ -319,7 +308,7 @@ pub(crate) fn build(text: &str) -> Built {
                         );
                     }
                     for (i, it) in items.iter().enumerate() {
-                        let p = with(&sp, PathElement::Index(i as u32));
+                        let p = sp.child(Seg::Index(i as u32));
                         if matches!(it.kind, JKind::Obj(_)) {
                             statements.extend(b.statement(it, i, p));
                         } else {
@@ -346,7 +335,7 @@ pub(crate) fn build(text: &str) -> Built {
 }
 
 impl Builder {
-    fn statement(&mut self, v: &JValue, index: usize, path: Vec<PathElement>) -> Option<Statement> {
+    fn statement(&mut self, v: &JValue<'_>, index: usize, path: Path) -> Option<Statement> {
         let JKind::Obj(members) = &v.kind else {
             return None;
         };
@@ -368,12 +357,12 @@ impl Builder {
         let mut seen_action = None;
         let mut seen_resource = None;
         for m in members {
-            let p = with(&path, value(&m.key));
-            match m.key.as_str() {
+            let p = path.child(Seg::key(&m.key));
+            match m.key.as_ref() {
                 "Sid" => match &m.value.kind {
                     JKind::Str(s) => {
                         st.sid = Some(Spanned {
-                            value: s.clone(),
+                            value: s.to_string(),
                             span: m.value.span,
                             path: p,
                         })
@@ -382,7 +371,7 @@ impl Builder {
                 },
                 "Effect" => match &m.value.kind {
                     JKind::Str(s) => {
-                        let e = match s.as_str() {
+                        let e = match s.as_ref() {
                             "Allow" => Some(Effect::Allow),
                             "Deny" => Some(Effect::Deny),
                             _ => {
@@ -404,20 +393,20 @@ impl Builder {
                     _ => self.type_mismatch("string", &m.value, &p),
                 },
                 "Principal" | "NotPrincipal" => {
-                    if let Some(prev) = seen_principal.replace(m.key.as_str()) {
+                    if let Some(prev) = seen_principal.replace(m.key.as_ref()) {
                         self.combination(prev, &m.key, &p, m.key_span);
                     }
                     st.has_principal_key = true;
                     st.principal = self.principal(&m.value, m.key == "NotPrincipal", p);
                 }
                 "Action" | "NotAction" => {
-                    if let Some(prev) = seen_action.replace(m.key.as_str()) {
+                    if let Some(prev) = seen_action.replace(m.key.as_ref()) {
                         self.combination(prev, &m.key, &p, m.key_span);
                     }
                     st.action = Some(self.action(&m.value, m.key == "NotAction", p));
                 }
                 "Resource" | "NotResource" => {
-                    if let Some(prev) = seen_resource.replace(m.key.as_str()) {
+                    if let Some(prev) = seen_resource.replace(m.key.as_ref()) {
                         self.combination(prev, &m.key, &p, m.key_span);
                     }
                     st.resource = Some(self.resource(&m.value, m.key == "NotResource", p));
@@ -467,7 +456,7 @@ impl Builder {
         Some(st)
     }
 
-    fn combination(&mut self, a: &str, b: &str, path: &[PathElement], span: Span) {
+    fn combination(&mut self, a: &str, b: &str, path: &Path, span: Span) {
         self.push(
             FindingType::Error,
             "UNSUPPORTED_ELEMENT_COMBINATION",
@@ -476,12 +465,7 @@ impl Builder {
         );
     }
 
-    fn principal(
-        &mut self,
-        v: &JValue,
-        negated: bool,
-        path: Vec<PathElement>,
-    ) -> Option<PrincipalElem> {
+    fn principal(&mut self, v: &JValue<'_>, negated: bool, path: Path) -> Option<PrincipalElem> {
         let mut el = PrincipalElem {
             negated,
             any: false,
@@ -511,8 +495,8 @@ impl Builder {
                     );
                 }
                 for m in members {
-                    let p = with(&path, value(&m.key));
-                    let kind = match m.key.as_str() {
+                    let p = path.child(Seg::key(&m.key));
+                    let kind = match m.key.as_ref() {
                         "AWS" => PrincipalKind::Aws,
                         "Service" => PrincipalKind::Service,
                         "Federated" => PrincipalKind::Federated,
@@ -541,7 +525,7 @@ impl Builder {
         Some(el)
     }
 
-    fn action(&mut self, v: &JValue, negated: bool, path: Vec<PathElement>) -> ActionElem {
+    fn action(&mut self, v: &JValue<'_>, negated: bool, path: Path) -> ActionElem {
         let items = self
             .string_list(v, &path, Some("EMPTY_ARRAY_ACTION"))
             .into_iter()
@@ -566,15 +550,17 @@ impl Builder {
         }
     }
 
-    fn resource(&mut self, v: &JValue, negated: bool, path: Vec<PathElement>) -> ResourceElem {
+    fn resource(&mut self, v: &JValue<'_>, negated: bool, path: Path) -> ResourceElem {
         let items = self
             .string_list(v, &path, Some("EMPTY_ARRAY_RESOURCE"))
             .into_iter()
             .map(|s| {
-                let template = self.check_vars(&s, true, None);
+                // Resources always take variables, so there is a template.
+                let template = self
+                    .check_vars(&s, true, None)
+                    .unwrap_or_else(|| Template::parse(&s.value, false).0);
                 ResourceItem {
-                    pattern: ArnPattern::new(&template),
-                    template,
+                    pattern: ArnPattern::new(template),
                     text: s,
                 }
             })
@@ -587,7 +573,7 @@ impl Builder {
         }
     }
 
-    fn condition(&mut self, v: &JValue, path: &[PathElement]) -> Vec<Clause> {
+    fn condition(&mut self, v: &JValue<'_>, path: &Path) -> Vec<Clause> {
         let JKind::Obj(ops) = &v.kind else {
             self.type_mismatch("object", v, path);
             return Vec::new();
@@ -604,7 +590,7 @@ impl Builder {
         }
         let mut clauses = Vec::new();
         for om in ops {
-            let op_path = with(path, value(&om.key));
+            let op_path = path.child(Seg::key(&om.key));
             let op = Operator::parse(&om.key);
             if op.is_none() {
                 self.push(
@@ -631,8 +617,7 @@ impl Builder {
                 );
             }
             for km in keys {
-                let kp = with(&op_path, value(&km.key));
-                clauses.push(self.clause(om, op, km, kp));
+                clauses.push(self.clause(om, op, km, &op_path));
             }
         }
         clauses
@@ -640,14 +625,18 @@ impl Builder {
 
     fn clause(
         &mut self,
-        om: &JMember,
+        om: &JMember<'_>,
         op: Option<Operator>,
-        km: &JMember,
-        kp: Vec<PathElement>,
+        km: &JMember<'_>,
+        op_path: &Path,
     ) -> Clause {
+        let kp = op_path.child(Seg::key(&km.key));
         let mut values = Vec::new();
-        let scalar = |j: &JValue| match &j.kind {
-            JKind::Str(s) | JKind::Num(s) => Some(s.clone()),
+        let is_scalar =
+            |j: &JValue<'_>| matches!(j.kind, JKind::Str(_) | JKind::Num(_) | JKind::Bool(_));
+        let scalar = |j: &JValue<'_>| match &j.kind {
+            JKind::Str(s) => Some(s.to_string()),
+            JKind::Num(s) => Some(s.to_string()),
             JKind::Bool(b) => Some(b.to_string()),
             _ => None,
         };
@@ -675,9 +664,8 @@ impl Builder {
                 }
                 let first_type = items.first().map(|i| i.kind.type_name());
                 for (i, it) in items.iter().enumerate() {
-                    let p = with(&kp, PathElement::Index(i as u32));
-                    if first_type.is_some_and(|t| t != it.kind.type_name()) && scalar(it).is_some()
-                    {
+                    let p = kp.child(Seg::Index(i as u32));
+                    if first_type.is_some_and(|t| t != it.kind.type_name()) && is_scalar(it) {
                         self.push(
                             FindingType::Error,
                             "INVALID_CONDITION_DATA_TYPE",
@@ -712,12 +700,18 @@ impl Builder {
         let vars_allowed = matches!(family, Some(Family::String | Family::Arn) | None);
         let mut parsed = Vec::with_capacity(values.len());
         for v in &values {
-            self.check_vars(&v.text, vars_allowed, op.map(|o| o.base.name()));
+            let template = self.check_vars(&v.text, vars_allowed, op.map(|o| o.base.name()));
             let Some(f) = family else {
                 parsed.push(Parsed::Invalid);
                 continue;
             };
-            let p = Parsed::for_family(f, &v.text.value, self.vars_enabled);
+            // String and ARN values take variables: reuse the template
+            // compiled while checking them.
+            let p = match (f, template) {
+                (Family::String, Some(t)) => Parsed::Str(t),
+                (Family::Arn, Some(t)) => Parsed::Arn(ArnPattern::new(t)),
+                _ => Parsed::for_family(f, &v.text.value, self.vars_enabled),
+            };
             if p == Parsed::Invalid {
                 let (code, what) = match f {
                     Family::Numeric => ("TYPE_MISMATCH_NUMBER", "a number"),
@@ -741,13 +735,13 @@ impl Builder {
         }
         Clause {
             operator: Spanned {
-                value: om.key.clone(),
+                value: om.key.to_string(),
                 span: om.key_span,
-                path: kp[..kp.len() - 1].to_vec(),
+                path: op_path.clone(),
             },
             op,
             key: Spanned {
-                value: km.key.clone(),
+                value: km.key.to_string(),
                 span: km.key_span,
                 path: kp.clone(),
             },

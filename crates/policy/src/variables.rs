@@ -27,11 +27,16 @@ pub enum Piece {
 /// A string element that may contain policy variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
-    pub pieces: Vec<Piece>,
-    /// Precompiled glob when there is no variable.
-    glob: Option<Glob>,
-    /// Literal text when there is no variable (for the `…Equals` operators).
-    text: Option<String>,
+    repr: Repr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Repr {
+    /// No variable: the glob is compiled once; its text serves the
+    /// `…Equals` operators.
+    Static(Glob),
+    /// Has variables: resolved per request.
+    Dynamic(Vec<Piece>),
 }
 
 /// A syntax problem inside a `${…}`; offsets are in characters from the start
@@ -48,11 +53,11 @@ impl Template {
     /// 2008-10-17) `${…}` is plain text, as IAM does.
     pub fn parse(s: &str, vars_enabled: bool) -> (Template, Vec<VarIssue>) {
         let mut issues = Vec::new();
-        let mut pieces: Vec<Piece> = Vec::new();
         if !vars_enabled || !s.contains("${") {
-            pieces.push(Piece::Pattern(s.to_string()));
-            return (Template::finish(pieces), issues);
+            let repr = Repr::Static(Glob::new(s));
+            return (Template { repr }, issues);
         }
+        let mut pieces: Vec<Piece> = Vec::new();
         let mut pat = String::new();
         let mut rest = s;
         let mut consumed_chars = 0u32;
@@ -99,47 +104,53 @@ impl Template {
     }
 
     fn finish(pieces: Vec<Piece>) -> Template {
-        let has_vars = pieces.iter().any(|p| matches!(p, Piece::Var { .. }));
-        let (glob, text) = if has_vars {
-            (None, None)
-        } else {
-            let mut g = Glob::default();
-            let mut t = String::new();
-            for p in &pieces {
-                match p {
-                    Piece::Pattern(s) => {
-                        g.push_pattern(s);
-                        t.push_str(s);
-                    }
-                    Piece::Literal(s) => {
-                        g.push_literal(s);
-                        t.push_str(s);
-                    }
-                    Piece::Var { .. } => {}
-                }
+        if pieces.iter().any(|p| matches!(p, Piece::Var { .. })) {
+            return Template {
+                repr: Repr::Dynamic(pieces),
+            };
+        }
+        let mut g = Glob::default();
+        for p in &pieces {
+            match p {
+                Piece::Pattern(s) => g.push_pattern(s),
+                Piece::Literal(s) => g.push_literal(s),
+                Piece::Var { .. } => {}
             }
-            (Some(g), Some(t))
-        };
-        Template { pieces, glob, text }
+        }
+        Template {
+            repr: Repr::Static(g),
+        }
     }
 
     /// The precompiled glob, when the template has no variable.
     pub fn static_glob(&self) -> Option<&Glob> {
-        self.glob.as_ref()
+        match &self.repr {
+            Repr::Static(g) => Some(g),
+            Repr::Dynamic(_) => None,
+        }
+    }
+
+    /// The compiled glob when there is no variable, else the template back.
+    pub fn into_static_glob(self) -> Result<Glob, Template> {
+        match self.repr {
+            Repr::Static(g) => Ok(g),
+            Repr::Dynamic(_) => Err(self),
+        }
     }
 
     pub fn has_vars(&self) -> bool {
-        self.glob.is_none()
+        matches!(self.repr, Repr::Dynamic(_))
     }
 
     /// The glob for this template in a request, or `None` when a variable
     /// cannot be resolved (then the element matches nothing).
     pub fn glob<'a>(&'a self, keys: &HashMap<String, Vec<String>>) -> Option<Cow<'a, Glob>> {
-        if let Some(g) = &self.glob {
-            return Some(Cow::Borrowed(g));
-        }
+        let pieces = match &self.repr {
+            Repr::Static(g) => return Some(Cow::Borrowed(g)),
+            Repr::Dynamic(p) => p,
+        };
         let mut g = Glob::default();
-        for p in &self.pieces {
+        for p in pieces {
             match p {
                 Piece::Pattern(s) => g.push_pattern(s),
                 Piece::Literal(s) => g.push_literal(s),
@@ -152,11 +163,12 @@ impl Template {
     /// The literal text of this template in a request (wildcards are plain
     /// characters), or `None` when a variable cannot be resolved.
     pub fn text<'a>(&'a self, keys: &HashMap<String, Vec<String>>) -> Option<Cow<'a, str>> {
-        if let Some(t) = &self.text {
-            return Some(Cow::Borrowed(t));
-        }
+        let pieces = match &self.repr {
+            Repr::Static(g) => return Some(Cow::Borrowed(g.as_str())),
+            Repr::Dynamic(p) => p,
+        };
         let mut out = String::new();
-        for p in &self.pieces {
+        for p in pieces {
             match p {
                 Piece::Pattern(s) | Piece::Literal(s) => out.push_str(s),
                 Piece::Var { key, default } => out.push_str(resolve(key, default, keys)?),

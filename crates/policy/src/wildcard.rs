@@ -1,32 +1,48 @@
 //! Glob matching with IAM's two wildcards: `*` (any run of characters,
 //! possibly empty) and `?` (exactly one character).
 //!
-//! Patterns are compiled once, at parse time, into [`Glob`] tokens so the hot
-//! evaluation path does no string scanning or allocation. Text produced by
+//! Patterns are compiled once, at parse time, into a [`Glob`] so the hot
+//! evaluation path does no allocation. Text produced by
 //! policy-variable substitution or by the `${*}`/`${?}` escapes is pushed as
 //! literal bytes, which is how IAM keeps request values from acting as
 //! wildcards.
 
-/// One compiled pattern element.
+/// A compiled glob: the pattern text plus the positions of `*`/`?` bytes
+/// that are literal characters (from `${*}`/`${?}` or substituted values).
+/// Keeping the text itself (rather than a token per byte) makes compiling a
+/// pattern one allocation and lets the `…Equals` operators compare against
+/// the same text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Glob {
+    text: String,
+    /// Sorted byte offsets into `text`; almost always empty.
+    literal: Vec<u32>,
+}
+
+/// One pattern element, as the matcher sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tok {
+enum Tok {
     Byte(u8),
     Star,
     One,
 }
 
-/// A compiled glob.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Glob {
-    toks: Vec<Tok>,
+/// A borrowed run of a [`Glob`] (the whole pattern or one ARN segment).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GlobRef<'a> {
+    pat: &'a [u8],
+    /// Offset of `pat` in the glob's text, to look up `literal`.
+    base: usize,
+    literal: &'a [u32],
 }
 
 impl Glob {
     /// Compiles `pattern` with `*` and `?` active.
     pub fn new(pattern: &str) -> Self {
-        let mut g = Glob::default();
-        g.push_pattern(pattern);
-        g
+        Glob {
+            text: pattern.to_string(),
+            literal: Vec::new(),
+        }
     }
 
     /// A glob that matches exactly `text`.
@@ -37,53 +53,113 @@ impl Glob {
     }
 
     pub fn push_pattern(&mut self, pattern: &str) {
-        for &b in pattern.as_bytes() {
-            self.toks.push(match b {
-                b'*' => Tok::Star,
-                b'?' => Tok::One,
-                _ => Tok::Byte(b),
-            });
-        }
+        self.text.push_str(pattern);
     }
 
     pub fn push_literal(&mut self, text: &str) {
-        self.toks.extend(text.bytes().map(Tok::Byte));
-    }
-
-    /// Splits at the first five `:` bytes into ARN segments (at most six).
-    pub fn split_arn(&self) -> Vec<Glob> {
-        let mut out = vec![Glob::default()];
-        for t in &self.toks {
-            if *t == Tok::Byte(b':') && out.len() < 6 {
-                out.push(Glob::default());
-            } else if let Some(last) = out.last_mut() {
-                last.toks.push(*t);
+        let at = self.text.len();
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'*' || b == b'?' {
+                // Policies are at most a few KiB, so offsets fit in u32.
+                self.literal.push(u32::try_from(at + i).unwrap_or(u32::MAX));
             }
         }
-        out
+        self.text.push_str(text);
     }
 
-    /// Whether the last token is `*` (a segment that may extend over colons).
-    pub fn ends_with_star(&self) -> bool {
-        self.toks.last() == Some(&Tok::Star)
+    /// The pattern as text, wildcards written as `*`/`?` (escaped or not):
+    /// what the `…Equals` operators compare literally.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn view(&self) -> GlobRef<'_> {
+        GlobRef {
+            pat: self.text.as_bytes(),
+            base: 0,
+            literal: &self.literal,
+        }
+    }
+
+    /// Byte ranges of the ARN segments: split at the first five `:` (at
+    /// most six segments; the last keeps any further colons).
+    pub(crate) fn arn_segments(&self) -> ArnCuts {
+        let mut cuts = ArnCuts {
+            ends: [0; 6],
+            len: 1,
+        };
+        for (i, b) in self.text.bytes().enumerate() {
+            if b == b':' && cuts.len < 6 {
+                cuts.ends[cuts.len - 1] = i;
+                cuts.len += 1;
+            }
+        }
+        cuts.ends[cuts.len - 1] = self.text.len();
+        cuts
+    }
+
+    /// Segment `k` of `cuts` as a matchable slice.
+    pub(crate) fn segment(&self, cuts: &ArnCuts, k: usize) -> GlobRef<'_> {
+        let start = if k == 0 { 0 } else { cuts.ends[k - 1] + 1 };
+        let end = cuts.ends[k].max(start);
+        GlobRef {
+            pat: self.text.as_bytes().get(start..end).unwrap_or_default(),
+            base: start,
+            literal: &self.literal,
+        }
     }
 
     pub fn is_match_all(&self) -> bool {
-        self.toks == [Tok::Star]
+        self.text == "*" && self.literal.is_empty()
     }
 
     pub fn has_wildcards(&self) -> bool {
-        self.toks.iter().any(|t| !matches!(t, Tok::Byte(_)))
+        let r = self.view();
+        (0..r.pat.len()).any(|p| r.tok(p) != Tok::Byte(r.pat[p]))
     }
 
     /// Case-sensitive match (ARNs, string values).
     pub fn matches(&self, text: &str) -> bool {
-        glob_match(&self.toks, text.as_bytes(), false)
+        self.view().matches(text.as_bytes(), false)
     }
 
     /// ASCII case-insensitive match (action names).
     pub fn matches_ignore_ascii_case(&self, text: &str) -> bool {
-        glob_match(&self.toks, text.as_bytes(), true)
+        self.view().matches(text.as_bytes(), true)
+    }
+}
+
+/// Where the segments of an ARN pattern end (see [`Glob::arn_segments`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ArnCuts {
+    /// Exclusive end of each segment; the next one starts one byte later.
+    ends: [usize; 6],
+    pub len: usize,
+}
+
+impl GlobRef<'_> {
+    fn tok(&self, p: usize) -> Tok {
+        let b = self.pat[p];
+        let wild = (b == b'*' || b == b'?')
+            && (self.literal.is_empty()
+                || self
+                    .literal
+                    .binary_search(&u32::try_from(self.base + p).unwrap_or(u32::MAX))
+                    .is_err());
+        match b {
+            b'*' if wild => Tok::Star,
+            b'?' if wild => Tok::One,
+            _ => Tok::Byte(b),
+        }
+    }
+
+    /// Whether the last token is `*` (a segment that may extend over colons).
+    pub(crate) fn ends_with_star(&self) -> bool {
+        !self.pat.is_empty() && self.tok(self.pat.len() - 1) == Tok::Star
+    }
+
+    pub(crate) fn matches(&self, text: &[u8], ci: bool) -> bool {
+        glob_match(self, text, ci)
     }
 }
 
@@ -100,25 +176,26 @@ fn utf8_len(lead: u8) -> usize {
 /// fails, the most recent `*` absorbs one more character. This is correct for
 /// `*`/`?` globs because a later `*` can always absorb what an earlier one
 /// would have. `?` and star-extension step over whole UTF-8 characters.
-fn glob_match(pat: &[Tok], text: &[u8], ci: bool) -> bool {
+fn glob_match(g: &GlobRef<'_>, text: &[u8], ci: bool) -> bool {
+    let n = g.pat.len();
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        let step = match pat.get(p) {
+        let step = match (p < n).then(|| g.tok(p)) {
             Some(Tok::Star) => {
                 star = Some((p, t));
                 p += 1;
                 continue;
             }
             Some(Tok::One) => Some(utf8_len(text[t])),
-            Some(Tok::Byte(b)) if *b == text[t] || (ci && b.eq_ignore_ascii_case(&text[t])) => {
+            Some(Tok::Byte(b)) if b == text[t] || (ci && b.eq_ignore_ascii_case(&text[t])) => {
                 Some(1)
             }
             _ => None,
         };
-        if let Some(n) = step {
+        if let Some(step) = step {
             p += 1;
-            t += n;
+            t += step;
             continue;
         }
         match star {
@@ -131,10 +208,10 @@ fn glob_match(pat: &[Tok], text: &[u8], ci: bool) -> bool {
             None => return false,
         }
     }
-    while pat.get(p) == Some(&Tok::Star) {
+    while p < n && g.tok(p) == Tok::Star {
         p += 1;
     }
-    p == pat.len() && t == text.len()
+    p == n && t == text.len()
 }
 
 // ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 "The {} element is not supported in identity policies; the principal is the identity the policy is attached to.",
                 if p.negated { "NotPrincipal" } else { "Principal" }
             ),
-            loc(&p.path, p.span),
+            p.path.location(p.span),
         ),
         _ => {}
     }
@@ -50,7 +50,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 SecurityWarning,
                 "ALLOW_WITH_NOT_PRINCIPAL",
                 "Using Allow with NotPrincipal can be overly permissive. We recommend that you use Principal instead.".into(),
-                loc(&p.path, p.span),
+                p.path.location(p.span),
             );
         }
         principals(ctx, st, allow);
@@ -60,7 +60,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             SecurityWarning,
             "ALLOW_WITH_NOT_ACTION",
             "Using Allow with NotAction grants every action not listed, including actions added in the future. We recommend that you list the allowed actions instead.".into(),
-            loc(&a.path, a.span),
+            a.path.location(a.span),
         );
     }
     if allow && let Some(r) = st.resource.as_ref().filter(|r| r.negated) {
@@ -68,32 +68,19 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             SecurityWarning,
             "ALLOW_WITH_NOT_RESOURCE",
             "Using Allow with NotResource grants access to every resource not listed, including resources created in the future. We recommend that you list the allowed resources instead.".into(),
-            loc(&r.path, r.span),
+            r.path.location(r.span),
         );
     }
     if ctx.policy_type == PolicyType::Resource
         && statement_is_public(st)
-        && st.principal.as_ref().is_some_and(|p| !p.negated)
+        && let Some(p) = st.principal.as_ref().filter(|p| !p.negated)
     {
-        let p = st.principal.as_ref().map(|p| (p.path.clone(), p.span));
-        if let Some((path, span)) = p {
-            ctx.add(
-                SecurityWarning,
-                "WILDCARD_PRINCIPAL_WITHOUT_CONDITION",
-                "This statement allows access to any principal (the policy is public). Name the principals or add a condition on a fixed-value key such as aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID or s3:DataAccessPointAccount.".into(),
-                loc(&path, span),
-            );
-        }
-    }
-}
-
-fn loc(
-    path: &[crate::finding::PathElement],
-    span: crate::finding::Span,
-) -> crate::finding::Location {
-    crate::finding::Location {
-        path: path.to_vec(),
-        span,
+        ctx.add(
+            SecurityWarning,
+            "WILDCARD_PRINCIPAL_WITHOUT_CONDITION",
+            "This statement allows access to any principal (the policy is public). Name the principals or add a condition on a fixed-value key such as aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID or s3:DataAccessPointAccount.".into(),
+            p.path.location(p.span),
+        );
     }
 }
 
