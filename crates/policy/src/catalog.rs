@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::condition::Family;
+use crate::nfa::TemplateNfa;
 use crate::wildcard::{CTok, Class, ctoks, intersects};
 
 const S3_DATA: &str = include_str!("../data/s3.catalog");
@@ -98,6 +99,28 @@ pub struct ResourceType {
     pub name: String,
     pub arn_template: String,
     toks: Vec<CTok>,
+    /// The same tokens compiled for fast matching (all S3 templates fit).
+    nfa: Option<TemplateNfa>,
+}
+
+impl ResourceType {
+    fn new(name: &str, arn_template: &str) -> ResourceType {
+        let toks = template_toks(arn_template);
+        ResourceType {
+            name: name.to_string(),
+            arn_template: arn_template.to_string(),
+            nfa: TemplateNfa::new(&toks),
+            toks,
+        }
+    }
+
+    /// Whether some ARN matched by `pattern` has this type's form.
+    fn admits(&self, pattern: &str) -> bool {
+        match &self.nfa {
+            Some(nfa) => nfa.intersects(pattern),
+            None => intersects(&ctoks(pattern, false), &self.toks),
+        }
+    }
 }
 
 /// The loaded catalogue.
@@ -193,11 +216,7 @@ fn load() -> Catalog {
     for line in S3_DATA.lines() {
         let f: Vec<&str> = line.split(' ').collect();
         match f.as_slice() {
-            ["resource", name, arn] => c.resource_types.push(ResourceType {
-                name: name.to_string(),
-                arn_template: arn.to_string(),
-                toks: template_toks(arn),
-            }),
+            ["resource", name, arn] => c.resource_types.push(ResourceType::new(name, arn)),
             ["key", name, t] => add_key(&mut c, name, t),
             ["action", name, level, rts, keys] => {
                 let resource_types = rts
@@ -241,11 +260,7 @@ fn load() -> Catalog {
             "arn:${Partition}:s3::${Account}:accesspoint/${AccessPointAlias}/object/${ObjectName}",
         ),
     ] {
-        c.resource_types.push(ResourceType {
-            name: name.into(),
-            arn_template: arn.into(),
-            toks: template_toks(arn),
-        });
+        c.resource_types.push(ResourceType::new(name, arn));
     }
     c
 }
@@ -290,10 +305,9 @@ impl Catalog {
 
     /// Resource types whose ARN form some string matching `pattern` has.
     pub fn resource_types_for(&self, pattern: &str) -> Vec<&str> {
-        let p = ctoks(pattern, false);
         let mut out: Vec<&str> = Vec::new();
         for r in &self.resource_types {
-            if !out.contains(&r.name.as_str()) && intersects(&p, &r.toks) {
+            if !out.contains(&r.name.as_str()) && r.admits(pattern) {
                 out.push(&r.name);
             }
         }
@@ -329,5 +343,33 @@ mod tests {
         );
         let any = c.resource_types_for("arn:aws:s3:::*");
         assert!(any.contains(&"bucket") && any.contains(&"object"));
+    }
+
+    #[test]
+    fn compiled_templates_agree_with_product_search() {
+        let patterns = [
+            "*",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:*",
+            "arn:aws:s3:us-west-2:111122223333:job/*",
+            "arn:aws:s3::111122223333:accesspoint/*",
+            "arn:aws:s3::111122223333:accesspoint/x.mrap/object/k",
+            "arn:aws:s3:us-west-2:111122223333:accesspoint/ap/object/*",
+            "arn:aws:s3:us-west-2:111122223333:access-grants/default/grant/?",
+            "arn:aws:s3-object-lambda:*:*:accesspoint/*",
+            "arn:aws:s3:::b:c",
+        ];
+        for r in &catalog().resource_types {
+            assert!(r.nfa.is_some(), "{} not compiled", r.name);
+            for p in patterns {
+                assert_eq!(
+                    r.admits(p),
+                    intersects(&ctoks(p, false), &r.toks),
+                    "{p} vs {}",
+                    r.arn_template
+                );
+            }
+        }
     }
 }

@@ -73,6 +73,7 @@ pub mod condition;
 pub mod evaluate;
 pub mod finding;
 pub mod json;
+mod nfa;
 mod parse;
 pub mod path;
 pub mod public;

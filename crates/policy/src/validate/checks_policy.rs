@@ -1,9 +1,10 @@
 //! Whole-policy checks: Sid uniqueness, duplicate statements, size quota.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{Ctx, PolicyType};
-use crate::ast::{Policy, Statement};
+use crate::ast::{Effect, Policy, PrincipalKind, Statement};
 use crate::finding::FindingType::*;
 use crate::finding::Location;
 use crate::parse::MAX_POLICY_SIZE;
@@ -33,19 +34,16 @@ pub(super) fn check(ctx: &mut Ctx, policy: &Policy, text: &str) {
             );
         }
     }
-    let keys: Vec<String> = policy.statements.iter().map(canonical).collect();
-    for (j, st) in policy.statements.iter().enumerate() {
-        if let Some(i) = keys[..j].iter().position(|k| *k == keys[j]) {
-            ctx.add(
-                Suggestion,
-                "REDUNDANT_STATEMENT",
-                format!(
-                    "The statement at index {} grants the same permissions as the statement at index {}; remove one of them.",
-                    st.index, policy.statements[i].index
-                ),
-                st.location(),
-            );
-        }
+    for (j, i) in redundant_statements(&policy.statements) {
+        ctx.add(
+            Suggestion,
+            "REDUNDANT_STATEMENT",
+            format!(
+                "The statement at index {} grants the same permissions as the statement at index {}; remove one of them.",
+                policy.statements[j].index, policy.statements[i].index
+            ),
+            policy.statements[j].location(),
+        );
     }
     let (over, code, limit) = match ctx.policy_type {
         PolicyType::Resource => (
@@ -74,54 +72,133 @@ pub(super) fn check(ctx: &mut Ctx, policy: &Policy, text: &str) {
     }
 }
 
+/// `(j, i)` for every statement `j` that grants the same as an earlier
+/// statement `i` (the first such), in order of `j`. Sorting the canonical
+/// forms groups equal statements in O(n log n) comparisons, which mostly
+/// stop at the first differing element.
+fn redundant_statements(statements: &[Statement]) -> Vec<(usize, usize)> {
+    let mut forms: Vec<(Canonical<'_>, usize)> =
+        statements.iter().map(canonical).zip(0..).collect();
+    forms.sort_unstable();
+    let mut pairs = Vec::new();
+    for group in forms.chunk_by(|a, b| a.0 == b.0) {
+        // Within a group the indices are ascending: the first is the original.
+        if let Some(((_, i), rest)) = group.split_first() {
+            pairs.extend(rest.iter().map(|(_, j)| (*j, *i)));
+        }
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
 /// An order-insensitive description of what a statement grants (Sid and
-/// layout ignored), for REDUNDANT_STATEMENT.
-fn canonical(st: &Statement) -> String {
-    let sorted = |mut v: Vec<String>| {
-        v.sort();
-        v.dedup();
-        v
-    };
+/// layout ignored), for REDUNDANT_STATEMENT. Lists are sorted and
+/// deduplicated so equal sets compare equal; strings are borrowed.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Canonical<'a> {
+    /// `Allow`/`Deny` as 0/1 (only equality matters).
+    effect: Option<u8>,
+    /// (negated, `"*"`, entries)
+    principal: Option<(bool, bool, Vec<(PrincipalKind, &'a str)>)>,
+    /// (negated, lower-cased actions): action names are case-insensitive.
+    action: Option<(bool, Vec<Cow<'a, str>>)>,
+    resource: Option<(bool, Vec<&'a str>)>,
+    condition: Vec<(CondHead<'a>, Vec<&'a str>)>,
+}
+
+/// A clause's operator and lower-cased key. They used to be compared as the
+/// text `operator|key`; names containing `|` keep that spelling so the
+/// same clauses count as equal (a `Pair` never equals a `Joined`: their
+/// texts have one `|` and several respectively).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum CondHead<'a> {
+    Pair(&'a str, &'a str),
+    Joined(String),
+}
+
+fn set<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn canonical(st: &Statement) -> Canonical<'_> {
     let principal = st.principal.as_ref().map(|p| {
-        (
-            p.negated,
-            p.any,
-            sorted(
-                p.entries
-                    .iter()
-                    .map(|e| format!("{:?}={}", e.kind, e.value.value))
-                    .collect(),
-            ),
-        )
+        let entries = p.entries.iter().map(|e| (e.kind, e.value.value.as_str()));
+        (p.negated, p.any, set(entries.collect()))
     });
     let action = st.action.as_ref().map(|a| {
-        (
-            a.negated,
-            sorted(
-                a.items
-                    .iter()
-                    .map(|i| i.text.value.to_ascii_lowercase())
-                    .collect(),
-            ),
-        )
+        let names = a.items.iter().map(|i| lower(&i.text.value));
+        (a.negated, set(names.collect()))
     });
     let resource = st.resource.as_ref().map(|r| {
-        (
-            r.negated,
-            sorted(r.items.iter().map(|i| i.text.value.clone()).collect()),
-        )
+        let arns = r.items.iter().map(|i| i.text.value.as_str());
+        (r.negated, set(arns.collect()))
     });
-    let cond = sorted(
-        st.condition
-            .iter()
-            .map(|c| {
-                let vals = sorted(c.values.iter().map(|v| v.text.value.clone()).collect());
-                format!("{}|{}|{:?}", c.operator.value, c.key_lower, vals)
-            })
-            .collect(),
-    );
-    format!(
-        "{:?}|{principal:?}|{action:?}|{resource:?}|{cond:?}",
-        st.effect.as_ref().map(|e| e.value)
-    )
+    let condition = st
+        .condition
+        .iter()
+        .map(|c| {
+            let (op, key) = (c.operator.value.as_str(), c.key_lower.as_str());
+            let head = if op.contains('|') || key.contains('|') {
+                CondHead::Joined(format!("{op}|{key}"))
+            } else {
+                CondHead::Pair(op, key)
+            };
+            let values = c.values.iter().map(|v| v.text.value.as_str());
+            (head, set(values.collect()))
+        })
+        .collect();
+    Canonical {
+        effect: st.effect.as_ref().map(|e| match e.value {
+            Effect::Allow => 0,
+            Effect::Deny => 1,
+        }),
+        principal,
+        action,
+        resource,
+        condition: set(condition),
+    }
+}
+
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::{PolicyType, validate};
+
+    fn redundant(statements: &str) -> Vec<String> {
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+        validate(&text, PolicyType::Identity, None)
+            .into_iter()
+            .filter(|f| f.issue_code == "REDUNDANT_STATEMENT")
+            .map(|f| f.finding_details)
+            .collect()
+    }
+
+    #[test]
+    fn redundant_statements_ignore_order_case_and_sid() {
+        let a = r#"{"Sid":"A","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*","Condition":{"StringEquals":{"aws:UserName":["b","a"]}}}"#;
+        let b = r#"{"Effect":"Allow","Action":["S3:PUTOBJECT","s3:GetObject","s3:GetObject"],"Resource":"*","Condition":{"StringEquals":{"AWS:username":["a","b"]}}}"#;
+        let c = r#"{"Effect":"Deny","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}"#;
+        let got = redundant(&[a, c, b].join(","));
+        assert_eq!(got.len(), 1);
+        assert!(got[0].contains("index 2") && got[0].ends_with("index 0; remove one of them."));
+    }
+
+    #[test]
+    fn operator_and_key_compare_as_joined_text() {
+        // `A|b` + `c` and `A` + `b|c` both read `A|b|c`, as they always have.
+        let a = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"A|b":{"c":"1"}}}"#;
+        let b = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"A":{"b|c":"1"}}}"#;
+        let c = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"A":{"b":"1"}}}"#;
+        assert_eq!(redundant(&[a, b].join(",")).len(), 1);
+        assert!(redundant(&[a, c].join(",")).is_empty());
+    }
 }

@@ -18,9 +18,8 @@ const S3_REGIONAL: &[&str] = &[
     "async-request/",
 ];
 
-pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
+pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
     let Some(el) = &st.resource else { return };
-    let cat = catalog();
     // Resource types each item may denote; None = unknown/any.
     let mut types: Vec<Option<Vec<&str>>> = Vec::new();
     for item in &el.items {
@@ -121,7 +120,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             types.push(None);
             continue;
         }
-        let found = cat.resource_types_for(v);
+        let found = ctx.resource_types_for(v);
         if found.is_empty() {
             ctx.add(
                 Error,

@@ -12,6 +12,9 @@ mod checks_policy;
 mod checks_resources;
 mod checks_statement;
 
+use std::collections::HashMap;
+
+use crate::catalog::catalog;
 use crate::finding::{Finding, FindingType, Location};
 use crate::parse::build;
 
@@ -72,16 +75,28 @@ impl S3Target {
     }
 }
 
-/// Shared state of one validation run.
-pub(crate) struct Ctx {
+/// Shared state of one validation run over a policy that lives for `'a`.
+pub(crate) struct Ctx<'a> {
     pub policy_type: PolicyType,
     pub target: Option<S3Target>,
     pub out: Vec<Finding>,
+    /// Catalogue resource types per resource string: statements often
+    /// repeat the same ARNs, and matching against every template is the
+    /// costliest catalogue lookup.
+    resource_types: HashMap<&'a str, Vec<&'static str>>,
 }
 
-impl Ctx {
+impl<'a> Ctx<'a> {
     pub fn add(&mut self, t: FindingType, code: &str, details: String, loc: Location) {
         self.out.push(Finding::new(t, code, details, vec![loc]));
+    }
+
+    /// [`crate::catalog::Catalog::resource_types_for`], remembered.
+    pub fn resource_types_for(&mut self, pattern: &'a str) -> Vec<&'static str> {
+        self.resource_types
+            .entry(pattern)
+            .or_insert_with(|| catalog().resource_types_for(pattern))
+            .clone()
     }
 }
 
@@ -93,13 +108,14 @@ impl Ctx {
 /// only disable the resource-specific checks).
 pub fn validate(text: &str, policy_type: PolicyType, resource_type: Option<&str>) -> Vec<Finding> {
     let built = build(text);
+    let Some(policy) = built.policy else {
+        return built.findings;
+    };
     let mut ctx = Ctx {
         policy_type,
         target: resource_type.and_then(S3Target::from_api),
         out: built.findings,
-    };
-    let Some(policy) = built.policy else {
-        return ctx.out;
+        resource_types: HashMap::new(),
     };
     for st in &policy.statements {
         checks_statement::check(&mut ctx, st);
