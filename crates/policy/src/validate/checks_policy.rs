@@ -98,12 +98,19 @@ fn redundant_statements(statements: &[Statement]) -> Vec<(usize, usize)> {
 struct Canonical<'a> {
     /// `Allow`/`Deny` as 0/1 (only equality matters).
     effect: Option<u8>,
-    /// (negated, `"*"`, entries)
-    principal: Option<(bool, bool, Vec<(PrincipalKind, &'a str)>)>,
+    principal: Option<CanonicalPrincipal<'a>>,
     /// (negated, lower-cased actions): action names are case-insensitive.
     action: Option<(bool, Vec<Cow<'a, str>>)>,
     resource: Option<(bool, Vec<&'a str>)>,
     condition: Vec<(CondHead<'a>, Vec<&'a str>)>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct CanonicalPrincipal<'a> {
+    negated: bool,
+    /// `"Principal": "*"`.
+    any: bool,
+    entries: Vec<(PrincipalKind, &'a str)>,
 }
 
 /// A clause's operator and lower-cased key. They used to be compared as the
@@ -125,7 +132,11 @@ fn set<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 fn canonical(st: &Statement) -> Canonical<'_> {
     let principal = st.principal.as_ref().map(|p| {
         let entries = p.entries.iter().map(|e| (e.kind, e.value.value.as_str()));
-        (p.negated, p.any, set(entries.collect()))
+        CanonicalPrincipal {
+            negated: p.negated,
+            any: p.any,
+            entries: set(entries.collect()),
+        }
     });
     let action = st.action.as_ref().map(|a| {
         let names = a.items.iter().map(|i| lower(&i.text.value));
