@@ -43,8 +43,8 @@ pub(crate) fn authz_request(parts: SignedParts<'_>, op: &Operation) -> AuthzRequ
         s3_control: parts.path.starts_with(CONTROL_PREFIX),
         action: op.action().to_owned(),
         resource: op.resource(),
-        // `None`: S3 and S3 Control are both signed for `s3`.
-        signing_service: None,
+        // `None`: S3 and S3 Control are both signed for `s3`; Access Analyzer names its own.
+        signing_service: op.signing_service().map(str::to_owned),
         source_ip: parts.source_ip,
     }
 }
@@ -128,5 +128,25 @@ mod tests {
             &Operation::ListBuckets,
         );
         assert!(!bucket_req.s3_control);
+        assert_eq!(bucket_req.signing_service, None);
+
+        let aa = authz_request(
+            SignedParts {
+                request_id: "0123456789ABCDEF",
+                method: &Method::POST,
+                path: "/policy/validation",
+                query: "maxResults=1",
+                headers: &headers,
+                payload_hash: "e3b0".into(),
+                source_ip: None,
+            },
+            &Operation::ValidatePolicy {
+                query: "maxResults=1".into(),
+            },
+        );
+        assert_eq!(aa.signing_service.as_deref(), Some("access-analyzer"));
+        assert_eq!(aa.action, "access-analyzer:ValidatePolicy");
+        assert_eq!(aa.resource, Resource::CallerAccount);
+        assert!(!aa.s3_control);
     }
 }

@@ -113,7 +113,11 @@ pub(crate) async fn delete(state: &AppState, bucket: BucketName) -> Result<Respo
     Ok(response)
 }
 
-async fn existing(state: &AppState, bucket: &BucketName) -> Result<BucketRecord, ApiError> {
+/// The bucket's record, or `NoSuchBucket`.
+pub(crate) async fn existing(
+    state: &AppState,
+    bucket: &BucketName,
+) -> Result<BucketRecord, ApiError> {
     state
         .store(&GetBucket {
             name: bucket.clone(),

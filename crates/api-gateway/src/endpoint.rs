@@ -2,8 +2,16 @@
 //! `Endpoint` pattern; no per-route axum routes).
 //!
 //! Classification never fails: requests this gateway does not serve become
-//! [`Endpoint::ControlUnsupported`] / [`Endpoint::S3Unsupported`], answered with `NotImplemented`
-//! (501) or `MethodNotAllowed` (405).
+//! [`Endpoint::ControlUnsupported`] / [`Endpoint::S3Unsupported`] /
+//! [`Endpoint::AccessAnalyzerUnsupported`], answered with `NotImplemented` (501),
+//! `MethodNotAllowed` (405) or, for Access Analyzer, `UnknownOperationException`.
+//!
+//! Access Analyzer (REST-JSON) shares the listener with S3, and its one path
+//! (`POST /policy/validation`) is also a valid S3 object URL (key `validation` in bucket `policy`,
+//! or key `policy/validation` on a virtual host). What tells them apart is what the client signed
+//! for: a request whose SigV4 credential scope names the service `access-analyzer` is an Access
+//! Analyzer request on any Host; everything else is S3 / S3 Control as before. (The authorizer
+//! then insists on that same service, so the choice cannot be used to dodge a check.)
 //!
 //! S3 Control paths are matched on the raw (percent-encoded) path and each label is decoded only
 //! after splitting: greedy labels (`{request_token+}`, `{name+}`) contain literal `/`, and `:`
@@ -20,6 +28,12 @@ pub const CONTROL_PREFIX: &str = "/v20180820/";
 
 const ASYNC_MRAP: &str = "async-requests/mrap/";
 const INSTANCES: &str = "mrap/instances";
+const ACCOUNT_PAB: &str = "configuration/publicAccessBlock";
+
+/// The SigV4 signing name of IAM Access Analyzer.
+pub const ACCESS_ANALYZER_SERVICE: &str = "access-analyzer";
+/// `ValidatePolicy`'s path.
+const VALIDATE_POLICY_PATH: &str = "/policy/validation";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
@@ -48,6 +62,10 @@ pub enum Endpoint {
     SubmitMultiRegionAccessPointRoutes {
         mrap: String,
     },
+    /// Account-level Block Public Access (`/v20180820/configuration/publicAccessBlock`).
+    PutAccountPublicAccessBlock,
+    GetAccountPublicAccessBlock,
+    DeleteAccountPublicAccessBlock,
     /// Any other `/v20180820/…` request.
     ControlUnsupported {
         code: ErrorCode,
@@ -67,6 +85,27 @@ pub enum Endpoint {
     DeleteBucket {
         bucket: String,
     },
+    PutBucketPolicy {
+        bucket: String,
+    },
+    GetBucketPolicy {
+        bucket: String,
+    },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
+    GetBucketPolicyStatus {
+        bucket: String,
+    },
+    PutBucketPublicAccessBlock {
+        bucket: String,
+    },
+    GetBucketPublicAccessBlock {
+        bucket: String,
+    },
+    DeleteBucketPublicAccessBlock {
+        bucket: String,
+    },
     /// Object requests and bucket sub-resources this gateway does not serve (yet).
     S3Unsupported {
         bucket: Option<String>,
@@ -79,6 +118,11 @@ pub enum Endpoint {
     MrapDataPlane {
         alias: String,
     },
+
+    // ---- IAM Access Analyzer (signed for `access-analyzer`) ----
+    ValidatePolicy,
+    /// Any other request signed for `access-analyzer`.
+    AccessAnalyzerUnsupported,
 }
 
 /// Which API family (and so which error layout) a request belongs to.
@@ -86,11 +130,27 @@ pub enum Endpoint {
 pub enum Api {
     S3Control,
     S3,
+    /// REST-JSON: JSON error bodies with `x-amzn-ErrorType`.
+    AccessAnalyzer,
 }
 
 impl Endpoint {
-    /// Chooses the endpoint. `path` and `query` are exactly as received (still percent-encoded).
-    pub fn classify(method: &Method, path: &str, query: &str, host: &HostStyle) -> Endpoint {
+    /// Chooses the endpoint. `path` and `query` are exactly as received (still percent-encoded);
+    /// `service` is the SigV4 credential scope's service, when the request names one.
+    pub fn classify(
+        method: &Method,
+        path: &str,
+        query: &str,
+        host: &HostStyle,
+        service: Option<&str>,
+    ) -> Endpoint {
+        if service == Some(ACCESS_ANALYZER_SERVICE) {
+            return if *method == Method::POST && path == VALIDATE_POLICY_PATH {
+                Endpoint::ValidatePolicy
+            } else {
+                Endpoint::AccessAnalyzerUnsupported
+            };
+        }
         match host {
             HostStyle::MrapDataPlane { alias } => Endpoint::MrapDataPlane {
                 alias: alias.clone(),
@@ -124,14 +184,25 @@ impl Endpoint {
             | GetMultiRegionAccessPointPolicyStatus { .. }
             | GetMultiRegionAccessPointRoutes { .. }
             | SubmitMultiRegionAccessPointRoutes { .. }
+            | PutAccountPublicAccessBlock
+            | GetAccountPublicAccessBlock
+            | DeleteAccountPublicAccessBlock
             | ControlUnsupported { .. } => Api::S3Control,
             ListBuckets
             | CreateBucket { .. }
             | HeadBucket { .. }
             | GetBucketLocation { .. }
             | DeleteBucket { .. }
+            | PutBucketPolicy { .. }
+            | GetBucketPolicy { .. }
+            | DeleteBucketPolicy { .. }
+            | GetBucketPolicyStatus { .. }
+            | PutBucketPublicAccessBlock { .. }
+            | GetBucketPublicAccessBlock { .. }
+            | DeleteBucketPublicAccessBlock { .. }
             | S3Unsupported { .. }
             | MrapDataPlane { .. } => Api::S3,
+            ValidatePolicy | AccessAnalyzerUnsupported => Api::AccessAnalyzer,
         }
     }
 
@@ -151,13 +222,30 @@ impl Endpoint {
             GetMultiRegionAccessPointPolicyStatus { .. } => "GetMultiRegionAccessPointPolicyStatus",
             GetMultiRegionAccessPointRoutes { .. } => "GetMultiRegionAccessPointRoutes",
             SubmitMultiRegionAccessPointRoutes { .. } => "SubmitMultiRegionAccessPointRoutes",
-            ControlUnsupported { .. } | S3Unsupported { .. } => "Unsupported",
+            // S3 Control and S3 name both levels' operations alike.
+            PutAccountPublicAccessBlock | PutBucketPublicAccessBlock { .. } => {
+                "PutPublicAccessBlock"
+            }
+            GetAccountPublicAccessBlock | GetBucketPublicAccessBlock { .. } => {
+                "GetPublicAccessBlock"
+            }
+            DeleteAccountPublicAccessBlock | DeleteBucketPublicAccessBlock { .. } => {
+                "DeletePublicAccessBlock"
+            }
+            ControlUnsupported { .. } | S3Unsupported { .. } | AccessAnalyzerUnsupported => {
+                "Unsupported"
+            }
             ListBuckets => "ListBuckets",
             CreateBucket { .. } => "CreateBucket",
             HeadBucket { .. } => "HeadBucket",
             GetBucketLocation { .. } => "GetBucketLocation",
             DeleteBucket { .. } => "DeleteBucket",
+            PutBucketPolicy { .. } => "PutBucketPolicy",
+            GetBucketPolicy { .. } => "GetBucketPolicy",
+            DeleteBucketPolicy { .. } => "DeleteBucketPolicy",
+            GetBucketPolicyStatus { .. } => "GetBucketPolicyStatus",
             MrapDataPlane { .. } => "MultiRegionAccessPointRequest",
+            ValidatePolicy => "ValidatePolicy",
         }
     }
 
@@ -180,12 +268,22 @@ impl Endpoint {
             GetMultiRegionAccessPointRoutes { .. } | SubmitMultiRegionAccessPointRoutes { .. } => {
                 "/v20180820/mrap/instances/{mrap+}/routes"
             }
+            PutAccountPublicAccessBlock
+            | GetAccountPublicAccessBlock
+            | DeleteAccountPublicAccessBlock => "/v20180820/configuration/publicAccessBlock",
             ControlUnsupported { .. } => "/v20180820/{*path}",
             ListBuckets => "/",
             CreateBucket { .. }
             | HeadBucket { .. }
             | GetBucketLocation { .. }
             | DeleteBucket { .. } => "/{bucket}",
+            PutBucketPolicy { .. } | GetBucketPolicy { .. } | DeleteBucketPolicy { .. } => {
+                "/{bucket}?policy"
+            }
+            GetBucketPolicyStatus { .. } => "/{bucket}?policyStatus",
+            PutBucketPublicAccessBlock { .. }
+            | GetBucketPublicAccessBlock { .. }
+            | DeleteBucketPublicAccessBlock { .. } => "/{bucket}?publicAccessBlock",
             S3Unsupported {
                 bucket: None,
                 has_key: false,
@@ -198,6 +296,8 @@ impl Endpoint {
             } => "/{bucket}",
             S3Unsupported { has_key: true, .. } => "/{bucket}/{*key}",
             MrapDataPlane { .. } => "/{*key}",
+            ValidatePolicy => VALIDATE_POLICY_PATH,
+            AccessAnalyzerUnsupported => "/{*path}",
         }
     }
 }
@@ -235,6 +335,14 @@ fn classify_control(method: &Method, rest: &str) -> Endpoint {
     }
     if rest == INSTANCES {
         return only(Method::GET, Endpoint::ListMultiRegionAccessPoints);
+    }
+    if rest == ACCOUNT_PAB {
+        return match *method {
+            Method::PUT => Endpoint::PutAccountPublicAccessBlock,
+            Method::GET => Endpoint::GetAccountPublicAccessBlock,
+            Method::DELETE => Endpoint::DeleteAccountPublicAccessBlock,
+            _ => unsupported(ErrorCode::MethodNotAllowed),
+        };
     }
     if let Some(tail) = rest
         .strip_prefix(INSTANCES)
@@ -278,6 +386,9 @@ fn is_ignorable_query_key(key: &str) -> bool {
             .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
 }
 
+/// Bucket sub-resources this gateway serves (query keys are case-sensitive, as in S3).
+const SERVED_SUBRESOURCES: [&str; 4] = ["location", "policy", "policyStatus", "publicAccessBlock"];
+
 /// Decoded query keys that select a sub-resource (`location`, `policy`, `uploads`, …).
 fn subresource_keys(query: &str) -> Vec<String> {
     query
@@ -320,15 +431,31 @@ fn classify_s3(method: &Method, bucket: Option<String>, key: &str, query: &str) 
         return unsupported(ErrorCode::NotImplemented);
     }
     let keys = subresource_keys(query);
-    match *method {
-        Method::HEAD => Endpoint::HeadBucket { bucket },
-        Method::GET if keys.iter().any(|k| k == "location") => {
-            Endpoint::GetBucketLocation { bucket }
-        }
-        // A sub-resource (`PUT /b?policy`, `DELETE /b?tagging`) is another operation entirely.
-        Method::PUT if keys.is_empty() => Endpoint::CreateBucket { bucket },
-        Method::DELETE if keys.is_empty() => Endpoint::DeleteBucket { bucket },
-        _ => unsupported(ErrorCode::NotImplemented),
+    if *method == Method::HEAD {
+        return Endpoint::HeadBucket { bucket };
+    }
+    // The first sub-resource this gateway serves decides; another sub-resource alone
+    // (`DELETE /b?tagging`, `GET /b?list-type=2`) is an operation not served here.
+    let served = keys
+        .iter()
+        .find_map(|k| SERVED_SUBRESOURCES.iter().find(|s| *s == k).copied());
+    let Some(sub) = served else {
+        return match *method {
+            Method::PUT if keys.is_empty() => Endpoint::CreateBucket { bucket },
+            Method::DELETE if keys.is_empty() => Endpoint::DeleteBucket { bucket },
+            _ => unsupported(ErrorCode::NotImplemented),
+        };
+    };
+    match (sub, method.clone()) {
+        ("location", Method::GET) => Endpoint::GetBucketLocation { bucket },
+        ("policy", Method::PUT) => Endpoint::PutBucketPolicy { bucket },
+        ("policy", Method::GET) => Endpoint::GetBucketPolicy { bucket },
+        ("policy", Method::DELETE) => Endpoint::DeleteBucketPolicy { bucket },
+        ("policyStatus", Method::GET) => Endpoint::GetBucketPolicyStatus { bucket },
+        ("publicAccessBlock", Method::PUT) => Endpoint::PutBucketPublicAccessBlock { bucket },
+        ("publicAccessBlock", Method::GET) => Endpoint::GetBucketPublicAccessBlock { bucket },
+        ("publicAccessBlock", Method::DELETE) => Endpoint::DeleteBucketPublicAccessBlock { bucket },
+        _ => unsupported(ErrorCode::MethodNotAllowed),
     }
 }
 
@@ -340,9 +467,25 @@ mod tests {
     use crate::host;
 
     fn classify(method: &str, path: &str, query: &str, host: &str) -> Endpoint {
+        classify_signed(method, path, query, host, Some("s3"))
+    }
+
+    fn classify_signed(
+        method: &str,
+        path: &str,
+        query: &str,
+        host: &str,
+        service: Option<&str>,
+    ) -> Endpoint {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let domains = vec!["s3.example.test".to_owned()];
-        Endpoint::classify(&method, path, query, &host::parse(Some(host), &domains))
+        Endpoint::classify(
+            &method,
+            path,
+            query,
+            &host::parse(Some(host), &domains),
+            service,
+        )
     }
 
     const TOKEN_PATH: &str = "/v20180820/async-requests/mrap/arn%3Aaws%3As3%3Aus-west-2%3A123456789012%3Aasync-request/mrap/create/0123456789abcdef0123456789abcdef";
@@ -551,6 +694,41 @@ mod tests {
                 h,
                 not_allowed.clone(),
             ),
+            (
+                "PUT",
+                "/v20180820/configuration/publicAccessBlock",
+                "",
+                h,
+                PutAccountPublicAccessBlock,
+            ),
+            (
+                "GET",
+                "/v20180820/configuration/publicAccessBlock",
+                "x-id=GetPublicAccessBlock",
+                h,
+                GetAccountPublicAccessBlock,
+            ),
+            (
+                "DELETE",
+                "/v20180820/configuration/publicAccessBlock",
+                "",
+                h,
+                DeleteAccountPublicAccessBlock,
+            ),
+            (
+                "POST",
+                "/v20180820/configuration/publicAccessBlock",
+                "",
+                h,
+                not_allowed.clone(),
+            ),
+            (
+                "GET",
+                "/v20180820/configuration/publicAccessBlockX",
+                "",
+                h,
+                not_impl.clone(),
+            ),
             ("GET", "/v20180820/accesspoint", "", h, not_impl.clone()),
             ("GET", "/v20180820/", "", h, not_impl.clone()),
             ("GET", "/v20180820/mrap/instancesX", "", h, not_impl.clone()),
@@ -621,7 +799,9 @@ mod tests {
                 "/my-bucket",
                 "policy",
                 h,
-                unsup(Some("my-bucket"), false, ErrorCode::NotImplemented),
+                PutBucketPolicy {
+                    bucket: b("my-bucket"),
+                },
             ),
             (
                 "PUT",
@@ -793,6 +973,144 @@ mod tests {
             let got = classify(method, path, query, host);
             assert_eq!(got, want, "{method} {path}?{query} @ {host}");
             assert_eq!(got.api(), Api::S3);
+        }
+    }
+
+    #[test]
+    fn bucket_policy_and_public_access_block_sub_resources() {
+        use Endpoint::*;
+        let b = || "my-bucket".to_owned();
+        let not_allowed = S3Unsupported {
+            bucket: Some(b()),
+            has_key: false,
+            code: ErrorCode::MethodNotAllowed,
+        };
+        let cases: Vec<(&str, &str, &str, Endpoint)> = vec![
+            (
+                "PUT",
+                "/my-bucket",
+                "policy",
+                PutBucketPolicy { bucket: b() },
+            ),
+            (
+                "GET",
+                "/my-bucket",
+                "policy=",
+                GetBucketPolicy { bucket: b() },
+            ),
+            (
+                "DELETE",
+                "/my-bucket",
+                "policy&x-id=DeleteBucketPolicy",
+                DeleteBucketPolicy { bucket: b() },
+            ),
+            ("POST", "/my-bucket", "policy", not_allowed.clone()),
+            (
+                "GET",
+                "/my-bucket",
+                "policyStatus",
+                GetBucketPolicyStatus { bucket: b() },
+            ),
+            ("PUT", "/my-bucket", "policyStatus", not_allowed.clone()),
+            (
+                "PUT",
+                "/my-bucket",
+                "publicAccessBlock",
+                PutBucketPublicAccessBlock { bucket: b() },
+            ),
+            (
+                "GET",
+                "/my-bucket",
+                "publicAccessBlock",
+                GetBucketPublicAccessBlock { bucket: b() },
+            ),
+            (
+                "DELETE",
+                "/my-bucket",
+                "publicAccessBlock",
+                DeleteBucketPublicAccessBlock { bucket: b() },
+            ),
+            (
+                "POST",
+                "/my-bucket",
+                "publicAccessBlock",
+                not_allowed.clone(),
+            ),
+            ("POST", "/my-bucket", "location", not_allowed.clone()),
+            // query keys are case-sensitive, as on S3
+            (
+                "GET",
+                "/my-bucket",
+                "policystatus",
+                S3Unsupported {
+                    bucket: Some(b()),
+                    has_key: false,
+                    code: ErrorCode::NotImplemented,
+                },
+            ),
+            // HEAD is HeadBucket whatever the query
+            ("HEAD", "/my-bucket", "policy", HeadBucket { bucket: b() }),
+            // virtual-host style
+            ("GET", "/", "policy", GetBucketPolicy { bucket: b() }),
+        ];
+        for (method, path, query, want) in cases {
+            let host = if path == "/" {
+                "my-bucket.s3.example.test"
+            } else {
+                "127.0.0.1:4566"
+            };
+            let got = classify(method, path, query, host);
+            assert_eq!(got, want, "{method} {path}?{query}");
+            assert_eq!(got.api(), Api::S3);
+        }
+    }
+
+    #[test]
+    fn access_analyzer_is_chosen_by_the_signing_service_on_any_host() {
+        let aa = Some(ACCESS_ANALYZER_SERVICE);
+        for host in [
+            "127.0.0.1:4566",
+            "access-analyzer.us-east-1.amazonaws.com",
+            "policy.localhost",
+            "000000000000.localhost:4566",
+        ] {
+            let e = classify_signed("POST", "/policy/validation", "", host, aa);
+            assert_eq!(e, Endpoint::ValidatePolicy, "{host}");
+            assert_eq!(e.api(), Api::AccessAnalyzer);
+            assert_eq!(
+                (e.operation(), e.route()),
+                ("ValidatePolicy", "/policy/validation")
+            );
+            let e = classify_signed(
+                "POST",
+                "/policy/validation",
+                "maxResults=2&nextToken=4",
+                host,
+                aa,
+            );
+            assert_eq!(e, Endpoint::ValidatePolicy, "{host}");
+        }
+        for (method, path) in [
+            ("GET", "/policy/validation"),
+            ("POST", "/policy/validation/"),
+            ("PUT", "/analyzer"),
+            ("POST", "/v20180820/mrap/instances"),
+        ] {
+            let e = classify_signed(method, path, "", "127.0.0.1", aa);
+            assert_eq!(e, Endpoint::AccessAnalyzerUnsupported, "{method} {path}");
+            assert_eq!(e.api(), Api::AccessAnalyzer);
+        }
+        // the same URL signed for S3, or not signed, is an S3 object request
+        for service in [Some("s3"), None] {
+            let e = classify_signed("POST", "/policy/validation", "", "127.0.0.1", service);
+            assert_eq!(
+                e,
+                Endpoint::S3Unsupported {
+                    bucket: Some("policy".into()),
+                    has_key: true,
+                    code: ErrorCode::NotImplemented,
+                }
+            );
         }
     }
 

@@ -1,5 +1,6 @@
 //! Rendering an [`ApiError`] as the HTTP response each API expects, and the gateway's own
-//! refusals (so that their codes and messages live in one place).
+//! refusals (so that their codes and messages live in one place). Access Analyzer's REST-JSON
+//! errors are rendered by [`crate::json_error`].
 
 use axum::{
     body::Body,
@@ -23,10 +24,15 @@ pub(crate) enum ErrorStyle {
     Wrapped,
     /// S3: flat `<Error>` with the resource the request named (e.g. `/my-bucket`).
     Flat { resource: String },
+    /// Access Analyzer (REST-JSON): `{"message":…}` with `x-amzn-ErrorType`.
+    Json,
 }
 
 /// The response for `err`: its documented status and, except for HEAD, an XML body.
 pub(crate) fn render(err: &ApiError, style: &ErrorStyle, ids: &RequestIds, head: bool) -> Response {
+    if *style == ErrorStyle::Json {
+        return crate::json_error::render(err, head);
+    }
     let status =
         StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = Response::new(Body::empty());
@@ -49,6 +55,7 @@ pub(crate) fn render(err: &ApiError, style: &ErrorStyle, ids: &RequestIds, head:
             &ids.request_id,
             &ids.host_id,
         )),
+        ErrorStyle::Json => return crate::json_error::render(err, head),
     };
     match xml {
         Ok(xml) => {
@@ -102,6 +109,32 @@ pub(crate) fn no_such_mrap(name: &str) -> ApiError {
     ApiError::new(
         ErrorCode::NoSuchMultiRegionAccessPoint,
         format!("The specified Multi-Region Access Point does not exist: {name}"),
+    )
+}
+
+pub(crate) fn no_such_bucket_policy(bucket: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NoSuchBucketPolicy,
+        format!("The bucket policy does not exist: {bucket}"),
+    )
+}
+
+pub(crate) fn no_such_public_access_block() -> ApiError {
+    ApiError::new(
+        ErrorCode::NoSuchPublicAccessBlockConfiguration,
+        "The public access block configuration was not found",
+    )
+}
+
+pub(crate) fn malformed_policy(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::MalformedPolicy, message)
+}
+
+/// A request signed for Access Analyzer that is not `ValidatePolicy`.
+pub(crate) fn unknown_operation() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotImplemented,
+        "This endpoint serves only the ValidatePolicy operation of IAM Access Analyzer.",
     )
 }
 
@@ -180,6 +213,9 @@ mod tests {
             (malformed_xml(), 400),
             (invalid_request("x"), 400),
             (no_such_mrap("x"), 404),
+            (no_such_bucket_policy("x"), 404),
+            (no_such_public_access_block(), 404),
+            (malformed_policy("x"), 400),
             (ApiError::new(ErrorCode::ClientTokenConflict, "x"), 409),
             (ApiError::new(ErrorCode::AccessDenied, "x"), 403),
             (ApiError::new(ErrorCode::ServiceUnavailable, "x"), 503),

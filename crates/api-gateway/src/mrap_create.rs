@@ -119,21 +119,10 @@ fn requested_region(bucket: &str, account: Option<&str>) -> Result<RequestedRegi
 fn public_access_block(
     sent: Option<mrap_requests::PublicAccessBlock>,
 ) -> Result<PublicAccessBlock, ApiError> {
-    let Some(sent) = sent else {
-        return Ok(PublicAccessBlock::ALL_ON);
-    };
-    let flag = |v: Option<String>| match v.as_deref().map(str::trim) {
-        None => Ok(true),
-        Some(t) if t.eq_ignore_ascii_case("true") => Ok(true),
-        Some(t) if t.eq_ignore_ascii_case("false") => Ok(false),
-        Some(_) => Err(malformed_xml()),
-    };
-    Ok(PublicAccessBlock {
-        block_public_acls: flag(sent.block_public_acls)?,
-        ignore_public_acls: flag(sent.ignore_public_acls)?,
-        block_public_policy: flag(sent.block_public_policy)?,
-        restrict_public_buckets: flag(sent.restrict_public_buckets)?,
-    })
+    match sent {
+        None => Ok(PublicAccessBlock::ALL_ON),
+        Some(sent) => crate::public_access_block::flags(sent, true),
+    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use mrap_model::{AccountId, ApiError, BucketName, ErrorCode};
 use mrap_proto::authz::Resource;
 
 use crate::{
-    endpoint::Endpoint,
-    error::{invalid_request, no_such_bucket, not_implemented},
+    endpoint::{ACCESS_ANALYZER_SERVICE, Endpoint},
+    error::{invalid_request, no_such_bucket, not_implemented, unknown_operation},
 };
 
 /// The header that names the account of every S3 Control request.
@@ -34,6 +34,26 @@ pub(crate) enum Operation {
     ListMraps {
         account: AccountId,
     },
+    PutMrapPolicy {
+        account: AccountId,
+    },
+    GetMrapPolicy {
+        account: AccountId,
+        name: String,
+    },
+    GetMrapPolicyStatus {
+        account: AccountId,
+        name: String,
+    },
+    PutAccountPab {
+        account: AccountId,
+    },
+    GetAccountPab {
+        account: AccountId,
+    },
+    DeleteAccountPab {
+        account: AccountId,
+    },
     ListBuckets,
     CreateBucket {
         bucket: BucketName,
@@ -47,6 +67,32 @@ pub(crate) enum Operation {
     DeleteBucket {
         bucket: BucketName,
     },
+    PutBucketPolicy {
+        bucket: BucketName,
+    },
+    GetBucketPolicy {
+        bucket: BucketName,
+    },
+    DeleteBucketPolicy {
+        bucket: BucketName,
+    },
+    GetBucketPolicyStatus {
+        bucket: BucketName,
+    },
+    PutBucketPab {
+        bucket: BucketName,
+    },
+    GetBucketPab {
+        bucket: BucketName,
+    },
+    DeleteBucketPab {
+        bucket: BucketName,
+    },
+    /// Access Analyzer `ValidatePolicy`; `query` is the raw query (`maxResults`, `nextToken`),
+    /// read after authentication like the body.
+    ValidatePolicy {
+        query: String,
+    },
 }
 
 impl Operation {
@@ -55,6 +101,7 @@ impl Operation {
     pub fn prepare(
         endpoint: &Endpoint,
         method: &str,
+        query: &str,
         headers: &HeaderMap,
     ) -> Result<Self, ApiError> {
         use Endpoint as E;
@@ -79,6 +126,26 @@ impl Operation {
             E::ListMultiRegionAccessPoints => Operation::ListMraps {
                 account: account()?,
             },
+            E::PutMultiRegionAccessPointPolicy => Operation::PutMrapPolicy {
+                account: account()?,
+            },
+            E::GetMultiRegionAccessPointPolicy { name } => Operation::GetMrapPolicy {
+                account: account()?,
+                name: name.clone(),
+            },
+            E::GetMultiRegionAccessPointPolicyStatus { name } => Operation::GetMrapPolicyStatus {
+                account: account()?,
+                name: name.clone(),
+            },
+            E::PutAccountPublicAccessBlock => Operation::PutAccountPab {
+                account: account()?,
+            },
+            E::GetAccountPublicAccessBlock => Operation::GetAccountPab {
+                account: account()?,
+            },
+            E::DeleteAccountPublicAccessBlock => Operation::DeleteAccountPab {
+                account: account()?,
+            },
             E::ListBuckets => Operation::ListBuckets,
             E::CreateBucket { bucket } => Operation::CreateBucket {
                 bucket: BucketName::parse(bucket)
@@ -94,14 +161,36 @@ impl Operation {
             E::DeleteBucket { bucket } => Operation::DeleteBucket {
                 bucket: existing(bucket)?,
             },
+            E::PutBucketPolicy { bucket } => Operation::PutBucketPolicy {
+                bucket: existing(bucket)?,
+            },
+            E::GetBucketPolicy { bucket } => Operation::GetBucketPolicy {
+                bucket: existing(bucket)?,
+            },
+            E::DeleteBucketPolicy { bucket } => Operation::DeleteBucketPolicy {
+                bucket: existing(bucket)?,
+            },
+            E::GetBucketPolicyStatus { bucket } => Operation::GetBucketPolicyStatus {
+                bucket: existing(bucket)?,
+            },
+            E::PutBucketPublicAccessBlock { bucket } => Operation::PutBucketPab {
+                bucket: existing(bucket)?,
+            },
+            E::GetBucketPublicAccessBlock { bucket } => Operation::GetBucketPab {
+                bucket: existing(bucket)?,
+            },
+            E::DeleteBucketPublicAccessBlock { bucket } => Operation::DeleteBucketPab {
+                bucket: existing(bucket)?,
+            },
+            E::ValidatePolicy => Operation::ValidatePolicy {
+                query: query.to_owned(),
+            },
+            E::AccessAnalyzerUnsupported => return Err(unknown_operation()),
             E::ControlUnsupported { code } | E::S3Unsupported { code, .. } => {
                 return Err(unsupported(*code, method));
             }
-            // Later issues: MRAP policies, routes, and the data plane through an MRAP.
-            E::PutMultiRegionAccessPointPolicy
-            | E::GetMultiRegionAccessPointPolicy { .. }
-            | E::GetMultiRegionAccessPointPolicyStatus { .. }
-            | E::GetMultiRegionAccessPointRoutes { .. }
+            // Later issues: routes, and the data plane through an MRAP.
+            E::GetMultiRegionAccessPointRoutes { .. }
             | E::SubmitMultiRegionAccessPointRoutes { .. }
             | E::MrapDataPlane { .. } => return Err(not_implemented()),
         })
@@ -115,11 +204,37 @@ impl Operation {
             Operation::DescribeMrapOp { .. } => "s3:DescribeMultiRegionAccessPointOperation",
             Operation::GetMrap { .. } => "s3:GetMultiRegionAccessPoint",
             Operation::ListMraps { .. } => "s3:ListMultiRegionAccessPoints",
+            Operation::PutMrapPolicy { .. } => "s3:PutMultiRegionAccessPointPolicy",
+            Operation::GetMrapPolicy { .. } => "s3:GetMultiRegionAccessPointPolicy",
+            Operation::GetMrapPolicyStatus { .. } => "s3:GetMultiRegionAccessPointPolicyStatus",
+            // Deleting a Block Public Access configuration is authorised as putting one (AWS
+            // documents no separate Delete action).
+            Operation::PutAccountPab { .. } | Operation::DeleteAccountPab { .. } => {
+                "s3:PutAccountPublicAccessBlock"
+            }
+            Operation::GetAccountPab { .. } => "s3:GetAccountPublicAccessBlock",
             Operation::ListBuckets => "s3:ListAllMyBuckets",
             Operation::CreateBucket { .. } => "s3:CreateBucket",
             Operation::HeadBucket { .. } => "s3:ListBucket",
             Operation::GetBucketLocation { .. } => "s3:GetBucketLocation",
             Operation::DeleteBucket { .. } => "s3:DeleteBucket",
+            Operation::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
+            Operation::GetBucketPolicy { .. } => "s3:GetBucketPolicy",
+            Operation::DeleteBucketPolicy { .. } => "s3:DeleteBucketPolicy",
+            Operation::GetBucketPolicyStatus { .. } => "s3:GetBucketPolicyStatus",
+            Operation::PutBucketPab { .. } | Operation::DeleteBucketPab { .. } => {
+                "s3:PutBucketPublicAccessBlock"
+            }
+            Operation::GetBucketPab { .. } => "s3:GetBucketPublicAccessBlock",
+            Operation::ValidatePolicy { .. } => "access-analyzer:ValidatePolicy",
+        }
+    }
+
+    /// The SigV4 service the request must be signed for (`None`: `s3`, for S3 and S3 Control).
+    pub fn signing_service(&self) -> Option<&'static str> {
+        match self {
+            Operation::ValidatePolicy { .. } => Some(ACCESS_ANALYZER_SERVICE),
+            _ => None,
         }
     }
 
@@ -130,11 +245,26 @@ impl Operation {
             | Operation::DeleteMrap { account }
             | Operation::DescribeMrapOp { account, .. }
             | Operation::GetMrap { account, .. }
-            | Operation::ListMraps { account } => Resource::Account(account.clone()),
-            Operation::ListBuckets | Operation::CreateBucket { .. } => Resource::CallerAccount,
+            | Operation::ListMraps { account }
+            | Operation::PutMrapPolicy { account }
+            | Operation::GetMrapPolicy { account, .. }
+            | Operation::GetMrapPolicyStatus { account, .. }
+            | Operation::PutAccountPab { account }
+            | Operation::GetAccountPab { account }
+            | Operation::DeleteAccountPab { account } => Resource::Account(account.clone()),
+            Operation::ListBuckets
+            | Operation::CreateBucket { .. }
+            | Operation::ValidatePolicy { .. } => Resource::CallerAccount,
             Operation::HeadBucket { bucket }
             | Operation::GetBucketLocation { bucket }
-            | Operation::DeleteBucket { bucket } => Resource::Bucket(bucket.clone()),
+            | Operation::DeleteBucket { bucket }
+            | Operation::PutBucketPolicy { bucket }
+            | Operation::GetBucketPolicy { bucket }
+            | Operation::DeleteBucketPolicy { bucket }
+            | Operation::GetBucketPolicyStatus { bucket }
+            | Operation::PutBucketPab { bucket }
+            | Operation::GetBucketPab { bucket }
+            | Operation::DeleteBucketPab { bucket } => Resource::Bucket(bucket.clone()),
         }
     }
 }
@@ -187,18 +317,18 @@ mod tests {
     #[test]
     fn control_operations_need_a_valid_account_header() {
         let e = Endpoint::ListMultiRegionAccessPoints;
-        let op = Operation::prepare(&e, "GET", &headers(Some("123456789012"))).unwrap();
+        let op = Operation::prepare(&e, "GET", "", &headers(Some("123456789012"))).unwrap();
         assert_eq!(op.action(), "s3:ListMultiRegionAccessPoints");
         assert_eq!(
             op.resource(),
             Resource::Account(AccountId::parse("123456789012").unwrap())
         );
         assert_eq!(
-            code(Operation::prepare(&e, "GET", &headers(None))),
+            code(Operation::prepare(&e, "GET", "", &headers(None))),
             ErrorCode::InvalidRequest
         );
         assert_eq!(
-            code(Operation::prepare(&e, "GET", &headers(Some("12345")))),
+            code(Operation::prepare(&e, "GET", "", &headers(Some("12345")))),
             ErrorCode::InvalidRequest
         );
     }
@@ -212,6 +342,7 @@ mod tests {
                     bucket: bad.clone()
                 },
                 "PUT",
+                "",
                 &headers(None)
             )),
             ErrorCode::InvalidBucketName
@@ -228,7 +359,7 @@ mod tests {
             },
         ] {
             assert_eq!(
-                code(Operation::prepare(&e, "GET", &headers(None))),
+                code(Operation::prepare(&e, "GET", "", &headers(None))),
                 ErrorCode::NoSuchBucket
             );
         }
@@ -237,6 +368,7 @@ mod tests {
                 bucket: "good-bucket".into(),
             },
             "HEAD",
+            "",
             &headers(None),
         )
         .unwrap();
@@ -250,10 +382,6 @@ mod tests {
     #[test]
     fn unserved_endpoints_are_refused_without_the_account() {
         for (e, want) in [
-            (
-                Endpoint::PutMultiRegionAccessPointPolicy,
-                ErrorCode::NotImplemented,
-            ),
             (
                 Endpoint::GetMultiRegionAccessPointRoutes { mrap: "x".into() },
                 ErrorCode::NotImplemented,
@@ -280,7 +408,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                code(Operation::prepare(&e, "PATCH", &headers(None))),
+                code(Operation::prepare(&e, "PATCH", "", &headers(None))),
                 want,
                 "{e:?}"
             );
@@ -328,12 +456,127 @@ mod tests {
                 },
                 "s3:DeleteBucket",
             ),
+            (
+                Endpoint::PutMultiRegionAccessPointPolicy,
+                "s3:PutMultiRegionAccessPointPolicy",
+            ),
+            (
+                Endpoint::GetMultiRegionAccessPointPolicy { name: "x".into() },
+                "s3:GetMultiRegionAccessPointPolicy",
+            ),
+            (
+                Endpoint::GetMultiRegionAccessPointPolicyStatus { name: "x".into() },
+                "s3:GetMultiRegionAccessPointPolicyStatus",
+            ),
+            (
+                Endpoint::PutAccountPublicAccessBlock,
+                "s3:PutAccountPublicAccessBlock",
+            ),
+            (
+                Endpoint::GetAccountPublicAccessBlock,
+                "s3:GetAccountPublicAccessBlock",
+            ),
+            (
+                Endpoint::DeleteAccountPublicAccessBlock,
+                "s3:PutAccountPublicAccessBlock",
+            ),
         ];
         for (e, action) in cases {
-            let op = Operation::prepare(&e, "GET", &acct).unwrap();
+            let op = Operation::prepare(&e, "GET", "", &acct).unwrap();
             assert_eq!(op.action(), action);
+            assert_eq!(op.signing_service(), None);
         }
-        let op = Operation::prepare(&Endpoint::ListBuckets, "GET", &acct).unwrap();
+        let op = Operation::prepare(&Endpoint::ListBuckets, "GET", "", &acct).unwrap();
         assert_eq!(op.resource(), Resource::CallerAccount);
+        let op =
+            Operation::prepare(&Endpoint::GetAccountPublicAccessBlock, "GET", "", &acct).unwrap();
+        assert_eq!(
+            op.resource(),
+            Resource::Account(AccountId::parse("123456789012").unwrap())
+        );
+    }
+
+    #[test]
+    fn bucket_policy_and_public_access_block_actions() {
+        let b = || "abc".to_owned();
+        let cases = [
+            (
+                Endpoint::PutBucketPolicy { bucket: b() },
+                "s3:PutBucketPolicy",
+            ),
+            (
+                Endpoint::GetBucketPolicy { bucket: b() },
+                "s3:GetBucketPolicy",
+            ),
+            (
+                Endpoint::DeleteBucketPolicy { bucket: b() },
+                "s3:DeleteBucketPolicy",
+            ),
+            (
+                Endpoint::GetBucketPolicyStatus { bucket: b() },
+                "s3:GetBucketPolicyStatus",
+            ),
+            (
+                Endpoint::PutBucketPublicAccessBlock { bucket: b() },
+                "s3:PutBucketPublicAccessBlock",
+            ),
+            (
+                Endpoint::GetBucketPublicAccessBlock { bucket: b() },
+                "s3:GetBucketPublicAccessBlock",
+            ),
+            (
+                Endpoint::DeleteBucketPublicAccessBlock { bucket: b() },
+                "s3:PutBucketPublicAccessBlock",
+            ),
+        ];
+        for (e, action) in cases {
+            let op = Operation::prepare(&e, "GET", "", &headers(None)).unwrap();
+            assert_eq!(op.action(), action);
+            assert_eq!(
+                op.resource(),
+                Resource::Bucket(BucketName::parse("abc").unwrap())
+            );
+        }
+        // a name that cannot exist is NoSuchBucket before the authorizer
+        for bad in [
+            Endpoint::PutBucketPolicy {
+                bucket: "Bad_Name".into(),
+            },
+            Endpoint::GetBucketPublicAccessBlock { bucket: "x".into() },
+        ] {
+            assert_eq!(
+                code(Operation::prepare(&bad, "GET", "", &headers(None))),
+                ErrorCode::NoSuchBucket
+            );
+        }
+    }
+
+    #[test]
+    fn validate_policy_is_signed_for_access_analyzer() {
+        let op = Operation::prepare(
+            &Endpoint::ValidatePolicy,
+            "POST",
+            "maxResults=1",
+            &headers(None),
+        )
+        .unwrap();
+        assert_eq!(
+            op,
+            Operation::ValidatePolicy {
+                query: "maxResults=1".into()
+            }
+        );
+        assert_eq!(op.action(), "access-analyzer:ValidatePolicy");
+        assert_eq!(op.resource(), Resource::CallerAccount);
+        assert_eq!(op.signing_service(), Some("access-analyzer"));
+        assert_eq!(
+            code(Operation::prepare(
+                &Endpoint::AccessAnalyzerUnsupported,
+                "GET",
+                "",
+                &headers(None)
+            )),
+            ErrorCode::NotImplemented
+        );
     }
 }

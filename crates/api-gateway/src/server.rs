@@ -24,12 +24,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span, field::Empty, info_span};
 
 use crate::{
-    Config, Error, SERVICE, auth, body, buckets,
+    Config, Error, SERVICE, access_analyzer, auth, body, bucket_policy, buckets, credential_scope,
     endpoint::{Api, Endpoint},
     error::{ErrorStyle, render},
     host::{self, HostStyle},
-    mrap_create, mrap_delete, mrap_describe, mrap_get,
+    mrap_create, mrap_delete, mrap_describe, mrap_get, mrap_policy,
     operation::Operation,
+    public_access_block,
     request_id::RequestIds,
 };
 
@@ -94,7 +95,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     let style = host::parse(host, &state.s3_domains);
-    let endpoint = Endpoint::classify(&parts.method, path, query, &style);
+    let service = credential_scope::service(&parts.headers, query);
+    let endpoint = Endpoint::classify(&parts.method, path, query, &style, service.as_deref());
     let route = endpoint.route();
 
     let span = info_span!(
@@ -117,6 +119,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         Api::S3 => ErrorStyle::Flat {
             resource: s3_resource(&style, path),
         },
+        Api::AccessAnalyzer => ErrorStyle::Json,
     };
     let head = parts.method == Method::HEAD;
     let mut response = async {
@@ -131,7 +134,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     .instrument(span.clone())
     .await;
 
-    stamp_ids(&mut response, &ids);
+    stamp_ids(&mut response, &ids, endpoint.api());
     let status = response.status().as_u16();
     span.record("http.response.status_code", status);
     if status >= 500 {
@@ -158,7 +161,12 @@ async fn serve(
     parts: &Parts,
     request_body: Body,
 ) -> Result<Response, ApiError> {
-    let op = Operation::prepare(endpoint, parts.method.as_str(), &parts.headers)?;
+    let op = Operation::prepare(
+        endpoint,
+        parts.method.as_str(),
+        parts.uri.query().unwrap_or(""),
+        &parts.headers,
+    )?;
 
     let bytes = body::read(request_body, body::MAX_BODY).await?;
     let payload_hash = body::payload_hash(
@@ -207,21 +215,52 @@ async fn dispatch(
         }
         Operation::GetMrap { account, name } => mrap_get::get(state, account, &name).await,
         Operation::ListMraps { account } => mrap_get::list(state, account).await,
+        Operation::PutMrapPolicy { account } => mrap_policy::put(state, ids, account, body).await,
+        Operation::GetMrapPolicy { account, name } => mrap_policy::get(state, account, &name).await,
+        Operation::GetMrapPolicyStatus { account, name } => {
+            mrap_policy::status(state, account, &name).await
+        }
+        Operation::PutAccountPab { account } => {
+            public_access_block::put_account(state, account, body).await
+        }
+        Operation::GetAccountPab { account } => {
+            public_access_block::get_account(state, account).await
+        }
+        Operation::DeleteAccountPab { account } => {
+            public_access_block::delete_account(state, account).await
+        }
         Operation::ListBuckets => buckets::list(state, grant).await,
         Operation::CreateBucket { bucket } => buckets::create(state, grant, bucket, body).await,
         Operation::HeadBucket { bucket } => buckets::head(state, bucket).await,
         Operation::GetBucketLocation { bucket } => buckets::location(state, bucket).await,
         Operation::DeleteBucket { bucket } => buckets::delete(state, bucket).await,
+        Operation::PutBucketPolicy { bucket } => bucket_policy::put(state, bucket, body).await,
+        Operation::GetBucketPolicy { bucket } => bucket_policy::get(state, bucket).await,
+        Operation::DeleteBucketPolicy { bucket } => bucket_policy::delete(state, bucket).await,
+        Operation::GetBucketPolicyStatus { bucket } => bucket_policy::status(state, bucket).await,
+        Operation::PutBucketPab { bucket } => {
+            public_access_block::put_bucket(state, bucket, body).await
+        }
+        Operation::GetBucketPab { bucket } => public_access_block::get_bucket(state, bucket).await,
+        Operation::DeleteBucketPab { bucket } => {
+            public_access_block::delete_bucket(state, bucket).await
+        }
+        Operation::ValidatePolicy { query } => access_analyzer::handle(&query, body),
     }
 }
 
-/// Every response carries the request id pair, errors included.
-fn stamp_ids(response: &mut Response, ids: &RequestIds) {
+/// Every response carries the request id pair, errors included; JSON APIs' clients read
+/// `x-amzn-RequestId` instead.
+fn stamp_ids(response: &mut Response, ids: &RequestIds, api: Api) {
     let headers = response.headers_mut();
+    let json_id = (api == Api::AccessAnalyzer).then_some(("x-amzn-requestid", &ids.request_id));
     for (name, value) in [
         ("x-amz-request-id", &ids.request_id),
         ("x-amz-id-2", &ids.host_id),
-    ] {
+    ]
+    .into_iter()
+    .chain(json_id)
+    {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
@@ -260,8 +299,13 @@ mod tests {
     fn ids_are_stamped_on_every_response() {
         let mut r = Response::new(Body::empty());
         let ids = RequestIds::fresh();
-        stamp_ids(&mut r, &ids);
+        stamp_ids(&mut r, &ids, Api::S3);
         assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());
         assert_eq!(r.headers()["x-amz-id-2"], ids.host_id.as_str());
+        assert!(r.headers().get("x-amzn-RequestId").is_none());
+        let mut r = Response::new(Body::empty());
+        stamp_ids(&mut r, &ids, Api::AccessAnalyzer);
+        assert_eq!(r.headers()["x-amzn-RequestId"], ids.request_id.as_str());
+        assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());
     }
 }

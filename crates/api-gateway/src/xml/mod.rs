@@ -4,11 +4,13 @@
 //! - [`mrap_requests`]: S3 Control request bodies (shape only; the handlers validate values);
 //! - [`mrap_responses`]: S3 Control `…Result` documents;
 //! - [`s3`]: bucket requests and responses;
+//! - [`public_access_block`]: the Block Public Access document of both APIs;
 //! - [`errors`]: the wrapped (S3 Control) and flat (S3) error documents.
 
 pub(crate) mod errors;
 pub(crate) mod mrap_requests;
 pub(crate) mod mrap_responses;
+pub(crate) mod public_access_block;
 pub(crate) mod s3;
 
 use axum::{

@@ -60,8 +60,26 @@ pub(crate) struct DeleteDetails {
     pub name: Option<String>,
 }
 
+/// `PutMultiRegionAccessPointPolicyRequest` (root, namespaced).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PutPolicyRequest {
+    pub client_token: Option<String>,
+    pub details: Option<PutPolicyDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PutPolicyDetails {
+    pub name: Option<String>,
+    /// The policy JSON as XML text (entities decoded). `<Policy/>` and `<Policy></Policy>` are an
+    /// empty policy, not a missing one: validation later reports it as `MalformedPolicy`.
+    pub policy: Option<String>,
+}
+
 pub(crate) const CREATE_ROOT: &str = "CreateMultiRegionAccessPointRequest";
 pub(crate) const DELETE_ROOT: &str = "DeleteMultiRegionAccessPointRequest";
+pub(crate) const PUT_POLICY_ROOT: &str = "PutMultiRegionAccessPointPolicyRequest";
 
 #[cfg(test)]
 mod tests {
@@ -187,6 +205,54 @@ mod tests {
             assert_eq!(r.client_token.as_deref(), Some("tok"));
             assert_eq!(r.details.unwrap().name.as_deref(), Some("my-mrap"));
         }
+    }
+
+    /// aws-sdk-rust 1.138 escapes `"` as `&quot;` inside the policy text.
+    const RUST_SDK_PUT_POLICY: &str = r#"<PutMultiRegionAccessPointPolicyRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>tok</ClientToken><Details><Name>my-mrap</Name><Policy>{&quot;Version&quot;:&quot;2012-10-17&quot;,&quot;Statement&quot;:[{&quot;Effect&quot;:&quot;Deny&quot;,&quot;Principal&quot;:&quot;*&quot;,&quot;Action&quot;:&quot;s3:*&quot;,&quot;Resource&quot;:&quot;*&quot;,&quot;Condition&quot;:{&quot;StringLike&quot;:{&quot;aws:UserAgent&quot;:&quot;&lt;bot&gt; &amp; co&quot;}}}]}</Policy></Details></PutMultiRegionAccessPointPolicyRequest>"#;
+
+    const DECODED_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringLike":{"aws:UserAgent":"<bot> & co"}}}]}"#;
+
+    #[test]
+    fn put_policy_decodes_the_policy_text() {
+        let r: PutPolicyRequest =
+            from_xml(RUST_SDK_PUT_POLICY.as_bytes(), PUT_POLICY_ROOT).unwrap();
+        assert_eq!(r.client_token.as_deref(), Some("tok"));
+        let d = r.details.unwrap();
+        assert_eq!(d.name.as_deref(), Some("my-mrap"));
+        assert_eq!(d.policy.as_deref(), Some(DECODED_POLICY));
+    }
+
+    #[test]
+    fn put_policy_in_botocore_order_keeps_the_policy_layout() {
+        // botocore: Details first, ClientToken last; a pretty-printed policy keeps its newlines.
+        let policy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}";
+        let xml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<PutMultiRegionAccessPointPolicyRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><Details><Name>my-mrap</Name><Policy>{policy}</Policy></Details><ClientToken>tok</ClientToken></PutMultiRegionAccessPointPolicyRequest>"#
+        );
+        let r: PutPolicyRequest = from_xml(xml.as_bytes(), PUT_POLICY_ROOT).unwrap();
+        assert_eq!(r.client_token.as_deref(), Some("tok"));
+        assert_eq!(r.details.unwrap().policy.as_deref(), Some(policy));
+        let cdata = r#"<PutMultiRegionAccessPointPolicyRequest><ClientToken>t</ClientToken><Details><Name>n</Name><Policy><![CDATA[{"a":"<b>"}]]></Policy></Details></PutMultiRegionAccessPointPolicyRequest>"#;
+        let r: PutPolicyRequest = from_xml(cdata.as_bytes(), PUT_POLICY_ROOT).unwrap();
+        assert_eq!(r.details.unwrap().policy.as_deref(), Some(r#"{"a":"<b>"}"#));
+    }
+
+    #[test]
+    fn an_empty_policy_is_present_but_empty() {
+        for empty in ["<Policy/>", "<Policy></Policy>"] {
+            let xml = format!(
+                "<PutMultiRegionAccessPointPolicyRequest><ClientToken>t</ClientToken><Details><Name>n</Name>{empty}</Details></PutMultiRegionAccessPointPolicyRequest>"
+            );
+            let r: PutPolicyRequest = from_xml(xml.as_bytes(), PUT_POLICY_ROOT).unwrap();
+            assert_eq!(r.details.unwrap().policy.as_deref(), Some(""), "{empty}");
+        }
+        let r: PutPolicyRequest = from_xml(
+            b"<PutMultiRegionAccessPointPolicyRequest><ClientToken>t</ClientToken><Details><Name>n</Name></Details></PutMultiRegionAccessPointPolicyRequest>",
+            PUT_POLICY_ROOT,
+        )
+        .unwrap();
+        assert_eq!(r.details.unwrap().policy, None);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! spelled out with `rename`; acronyms (`RequestTokenARN`) need explicit renames too.
 
 use mrap_model::{
-    AsyncOperation, MrapRecord, PublicAccessBlock as Pab, RequestParams, RequestedRegion,
-    time::format_iso8601,
+    AsyncOperation, MrapPolicy, MrapRecord, PublicAccessBlock as Pab, RequestParams,
+    RequestedRegion, time::format_iso8601,
 };
 use serde::Serialize;
 
@@ -43,6 +43,103 @@ impl DeleteResult {
         Self {
             xmlns: S3CONTROL_NS,
             request_token_arn,
+        }
+    }
+}
+
+/// `PutMultiRegionAccessPointPolicyResult`.
+#[derive(Debug, Serialize)]
+#[serde(rename = "PutMultiRegionAccessPointPolicyResult")]
+pub(crate) struct PutPolicyResult {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+    #[serde(rename = "RequestTokenARN")]
+    request_token_arn: String,
+}
+
+impl PutPolicyResult {
+    pub fn new(request_token_arn: String) -> Self {
+        Self {
+            xmlns: S3CONTROL_NS,
+            request_token_arn,
+        }
+    }
+}
+
+// ---------- policy ----------
+
+/// `GetMultiRegionAccessPointPolicyResult`: `Policy/Established/Policy` and
+/// `Policy/Proposed/Policy`, each only when there is one.
+///
+/// With no policy ever put the answer is an empty `<Policy/>` rather than an error: AWS documents
+/// no error code for this case (moto's `NoSuchMultiRegionAccessPointPolicy` is not in the AWS
+/// error list), and both members are optional in the model, so an empty document is the reading
+/// that every client parses (guess, recorded in s3control-mrap-api.md §2.6).
+#[derive(Debug, Serialize)]
+#[serde(rename = "GetMultiRegionAccessPointPolicyResult")]
+pub(crate) struct GetPolicyResult {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+    #[serde(rename = "Policy")]
+    policy: PolicyDocument,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyDocument {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    established: Option<PolicyText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proposed: Option<PolicyText>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyText {
+    policy: String,
+}
+
+impl GetPolicyResult {
+    pub fn new(policy: &MrapPolicy) -> Self {
+        let text = |p: &Option<mrap_model::StoredPolicy>| {
+            p.as_ref().map(|p| PolicyText {
+                policy: p.text.clone(),
+            })
+        };
+        Self {
+            xmlns: S3CONTROL_NS,
+            policy: PolicyDocument {
+                established: text(&policy.established),
+                proposed: text(&policy.proposed),
+            },
+        }
+    }
+}
+
+/// `GetMultiRegionAccessPointPolicyStatusResult`: whether the *established* policy is public
+/// (`false` while none is established).
+#[derive(Debug, Serialize)]
+#[serde(rename = "GetMultiRegionAccessPointPolicyStatusResult")]
+pub(crate) struct PolicyStatusResult {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+    #[serde(rename = "Established")]
+    established: IsPublic,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct IsPublic {
+    is_public: bool,
+}
+
+impl PolicyStatusResult {
+    pub fn new(policy: &MrapPolicy) -> Self {
+        Self {
+            xmlns: S3CONTROL_NS,
+            established: IsPublic {
+                is_public: policy.established.as_ref().is_some_and(|p| p.is_public),
+            },
         }
     }
 }
@@ -445,6 +542,78 @@ mod tests {
                 "{DECL}<DeleteMultiRegionAccessPointResult {NS}><RequestTokenARN>{ARN}</RequestTokenARN></DeleteMultiRegionAccessPointResult>"
             )
         );
+    }
+
+    #[test]
+    fn put_policy_result() {
+        let arn = ARN.replace("/create/", "/put-policy/");
+        assert_eq!(
+            to_xml_with_header(&PutPolicyResult::new(arn.clone())).unwrap(),
+            format!(
+                "{DECL}<PutMultiRegionAccessPointPolicyResult {NS}><RequestTokenARN>{arn}</RequestTokenARN></PutMultiRegionAccessPointPolicyResult>"
+            )
+        );
+    }
+
+    fn stored(text: &str, is_public: bool) -> mrap_model::StoredPolicy {
+        mrap_model::StoredPolicy {
+            text: text.into(),
+            is_public,
+            findings: vec![],
+        }
+    }
+
+    #[test]
+    fn get_policy_result_shows_what_there_is() {
+        let none = MrapPolicy::default();
+        assert_eq!(
+            to_xml_with_header(&GetPolicyResult::new(&none)).unwrap(),
+            format!(
+                "{DECL}<GetMultiRegionAccessPointPolicyResult {NS}><Policy/></GetMultiRegionAccessPointPolicyResult>"
+            )
+        );
+        let proposed_only = MrapPolicy {
+            established: None,
+            proposed: Some(stored(r#"{"a":"<&>"}"#, false)),
+        };
+        assert_eq!(
+            to_xml_with_header(&GetPolicyResult::new(&proposed_only)).unwrap(),
+            format!(
+                r#"{DECL}<GetMultiRegionAccessPointPolicyResult {NS}><Policy><Proposed><Policy>{{"a":"&lt;&amp;&gt;"}}</Policy></Proposed></Policy></GetMultiRegionAccessPointPolicyResult>"#
+            )
+        );
+        let both = MrapPolicy {
+            established: Some(stored("{}", true)),
+            proposed: Some(stored(r#"{"b":1}"#, false)),
+        };
+        assert_eq!(
+            to_xml_with_header(&GetPolicyResult::new(&both)).unwrap(),
+            format!(
+                r#"{DECL}<GetMultiRegionAccessPointPolicyResult {NS}><Policy><Established><Policy>{{}}</Policy></Established><Proposed><Policy>{{"b":1}}</Policy></Proposed></Policy></GetMultiRegionAccessPointPolicyResult>"#
+            )
+        );
+    }
+
+    #[test]
+    fn policy_status_reports_the_established_policy() {
+        let status = |p: &MrapPolicy| to_xml_with_header(&PolicyStatusResult::new(p)).unwrap();
+        let doc = |public: &str| {
+            format!(
+                "{DECL}<GetMultiRegionAccessPointPolicyStatusResult {NS}><Established><IsPublic>{public}</IsPublic></Established></GetMultiRegionAccessPointPolicyStatusResult>"
+            )
+        };
+        assert_eq!(status(&MrapPolicy::default()), doc("false"));
+        // a public proposal that is not established yet does not count
+        let proposed = MrapPolicy {
+            established: None,
+            proposed: Some(stored("{}", true)),
+        };
+        assert_eq!(status(&proposed), doc("false"));
+        let established = MrapPolicy {
+            established: Some(stored("{}", true)),
+            proposed: Some(stored("{}", true)),
+        };
+        assert_eq!(status(&established), doc("true"));
     }
 
     #[test]

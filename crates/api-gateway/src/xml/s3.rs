@@ -91,6 +91,25 @@ impl LocationConstraint {
     }
 }
 
+/// `PolicyStatus` (`GetBucketPolicyStatus`'s payload).
+#[derive(Debug, Serialize)]
+#[serde(rename = "PolicyStatus")]
+pub(crate) struct PolicyStatus {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+    #[serde(rename = "IsPublic")]
+    is_public: bool,
+}
+
+impl PolicyStatus {
+    pub fn new(is_public: bool) -> Self {
+        Self {
+            xmlns: S3_NS,
+            is_public,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -145,6 +164,18 @@ mod tests {
                 r#"{DECL}<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#
             )
         );
+    }
+
+    #[test]
+    fn policy_status() {
+        for public in [true, false] {
+            assert_eq!(
+                to_xml_with_header(&PolicyStatus::new(public)).unwrap(),
+                format!(
+                    r#"{DECL}<PolicyStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsPublic>{public}</IsPublic></PolicyStatus>"#
+                )
+            );
+        }
     }
 
     #[test]
