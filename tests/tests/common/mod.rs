@@ -4,6 +4,7 @@
 //! Every test binary includes this module (`mod common;`) and uses only part of it.
 #![allow(dead_code)]
 
+pub mod policy;
 pub mod raw;
 
 use std::{
@@ -73,7 +74,7 @@ fn port(stack: &Stack) -> u16 {
     stack.addr.port()
 }
 
-fn credentials(access_key: &str, secret: &str) -> Credentials {
+pub(crate) fn credentials(access_key: &str, secret: &str) -> Credentials {
     Credentials::new(access_key, secret, None, None, "mrap-e2e")
 }
 

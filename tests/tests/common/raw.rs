@@ -88,6 +88,43 @@ pub async fn control_request(
     send(stack, method, path, query, &headers, body).await
 }
 
+/// Sends a JSON-protocol request (Access Analyzer's `POST /policy/validation`, …) to the
+/// gateway: `Host` is the gateway's address and `Content-Type: application/json`; when signed,
+/// it is signed for `service` in [`CONTROL_REGION`] with the generic (non-S3) canonicalisation,
+/// as the AWS SDKs sign such services.
+pub async fn json_request(
+    stack: &Stack,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    service: &str,
+    signer: Option<Signer<'_>>,
+) -> RawResponse {
+    let mut headers: Vec<(String, String)> = vec![
+        ("host".into(), stack.addr.to_string()),
+        ("content-type".into(), "application/json".into()),
+    ];
+    if let Some(s) = signer {
+        let payload_hash = hex::encode(Sha256::digest(body));
+        let added = mrap_sigv4::sign(
+            method,
+            path,
+            query,
+            &headers,
+            &payload_hash,
+            s.access_key,
+            s.secret,
+            CONTROL_REGION,
+            service,
+            s.at_unix,
+            mrap_sigv4::Options::DEFAULT,
+        );
+        headers.extend(added);
+    }
+    send(stack, method, path, query, &headers, body).await
+}
+
 /// Sends exactly these headers and body to the gateway's socket.
 pub async fn send(
     stack: &Stack,
