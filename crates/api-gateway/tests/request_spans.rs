@@ -78,13 +78,14 @@ const CREATE_BODY: &str = r#"<CreateMultiRegionAccessPointRequest><ClientToken>t
 #[tokio::test]
 async fn one_server_span_per_request_with_nats_calls_inside() {
     let spans = capture();
-    let Some(h) = harness(true).await else { return };
+    let Some(h) = harness().await else { return };
+    let ns = &h.stack.namespace;
 
     let r = h
         .control("POST", "/v20180820/async-requests/mrap/create", CREATE_BODY)
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let request_id = r.headers["x-amz-request-id"].to_str().unwrap().to_owned();
+    let request_id = r.request_id();
     let r = h.s3("HEAD", "/missing-bucket", "").await;
     assert_eq!(r.status, 404);
 
@@ -113,8 +114,11 @@ async fn one_server_span_per_request_with_nats_calls_inside() {
     assert_eq!(
         children,
         [
-            "send gwtest.v1.authz.check",
-            "send gwtest.v1.store.op.submit"
+            format!("send {}", ns.authz_check()),
+            format!(
+                "send {}",
+                mrap_proto::store::subject::<mrap_proto::store::SubmitOp>(ns)
+            ),
         ]
     );
 

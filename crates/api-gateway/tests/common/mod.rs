@@ -1,367 +1,537 @@
-//! Test harness: the gateway in process, against fake authorizer and policy-store responders on a
-//! real `nats-server` (core NATS only). [`harness`] returns `None` (and says so) when no
-//! `nats-server` is found (`$NATS_SERVER_BIN` or `PATH`).
-#![allow(clippy::unwrap_used, dead_code)]
+//! Test harness: the real system in process — `mrap_testkit::Stack` starts a nats-server and the
+//! policy-store, authorizer, provisioner and this gateway through their `run` functions — and a
+//! small HTTP client that signs requests with `mrap_sigv4::sign` the way the SDKs do. Nothing is
+//! faked: what the gateway asks the authorizer is observed with a plain NATS subscription next to
+//! the authorizer's own ([`AuthzTap`]).
+//!
+//! [`harness`] returns `None` (and says so) when no nats-server ≥ 2.11 is found
+//! (`$NATS_SERVER_BIN` or `PATH`).
+#![allow(clippy::unwrap_used, dead_code, unused_imports)]
 
 use std::{
-    collections::HashMap,
-    net::{SocketAddr, TcpListener as StdListener, TcpStream},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use base64::Engine;
 use bytes::Bytes;
 use futures::StreamExt;
 use http_body_util::{BodyExt, Full};
-use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use mrap_model::{
-    AccountId, ApiError, AsyncOperation, BucketRecord, ErrorCode, OpStatus, RegionsConfig,
+use hyper_util::{
+    client::legacy::{Client, connect::HttpConnector},
+    rt::TokioExecutor,
 };
-use mrap_proto::{
-    Namespace,
-    authz::{AuthzRequest, Grant},
-    codec,
-    store::{self, StoreCall},
+use md5::Digest as _;
+use mrap_proto::{authz::AuthzRequest, codec};
+pub use mrap_testkit::stack::{
+    ACCESS_KEY, ACCOUNT, OTHER_ACCESS_KEY, OTHER_ACCOUNT, OTHER_SECRET_KEY, SECRET_KEY,
 };
-use serde::{Serialize, de::DeserializeOwned};
-use sha2::{Digest, Sha256};
-use tokio_util::sync::CancellationToken;
+use mrap_testkit::{NatsServer, Stack};
+use sha2::Sha256;
 
-pub const ACCOUNT: &str = "123456789012";
+/// The Region requests are signed for.
+pub const REGION: &str = "us-east-1";
 
-// ---------- nats-server ----------
-
-struct Nats {
-    child: Child,
-    port: u16,
+/// Who signs.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub access: &'static str,
+    pub secret: &'static str,
 }
 
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The root key of [`ACCOUNT`].
+pub const MAIN: Key = Key {
+    access: ACCESS_KEY,
+    secret: SECRET_KEY,
+};
+/// The root key of [`OTHER_ACCOUNT`].
+pub const OTHER: Key = Key {
+    access: OTHER_ACCESS_KEY,
+    secret: OTHER_SECRET_KEY,
+};
 
-fn start_nats() -> Option<Nats> {
-    let bin = std::env::var("NATS_SERVER_BIN")
-        .ok()
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|p| p.join("nats-server"))
-                    .find(|p| p.is_file())
-            })
-        });
-    let Some(bin) = bin else {
-        eprintln!("SKIPPED: no nats-server (set NATS_SERVER_BIN or put one on PATH)");
-        return None;
-    };
-    let port = StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(bin)
-        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "nats-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(Nats { child, port })
-}
+/// Every `AuthzRequest` the gateway sends, seen from a plain subscription on the authorizer's
+/// subject (NATS delivers to it as well as to the authorizer's queue group).
+#[derive(Clone, Default)]
+pub struct AuthzTap(Arc<Mutex<Vec<AuthzRequest>>>);
 
-// ---------- fake responders ----------
-
-/// Answers `subject` with `f` (the reply body is `Result<Resp, ApiError>`, as `mrap_proto::call`
-/// expects).
-async fn respond<Req, Resp, F>(client: &async_nats::Client, subject: String, f: F)
-where
-    Req: DeserializeOwned + Send + 'static,
-    Resp: Serialize + Send + 'static,
-    F: Fn(Req) -> Result<Resp, ApiError> + Send + 'static,
-{
-    let mut sub = client.subscribe(subject).await.unwrap();
-    let client = client.clone();
-    tokio::spawn(async move {
-        while let Some(msg) = sub.next().await {
-            let reply = match codec::decode::<Req>(&msg.payload) {
-                Ok(req) => f(req),
-                Err(e) => Err(ApiError::internal(e.to_string())),
-            };
-            if let Some(to) = msg.reply {
-                let _ = client.publish(to, codec::encode(&reply).unwrap()).await;
+impl AuthzTap {
+    async fn start(stack: &Stack) -> AuthzTap {
+        let tap = AuthzTap::default();
+        let client = async_nats::connect(&stack.nats_url).await.unwrap();
+        let mut sub = client
+            .subscribe(stack.namespace.authz_check())
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        let seen = tap.0.clone();
+        tokio::spawn(async move {
+            let _client = client; // keeps the connection open
+            while let Some(msg) = sub.next().await {
+                if let Ok(req) = codec::decode::<AuthzRequest>(&msg.payload) {
+                    seen.lock().unwrap().push(req);
+                }
             }
+        });
+        tap
+    }
+
+    /// The request the gateway sent while serving the response with this `x-amz-request-id`.
+    pub async fn of(&self, reply: &Reply) -> AuthzRequest {
+        let id = reply.request_id();
+        for _ in 0..200 {
+            if let Some(r) = self.find(&id) {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    });
-}
+        panic!("the authorizer was never asked about request {id}");
+    }
 
-async fn store_fn<C, F>(client: &async_nats::Client, ns: &Namespace, f: F)
-where
-    C: StoreCall,
-    F: Fn(C) -> Result<C::Reply, ApiError> + Send + 'static,
-{
-    respond(client, store::subject::<C>(ns), f).await;
-}
-
-#[derive(Default)]
-pub struct Seen {
-    pub authz: Vec<AuthzRequest>,
-    pub submits: Vec<store::SubmitOp>,
-    pub ops: HashMap<String, AsyncOperation>,
-    pub buckets: HashMap<String, BucketRecord>,
+    pub fn find(&self, request_id: &str) -> Option<AuthzRequest> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.request_id == request_id)
+            .cloned()
+    }
 }
 
 pub struct Harness {
-    _nats: Nats,
-    pub base: String,
-    pub seen: Arc<Mutex<Seen>>,
-    pub data_dir: tempfile::TempDir,
-    pub shutdown: CancellationToken,
-    pub http: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    pub stack: Stack,
+    pub tap: AuthzTap,
+    http: Client<HttpConnector, Full<Bytes>>,
 }
 
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+/// The whole stack, or `None` when there is no usable nats-server.
+pub async fn harness() -> Option<Harness> {
+    if let Err(e) = mrap_testkit::nats::find_binary() {
+        eprintln!("SKIPPED: {e:#}");
+        return None;
     }
-}
-
-fn grant() -> Grant {
-    Grant {
-        account: AccountId::parse(ACCOUNT).unwrap(),
-        principal_arn: format!("arn:aws:iam::{ACCOUNT}:root"),
-        access_key: "AKIDEXAMPLE".into(),
-    }
-}
-
-/// Starts NATS, the fakes (`with_authorizer = false` leaves nobody answering authz) and the
-/// gateway.
-pub async fn harness(with_authorizer: bool) -> Option<Harness> {
-    let nats = start_nats()?;
-    let client = async_nats::connect(format!("nats://127.0.0.1:{}", nats.port))
-        .await
-        .unwrap();
-    let ns = Namespace::new("gwtest");
-    let seen = Arc::new(Mutex::new(Seen::default()));
-
-    if with_authorizer {
-        let s = seen.clone();
-        // Refuses requests without an Authorization header, like the real authorizer would.
-        respond(&client, ns.authz_check(), move |req: AuthzRequest| {
-            let signed = req
-                .headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
-            s.lock().unwrap().authz.push(req);
-            if signed {
-                Ok(grant())
-            } else {
-                Err(ApiError::new(ErrorCode::AccessDenied, "Access Denied"))
-            }
-        })
-        .await;
-    }
-
-    let s = seen.clone();
-    store_fn(&client, &ns, move |req: store::SubmitOp| {
-        let mut seen = s.lock().unwrap();
-        let op: AsyncOperation = serde_json::from_value(serde_json::json!({
-            "token": req.token,
-            "account": req.token.account,
-            "created_at": 1_630_606_893_000_i64,
-            "updated_at": 1_630_606_893_000_i64,
-            "request_id": req.request_id,
-            "params": req.params,
-            "status": OpStatus::New,
-        }))
-        .unwrap();
-        seen.ops.insert(req.token.id.clone(), op);
-        seen.submits.push(req.clone());
-        Ok(req.token)
-    })
-    .await;
-    let s = seen.clone();
-    store_fn(&client, &ns, move |req: store::GetOp| {
-        s.lock()
-            .unwrap()
-            .ops
-            .get(&req.op_id)
-            .filter(|op| op.account == req.account)
-            .cloned()
-            .ok_or_else(|| ApiError::new(ErrorCode::NoSuchAsyncRequest, "no such request"))
-    })
-    .await;
-    store_fn(&client, &ns, |req: store::GetMrap| {
-        Err::<mrap_model::MrapRecord, _>(ApiError::new(
-            ErrorCode::NoSuchMultiRegionAccessPoint,
-            format!("no MRAP {}", req.name),
-        ))
-    })
-    .await;
-    store_fn(&client, &ns, |_: store::ListMraps| Ok(vec![])).await;
-    let s = seen.clone();
-    store_fn(&client, &ns, move |req: store::CreateBucket| {
-        let mut seen = s.lock().unwrap();
-        if seen.buckets.contains_key(req.name.as_str()) {
-            return Err(ApiError::new(ErrorCode::BucketAlreadyOwnedByYou, "yours"));
-        }
-        let record: BucketRecord = serde_json::from_value(serde_json::json!({
-            "name": req.name, "region": req.region, "owner": req.owner,
-            "created_at": 1_630_606_893_123_i64,
-        }))
-        .unwrap();
-        seen.buckets.insert(req.name.to_string(), record.clone());
-        Ok(record)
-    })
-    .await;
-    let s = seen.clone();
-    store_fn(&client, &ns, move |req: store::GetBucket| {
-        Ok(s.lock().unwrap().buckets.get(req.name.as_str()).cloned())
-    })
-    .await;
-    let s = seen.clone();
-    store_fn(&client, &ns, move |req: store::ListBuckets| {
-        Ok(s.lock()
-            .unwrap()
-            .buckets
-            .values()
-            .filter(|b| b.owner == req.owner)
-            .cloned()
-            .collect())
-    })
-    .await;
-    let s = seen.clone();
-    store_fn(&client, &ns, move |req: store::DeleteBucket| {
-        s.lock()
-            .unwrap()
-            .buckets
-            .remove(req.name.as_str())
-            .ok_or_else(|| ApiError::new(ErrorCode::NoSuchBucket, "gone"))
-    })
-    .await;
-    client.flush().await.unwrap();
-
-    let data_dir = tempfile::tempdir().unwrap();
-    let config = mrap_api_gateway::Config {
-        namespace: ns,
-        data_dir: data_dir.path().to_path_buf(),
-        regions: RegionsConfig::load(None).unwrap(),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(mrap_api_gateway::run(
-        config,
-        client,
-        listener,
-        shutdown.clone(),
-    ));
+    let stack = Stack::start().await.unwrap();
+    let tap = AuthzTap::start(&stack).await;
     Some(Harness {
-        _nats: nats,
-        base,
-        seen,
-        data_dir,
-        shutdown,
-        http: Client::builder(TokioExecutor::new()).build_http(),
+        stack,
+        tap,
+        http: http_client(),
     })
 }
 
+fn http_client() -> Client<HttpConnector, Full<Bytes>> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+#[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub headers: http::HeaderMap,
     pub body: String,
 }
 
-impl Harness {
-    pub async fn send(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        host: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Reply {
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path_and_query}", self.base))
-            .header("host", host);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
-        let resp = self.http.request(req).await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let reply = Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        };
-        // Every response, success or error, carries a fresh request id pair.
-        let id = reply.headers["x-amz-request-id"].to_str().unwrap();
-        assert_eq!(id.len(), 16, "{id}");
+impl Reply {
+    pub fn request_id(&self) -> String {
+        self.headers["x-amz-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `<Code>` of an XML error body.
+    pub fn code(&self) -> &str {
+        let start = self.body.find("<Code>").map(|i| i + 6).unwrap_or(0);
+        let end = self.body.find("</Code>").unwrap_or(start);
+        &self.body[start..end]
+    }
+
+    /// Text of the first `<tag>…</tag>`.
+    pub fn xml_text(&self, tag: &str) -> Option<&str> {
+        let open = format!("<{tag}>");
+        let start = self.body.find(&open)? + open.len();
+        let end = self.body[start..].find(&format!("</{tag}>"))? + start;
+        Some(&self.body[start..end])
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// An S3 Control error: wrapped `<ErrorResponse><Error>` with this status and code.
+    pub fn assert_wrapped(&self, status: u16, code: &str) {
+        assert_eq!((self.status, self.code()), (status, code), "{self:#?}");
         assert!(
-            id.bytes()
-                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+            self.body.starts_with(
+                r#"<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>"#
+            ) && self
+                .body
+                .contains(&format!("<RequestId>{}</RequestId>", self.request_id())),
+            "{self:#?}"
         );
-        assert!(!reply.headers["x-amz-id-2"].is_empty());
-        reply
     }
 
-    /// A request that looks signed (the fake authorizer only checks the header is present), with
-    /// the integrity headers the SDKs send.
-    pub async fn control(&self, method: &str, path: &str, body: &str) -> Reply {
-        let sha = hex::encode(Sha256::digest(body.as_bytes()));
-        let md5 =
-            base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body.as_bytes()));
-        self.send(
-            method,
-            path,
-            &format!("{ACCOUNT}.localhost:4566"),
-            &[
-                ("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"),
-                ("x-amz-account-id", ACCOUNT),
-                ("x-amz-content-sha256", &sha),
-                ("content-md5", &md5),
-            ],
-            body,
-        )
-        .await
+    /// An S3 error: flat `<Error>` naming `resource`.
+    pub fn assert_flat(&self, status: u16, code: &str, resource: &str) {
+        assert_eq!((self.status, self.code()), (status, code), "{self:#?}");
+        assert!(
+            self.body
+                .starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>"#)
+                && self
+                    .body
+                    .contains(&format!("<Resource>{resource}</Resource>")),
+            "{self:#?}"
+        );
     }
 
-    pub async fn s3(&self, method: &str, path: &str, body: &str) -> Reply {
-        self.send(
-            method,
-            path,
-            "127.0.0.1:4566",
-            &[
-                ("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"),
-                ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
-            ],
-            body,
-        )
-        .await
-    }
-
-    pub fn last_authz(&self) -> AuthzRequest {
-        self.seen.lock().unwrap().authz.last().cloned().unwrap()
+    /// An Access Analyzer error: status, `x-amzn-ErrorType`, JSON body with a message.
+    pub fn assert_json_error(&self, status: u16, error_type: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "{self:#?}");
+        assert_eq!(self.headers["x-amzn-errortype"], error_type, "{self:#?}");
+        assert_eq!(self.headers["content-type"], "application/json");
+        let json = self.json();
+        assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
+        json
     }
 }
 
-pub fn code_of(body: &str) -> &str {
-    let start = body.find("<Code>").map(|i| i + 6).unwrap_or(0);
-    let end = body.find("</Code>").unwrap_or(start);
-    &body[start..end]
+/// A request to sign and send.
+pub struct Req<'a> {
+    pub method: &'a str,
+    /// Wire path (already percent-encoded).
+    pub path: &'a str,
+    /// Raw query without `?`.
+    pub query: &'a str,
+    /// `None`: `127.0.0.1:{port}`.
+    pub host: Option<String>,
+    pub headers: Vec<(&'a str, String)>,
+    pub body: &'a [u8],
+    /// `None`: not signed.
+    pub key: Option<Key>,
+    /// The credential scope's service (`s3`, `access-analyzer`).
+    pub service: &'a str,
+    /// `x-amz-content-sha256` to send instead of the body's SHA-256 (only for `s3`).
+    pub content_sha256: Option<&'a str>,
+}
+
+impl<'a> Req<'a> {
+    pub fn new(method: &'a str, path: &'a str, query: &'a str, body: &'a [u8]) -> Self {
+        Self {
+            method,
+            path,
+            query,
+            host: None,
+            headers: vec![],
+            body,
+            key: Some(MAIN),
+            service: "s3",
+            content_sha256: None,
+        }
+    }
+}
+
+impl Harness {
+    pub fn port(&self) -> u16 {
+        self.stack.addr.port()
+    }
+
+    /// Signs (when `req.key` is set) and sends.
+    pub async fn request(&self, req: Req<'_>) -> Reply {
+        let host = req
+            .host
+            .clone()
+            .unwrap_or_else(|| format!("127.0.0.1:{}", self.port()));
+        let mut headers: Vec<(String, String)> = vec![("host".into(), host)];
+        headers.extend(
+            req.headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone())),
+        );
+        let body_sha = hex::encode(Sha256::digest(req.body));
+        if req.service == "s3" {
+            let sent = req.content_sha256.unwrap_or(&body_sha);
+            headers.push(("x-amz-content-sha256".into(), sent.to_owned()));
+        }
+        if let Some(key) = req.key {
+            let payload_hash = req.content_sha256.unwrap_or(&body_sha);
+            let opts = if req.service == "s3" {
+                mrap_sigv4::Options::S3
+            } else {
+                mrap_sigv4::Options::DEFAULT
+            };
+            let added = mrap_sigv4::sign(
+                req.method,
+                req.path,
+                req.query,
+                &headers,
+                payload_hash,
+                key.access,
+                key.secret,
+                REGION,
+                req.service,
+                now_unix(),
+                opts,
+            );
+            headers.extend(added);
+        }
+        self.send(req.method, req.path, req.query, &headers, req.body)
+            .await
+    }
+
+    /// Sends exactly these headers (`host` included) and body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Reply {
+        send_to(
+            &self.http,
+            &self.stack.endpoint,
+            method,
+            path,
+            query,
+            headers,
+            body,
+        )
+        .await
+    }
+
+    /// An S3 Control request of `key`'s account, as aws-sdk-s3control sends it: account-prefixed
+    /// host, `x-amz-account-id`, `Content-MD5`, payload hash signed.
+    pub async fn control_as(
+        &self,
+        key: Key,
+        account: &str,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> Reply {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body));
+        let mut req = Req::new(method, path, query, body.as_bytes());
+        req.key = Some(key);
+        req.host = Some(format!("{account}.localhost:{}", self.port()));
+        req.headers = vec![
+            ("x-amz-account-id", account.to_owned()),
+            ("content-md5", md5),
+        ];
+        if !body.is_empty() {
+            req.headers
+                .push(("content-type", "application/xml".to_owned()));
+        }
+        self.request(req).await
+    }
+
+    pub async fn control(&self, method: &str, path: &str, body: &str) -> Reply {
+        self.control_as(MAIN, ACCOUNT, method, path, body).await
+    }
+
+    /// A path-style S3 request signed by `key` (`path` may carry `?query`).
+    pub async fn s3_as(&self, key: Key, method: &str, path: &str, body: &str) -> Reply {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut req = Req::new(method, path, query, body.as_bytes());
+        req.key = Some(key);
+        self.request(req).await
+    }
+
+    pub async fn s3(&self, method: &str, path: &str, body: &str) -> Reply {
+        self.s3_as(MAIN, method, path, body).await
+    }
+
+    /// `ValidatePolicy` signed for `access-analyzer` by `key`.
+    pub async fn analyzer_as(&self, key: Key, query: &str, body: &str) -> Reply {
+        let mut req = Req::new("POST", "/policy/validation", query, body.as_bytes());
+        req.key = Some(key);
+        req.service = "access-analyzer";
+        req.headers = vec![("content-type", "application/json".to_owned())];
+        self.request(req).await
+    }
+
+    pub async fn analyzer(&self, query: &str, body: &str) -> Reply {
+        self.analyzer_as(MAIN, query, body).await
+    }
+
+    // ---------- fixtures ----------
+
+    /// CreateBucket in `region` (us-east-1 when `None`), checked.
+    pub async fn create_bucket(&self, key: Key, bucket: &str, region: Option<&str>) {
+        let body = region.map_or_else(String::new, |r| {
+            format!(
+                r#"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>{r}</LocationConstraint></CreateBucketConfiguration>"#
+            )
+        });
+        let r = self.s3_as(key, "PUT", &format!("/{bucket}"), &body).await;
+        assert_eq!(r.status, 200, "CreateBucket {bucket}: {r:#?}");
+    }
+
+    /// Polls Describe until the operation is over; returns the last Describe body.
+    pub async fn wait_for_op(&self, token_arn: &str) -> Reply {
+        let path = format!(
+            "/v20180820/async-requests/mrap/{}",
+            token_arn.replace(':', "%3A")
+        );
+        for _ in 0..600 {
+            let r = self.control("GET", &path, "").await;
+            assert_eq!(r.status, 200, "{r:#?}");
+            match r.xml_text("RequestStatus") {
+                Some("SUCCEEDED" | "FAILED") => return r,
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        panic!("operation {token_arn} did not finish within 30 s");
+    }
+
+    /// A READY MRAP over one new bucket per Region; returns its alias.
+    pub async fn create_mrap(&self, name: &str, buckets: &[(&str, &str)]) -> String {
+        let mut regions = String::new();
+        for (bucket, region) in buckets {
+            self.create_bucket(MAIN, bucket, Some(region)).await;
+            regions.push_str(&format!("<Region><Bucket>{bucket}</Bucket></Region>"));
+        }
+        let body = format!(
+            r#"<CreateMultiRegionAccessPointRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>create-{name}</ClientToken><Details><Name>{name}</Name><Regions>{regions}</Regions></Details></CreateMultiRegionAccessPointRequest>"#
+        );
+        let r = self
+            .control("POST", "/v20180820/async-requests/mrap/create", &body)
+            .await;
+        assert_eq!(r.status, 200, "{r:#?}");
+        let arn = r.xml_text("RequestTokenARN").unwrap().to_owned();
+        let done = self.wait_for_op(&arn).await;
+        assert_eq!(
+            done.xml_text("RequestStatus"),
+            Some("SUCCEEDED"),
+            "{done:#?}"
+        );
+        let r = self
+            .control("GET", &format!("/v20180820/mrap/instances/{name}"), "")
+            .await;
+        assert_eq!(r.status, 200, "{r:#?}");
+        r.xml_text("Alias").unwrap().to_owned()
+    }
+}
+
+/// Sends one request with a fresh client connection pool; checks the request-id headers every
+/// response carries.
+pub async fn send_to(
+    http: &Client<HttpConnector, Full<Bytes>>,
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Reply {
+    let uri = if query.is_empty() {
+        format!("{endpoint}{path}")
+    } else {
+        format!("{endpoint}{path}?{query}")
+    };
+    let mut builder = http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let request = builder
+        .body(Full::new(Bytes::copy_from_slice(body)))
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), http.request(request))
+        .await
+        .expect("the gateway answers within 20 s")
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let reply = Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    // Every response, success or error, carries a fresh request id pair.
+    let id = reply.request_id();
+    assert_eq!(id.len(), 16, "{id}");
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+    );
+    assert!(!reply.headers["x-amz-id-2"].is_empty());
+    reply
+}
+
+/// Polls `f` until it returns `want` (the authorizer's read model follows the store's changes a
+/// moment later); returns the last value seen.
+pub async fn eventually<T, F, Fut>(want: T, mut f: F) -> T
+where
+    T: PartialEq + std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let mut last = f().await;
+    for _ in 0..200 {
+        if last == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        last = f().await;
+    }
+    last
+}
+
+/// Only a nats-server and this gateway: nothing answers the authorizer's or the store's subject.
+pub struct GatewayAlone {
+    _nats: NatsServer,
+    pub endpoint: String,
+    shutdown: tokio_util::sync::CancellationToken,
+    _data: tempfile::TempDir,
+    http: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Drop for GatewayAlone {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn gateway_alone() -> Option<GatewayAlone> {
+    if let Err(e) = mrap_testkit::nats::find_binary() {
+        eprintln!("SKIPPED: {e:#}");
+        return None;
+    }
+    let nats = NatsServer::start().unwrap();
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = mrap_api_gateway::Config {
+        namespace: mrap_proto::Namespace::new("alone"),
+        data_dir: data.path().to_path_buf(),
+        regions: mrap_model::RegionsConfig::load(None).unwrap(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(mrap_api_gateway::run(
+        config,
+        client,
+        listener,
+        shutdown.clone(),
+    ));
+    Some(GatewayAlone {
+        _nats: nats,
+        endpoint,
+        shutdown,
+        _data: data,
+        http: http_client(),
+    })
+}
+
+impl GatewayAlone {
+    pub async fn send(&self, method: &str, path: &str, headers: &[(String, String)]) -> Reply {
+        send_to(&self.http, &self.endpoint, method, path, "", headers, b"").await
+    }
 }
