@@ -3,7 +3,7 @@
 //! would drown the signal. Development aid; keep the policy text in step
 //! with `benches/policy.rs`.
 //!
-//! `cargo run --release --example profile -- [validate|evaluate] [ITERATIONS]`
+//! `cargo run --release --example profile -- [validate|evaluate|json] [ITERATIONS]`
 
 use mrap_policy::{
     Decision, PolicyType, RequestContext, RequestPrincipal, evaluate, parse, validate,
@@ -59,6 +59,13 @@ fn main() {
                 }
             }
             println!("{allowed}/{n} allowed");
+        }
+        "json" => {
+            let text = statements(10);
+            let ok = (0..n)
+                .filter(|_| mrap_policy::json::parse_json(&text).is_ok())
+                .count();
+            println!("{ok}/{n} parsed");
         }
         _ => {
             let text = statements(10);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Effect, Policy, PrincipalElem, PrincipalKind, Statement};
 use crate::condition::eval_clause;
+use crate::text;
 
 /// Who is making the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,11 +98,12 @@ pub struct Evaluation {
 pub fn evaluate(policy: &Policy, ctx: &RequestContext) -> Evaluation {
     let mut allows = Vec::new();
     let mut denies = Vec::new();
+    let caller = Caller::new(&ctx.principal);
     for st in &policy.statements {
         let Some(effect) = st.effect.as_ref().map(|e| e.value) else {
             continue;
         };
-        if statement_applies(st, ctx) {
+        if applies(st, ctx, &caller) {
             let r = StatementRef {
                 policy: 0,
                 index: st.index,
@@ -134,8 +136,12 @@ pub fn evaluate(policy: &Policy, ctx: &RequestContext) -> Evaluation {
 /// Whether a statement matches the request (principal, action, resource and
 /// all conditions), regardless of its effect.
 pub fn statement_applies(st: &Statement, ctx: &RequestContext) -> bool {
+    applies(st, ctx, &Caller::new(&ctx.principal))
+}
+
+fn applies(st: &Statement, ctx: &RequestContext, caller: &Caller<'_>) -> bool {
     if let Some(p) = &st.principal
-        && principal_matches(p, &ctx.principal) == p.negated
+        && principal_matches(p, caller) == p.negated
     {
         return false;
     }
@@ -166,17 +172,42 @@ pub fn statement_applies(st: &Statement, ctx: &RequestContext) -> bool {
     })
 }
 
+/// The request principal, with an STS session ARN taken apart once per
+/// evaluation rather than once per policy entry.
+struct Caller<'a> {
+    who: &'a RequestPrincipal,
+    /// For `arn:P:sts::A:assumed-role/R/S`: (`arn:P`, `A`, `R`).
+    session: Option<(&'a str, &'a str, &'a str)>,
+}
+
+impl<'a> Caller<'a> {
+    fn new(who: &'a RequestPrincipal) -> Caller<'a> {
+        let session = match who {
+            RequestPrincipal::Aws { arn, .. } => session_parts(arn),
+            _ => None,
+        };
+        Caller { who, session }
+    }
+}
+
+fn session_parts(arn: &str) -> Option<(&str, &str, &str)> {
+    let (prefix, rest) = text::split_once(arn, ":sts::")?;
+    let (acct, session) = text::split_once(rest, ":assumed-role/")?;
+    let (role, _) = session.split_once('/')?;
+    Some((prefix, acct, role))
+}
+
 /// Whether the listed principals include the caller (before any `Not`).
-fn principal_matches(p: &PrincipalElem, who: &RequestPrincipal) -> bool {
+fn principal_matches(p: &PrincipalElem, caller: &Caller<'_>) -> bool {
     if p.any {
         return true;
     }
     p.entries.iter().any(|e| {
         let v = e.value.value.as_str();
-        match (e.kind, who) {
+        match (e.kind, caller.who) {
             (PrincipalKind::Aws, _) if v == "*" => true,
             (PrincipalKind::Aws, RequestPrincipal::Aws { account, arn }) => {
-                aws_principal_matches(v, account, arn)
+                aws_principal_matches(v, account, arn, caller.session)
             }
             (PrincipalKind::Service, RequestPrincipal::Service(s)) => v.eq_ignore_ascii_case(s),
             (PrincipalKind::Federated, RequestPrincipal::Federated(f)) => v == f,
@@ -190,13 +221,18 @@ fn principal_matches(p: &PrincipalElem, who: &RequestPrincipal) -> bool {
 /// account then delegates through its own identity policies); a role ARN
 /// also names that role's sessions; otherwise the ARN must match exactly
 /// (names are case-sensitive).
-fn aws_principal_matches(v: &str, account: &str, arn: &str) -> bool {
+fn aws_principal_matches(
+    v: &str,
+    account: &str,
+    arn: &str,
+    session: Option<(&str, &str, &str)>,
+) -> bool {
     if v == account {
         return true;
     }
     if let Some(acct) = v
         .strip_prefix("arn:")
-        .and_then(|r| r.split_once(":iam::"))
+        .and_then(|r| text::split_once(r, ":iam::"))
         .and_then(|(_, r)| r.strip_suffix(":root"))
     {
         return acct == account;
@@ -206,13 +242,11 @@ fn aws_principal_matches(v: &str, account: &str, arn: &str) -> bool {
     }
     // arn:P:sts::A:assumed-role/R/S is a session of arn:P:iam::A:role/R (role
     // paths are not part of session ARNs, so compare the last path element).
-    if let Some((prefix, rest)) = arn.split_once(":sts::")
-        && let Some((acct, session)) = rest.split_once(":assumed-role/")
-        && let Some((role, _)) = session.split_once('/')
+    if let Some((prefix, acct, role)) = session
         && let Some(vr) = v
             .strip_prefix(prefix)
             .and_then(|r| r.strip_prefix(":iam::"))
-        && let Some((vacct, vrole)) = vr.split_once(":role/")
+        && let Some((vacct, vrole)) = text::split_once(vr, ":role/")
     {
         return vacct == acct && vrole.rsplit('/').next() == Some(role);
     }

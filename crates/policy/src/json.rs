@@ -6,6 +6,12 @@
 //! read with this parser. It is strict RFC 8259 JSON (no comments, no trailing
 //! commas) and never panics: nesting is capped so hostile input cannot blow the
 //! stack.
+//!
+//! The document is stored flat, one [`Node`] per value in document order
+//! (each container knows where its subtree ends), so parsing a policy makes
+//! a single allocation for the whole tree instead of one per array/object,
+//! and strings borrow from the source unless they contain escapes.
+//! [`JValue`]/[`JMember`] are cheap views into it.
 
 use std::borrow::Cow;
 
@@ -14,32 +20,173 @@ use crate::finding::{Position, Span};
 /// Deepest nesting accepted. Real policies nest at most ~6 levels.
 const MAX_DEPTH: usize = 64;
 
-/// A JSON value with the span of its source text (quotes included for strings).
-/// Strings and keys borrow from the source unless they contain escapes.
+/// A parsed document; [`Json::root`] is the top-level value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JValue<'a> {
-    pub kind: JKind<'a>,
-    pub span: Span,
+pub struct Json<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+/// One value, stored in document order; a container's children follow it.
+#[derive(Debug, Clone, PartialEq)]
+struct Node<'a> {
+    kind: NodeKind<'a>,
+    span: Span,
+    /// The key when this value is an object member, else empty.
+    key: Cow<'a, str>,
+    key_span: Span,
+    /// Index just past this node's subtree (its next sibling, if any).
+    end: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum JKind<'a> {
+enum NodeKind<'a> {
+    Null,
+    Bool(bool),
+    Num(&'a str),
+    Str(Cow<'a, str>),
+    /// Number of elements.
+    Arr(usize),
+    /// Number of members.
+    Obj(usize),
+}
+
+impl Json<'_> {
+    pub fn root(&self) -> JValue<'_> {
+        JValue::at(&self.nodes, 0)
+    }
+}
+
+/// A JSON value with the span of its source text (quotes included for strings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JValue<'j> {
+    pub kind: JKind<'j>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JKind<'j> {
     Null,
     Bool(bool),
     /// Numbers stay as their source text: IAM treats `10` and `"10"` alike and
     /// we must not lose precision or formatting before the operator decides.
-    Num(&'a str),
-    Str(Cow<'a, str>),
-    Arr(Vec<JValue<'a>>),
-    Obj(Vec<JMember<'a>>),
+    Num(&'j str),
+    Str(&'j str),
+    Arr(Items<'j>),
+    Obj(Members<'j>),
 }
 
 /// One `"key": value` pair; duplicates are kept so callers can report them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JMember<'a> {
-    pub key: Cow<'a, str>,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JMember<'j> {
+    pub key: &'j str,
     pub key_span: Span,
-    pub value: JValue<'a>,
+    pub value: JValue<'j>,
+}
+
+/// The elements of an array.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Items<'j> {
+    children: Children<'j>,
+}
+
+/// The members of an object, in document order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Members<'j> {
+    children: Children<'j>,
+}
+
+/// Iterates the direct children of a container node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Children<'j> {
+    nodes: &'j [Node<'j>],
+    next: usize,
+    left: usize,
+}
+
+impl<'j> Iterator for Children<'j> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.left == 0 {
+            return None;
+        }
+        let at = self.next;
+        self.next = self.nodes.get(at).map_or(usize::MAX, |n| n.end);
+        self.left -= 1;
+        Some(at)
+    }
+}
+
+impl<'j> Items<'j> {
+    pub fn len(&self) -> usize {
+        self.children.left
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = JValue<'j>> + Clone + 'j {
+        let nodes = self.children.nodes;
+        self.children.map(move |i| JValue::at(nodes, i))
+    }
+
+    pub fn first(&self) -> Option<JValue<'j>> {
+        self.iter().next()
+    }
+}
+
+impl<'j> Members<'j> {
+    pub fn len(&self) -> usize {
+        self.children.left
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = JMember<'j>> + Clone + 'j {
+        let nodes = self.children.nodes;
+        self.children.map(move |i| {
+            let n = nodes.get(i);
+            JMember {
+                key: n.map_or("", |n| &n.key),
+                key_span: n.map(|n| n.key_span).unwrap_or_default(),
+                value: JValue::at(nodes, i),
+            }
+        })
+    }
+}
+
+impl<'j> JValue<'j> {
+    /// The value stored at `nodes[i]` (`null` if out of range, which the
+    /// parser never produces).
+    fn at(nodes: &'j [Node<'j>], i: usize) -> JValue<'j> {
+        let Some(n) = nodes.get(i) else {
+            return JValue {
+                kind: JKind::Null,
+                span: Span::default(),
+            };
+        };
+        let children = |left| Children {
+            nodes,
+            next: i + 1,
+            left,
+        };
+        let kind = match &n.kind {
+            NodeKind::Null => JKind::Null,
+            NodeKind::Bool(b) => JKind::Bool(*b),
+            NodeKind::Num(s) => JKind::Num(s),
+            NodeKind::Str(s) => JKind::Str(s),
+            NodeKind::Arr(len) => JKind::Arr(Items {
+                children: children(*len),
+            }),
+            NodeKind::Obj(len) => JKind::Obj(Members {
+                children: children(*len),
+            }),
+        };
+        JValue { kind, span: n.span }
+    }
 }
 
 impl JKind<'_> {
@@ -64,7 +211,7 @@ pub struct SyntaxError {
 }
 
 /// Parses one JSON document (surrounding whitespace allowed).
-pub fn parse_json(text: &str) -> Result<JValue<'_>, SyntaxError> {
+pub fn parse_json(text: &str) -> Result<Json<'_>, SyntaxError> {
     let mut p = Parser {
         src: text.as_bytes(),
         text,
@@ -72,6 +219,9 @@ pub fn parse_json(text: &str) -> Result<JValue<'_>, SyntaxError> {
         line: 1,
         col: 0,
         chars: 0,
+        // Policies hold roughly one value per 10 bytes; over-reserving a
+        // little avoids regrowing the whole tree.
+        nodes: Vec::with_capacity(text.len() / 8 + 4),
     };
     // A UTF-8 byte order mark is tolerated: editors on Windows add it.
     if text.starts_with('\u{feff}') {
@@ -80,12 +230,12 @@ pub fn parse_json(text: &str) -> Result<JValue<'_>, SyntaxError> {
         p.col = 1;
     }
     p.skip_ws();
-    let v = p.value(0)?;
+    p.value(0)?;
     p.skip_ws();
     if p.i < p.src.len() {
         return Err(p.err("Unexpected content after the end of the JSON document"));
     }
-    Ok(v)
+    Ok(Json { nodes: p.nodes })
 }
 
 struct Parser<'a> {
@@ -95,6 +245,7 @@ struct Parser<'a> {
     line: u32,
     col: u32,
     chars: u32,
+    nodes: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -154,47 +305,72 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn value(&mut self, depth: usize) -> Result<JValue<'a>, SyntaxError> {
+    /// Parses one value and appends its nodes.
+    fn value(&mut self, depth: usize) -> Result<(), SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(self.err("JSON nesting is too deep"));
         }
         let start = self.pos();
+        let at = self.nodes.len();
         let kind = match self.peek() {
             None => return Err(self.err("Unexpected end of input, expected a value")),
-            Some(b'{') => self.object(depth)?,
-            Some(b'[') => self.array(depth)?,
-            Some(b'"') => JKind::Str(self.string()?),
+            Some(b'{') => {
+                self.push(NodeKind::Obj(0), start);
+                NodeKind::Obj(self.object(depth)?)
+            }
+            Some(b'[') => {
+                self.push(NodeKind::Arr(0), start);
+                NodeKind::Arr(self.array(depth)?)
+            }
+            Some(b'"') => NodeKind::Str(self.string()?),
             Some(b't') => {
                 self.expect_lit("true")?;
-                JKind::Bool(true)
+                NodeKind::Bool(true)
             }
             Some(b'f') => {
                 self.expect_lit("false")?;
-                JKind::Bool(false)
+                NodeKind::Bool(false)
             }
             Some(b'n') => {
                 self.expect_lit("null")?;
-                JKind::Null
+                NodeKind::Null
             }
-            Some(b'-' | b'0'..=b'9') => JKind::Num(self.number()?),
+            Some(b'-' | b'0'..=b'9') => NodeKind::Num(self.number()?),
             Some(_) => return Err(self.err("Unexpected character, expected a value")),
         };
-        Ok(JValue {
-            kind,
-            span: Span {
-                start,
-                end: self.pos(),
-            },
-        })
+        if at == self.nodes.len() {
+            self.push(kind, start);
+        } else if let Some(n) = self.nodes.get_mut(at) {
+            n.kind = kind;
+        }
+        let (end, span_end) = (self.nodes.len(), self.pos());
+        if let Some(n) = self.nodes.get_mut(at) {
+            n.end = end;
+            n.span.end = span_end;
+        }
+        Ok(())
     }
 
-    fn object(&mut self, depth: usize) -> Result<JKind<'a>, SyntaxError> {
+    /// Appends a node starting at `start`; [`Self::value`] fills in its end.
+    fn push(&mut self, kind: NodeKind<'a>, start: Position) {
+        let at = self.nodes.len();
+        self.nodes.push(Node {
+            kind,
+            span: Span { start, end: start },
+            key: Cow::Borrowed(""),
+            key_span: Span::default(),
+            end: at + 1,
+        });
+    }
+
+    /// Parses the members after `{`; returns how many there were.
+    fn object(&mut self, depth: usize) -> Result<usize, SyntaxError> {
         self.bump(); // '{'
-        let mut members = Vec::new();
+        let mut count = 0;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.bump();
-            return Ok(JKind::Obj(members));
+            return Ok(count);
         }
         loop {
             self.skip_ws();
@@ -213,41 +389,44 @@ impl<'a> Parser<'a> {
             }
             self.bump();
             self.skip_ws();
-            let value = self.value(depth + 1)?;
-            members.push(JMember {
-                key,
-                key_span,
-                value,
-            });
+            let member = self.nodes.len();
+            self.value(depth + 1)?;
+            if let Some(n) = self.nodes.get_mut(member) {
+                n.key = key;
+                n.key_span = key_span;
+            }
+            count += 1;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.bump(),
                 Some(b'}') => {
                     self.bump();
-                    return Ok(JKind::Obj(members));
+                    return Ok(count);
                 }
                 _ => return Err(self.err("Expected ',' or '}' in an object")),
             }
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<JKind<'a>, SyntaxError> {
+    /// Parses the elements after `[`; returns how many there were.
+    fn array(&mut self, depth: usize) -> Result<usize, SyntaxError> {
         self.bump(); // '['
-        let mut items = Vec::new();
+        let mut count = 0;
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.bump();
-            return Ok(JKind::Arr(items));
+            return Ok(count);
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            self.value(depth + 1)?;
+            count += 1;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.bump(),
                 Some(b']') => {
                     self.bump();
-                    return Ok(JKind::Arr(items));
+                    return Ok(count);
                 }
                 _ => return Err(self.err("Expected ',' or ']' in an array")),
             }
@@ -292,12 +471,22 @@ impl<'a> Parser<'a> {
         let rest = self.src.get(self.i..).unwrap_or_default();
         let mut n = 0;
         let mut chars = 0u32;
-        for &b in rest {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
+        loop {
+            // Eight plain ASCII bytes at a time: the bulk of any policy.
+            while let Some(word) = rest.get(n..n + 8).and_then(|w| w.try_into().ok()) {
+                if !plain_ascii(u64::from_le_bytes(word)) {
+                    break;
+                }
+                n += 8;
+                chars += 8;
             }
-            chars += u32::from(b & 0xC0 != 0x80);
-            n += 1;
+            match rest.get(n) {
+                Some(&b) if b != b'"' && b != b'\\' && b >= 0x20 => {
+                    chars += u32::from(b & 0xC0 != 0x80);
+                    n += 1;
+                }
+                _ => break,
+            }
         }
         self.i += n;
         self.col += chars;
@@ -393,6 +582,20 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Whether all eight bytes of `w` are ASCII, not control characters and
+/// neither `"` nor `\\` (the classic SWAR "has a byte less than / equal to"
+/// tests; exact for "some byte qualifies").
+fn plain_ascii(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+    w & HIGH == 0
+        && !control
+        && !has_zero(w ^ (ONES * u64::from(b'"')))
+        && !has_zero(w ^ (ONES * u64::from(b'\\')))
+}
+
 fn utf8_len(lead: u8) -> usize {
     match lead {
         0xF0..=0xFF => 4,
@@ -416,14 +619,21 @@ mod tests {
 
     #[test]
     fn spans_and_duplicates() {
-        let v = parse_json("{\"a\": [1, \"x\"],\n \"a\": true}").expect("valid");
-        let JKind::Obj(m) = &v.kind else {
+        let doc = parse_json("{\"a\": [1, \"x\"],\n \"a\": true}").expect("valid");
+        let JKind::Obj(m) = doc.root().kind else {
             panic!("object expected")
         };
         assert_eq!(m.len(), 2);
+        let m: Vec<JMember<'_>> = m.iter().collect();
         assert_eq!(m[1].key_span.start, pos(2, 1, 17));
         assert_eq!(m[0].value.span.start, pos(1, 6, 6));
         assert_eq!(m[0].value.span.end, pos(1, 14, 14));
+        assert_eq!(m[1].value.kind, JKind::Bool(true));
+        let JKind::Arr(items) = m[0].value.kind else {
+            panic!("array expected")
+        };
+        let items: Vec<JKind<'_>> = items.iter().map(|v| v.kind).collect();
+        assert_eq!(items, vec![JKind::Num("1"), JKind::Str("x")]);
     }
 
     #[test]
@@ -439,11 +649,41 @@ mod tests {
     }
 
     #[test]
-    fn unicode_offsets_count_chars() {
-        let v = parse_json("[\"é\", 2]").expect("valid");
-        let JKind::Arr(items) = &v.kind else {
+    fn long_strings_and_escapes() {
+        let long = "abcdefghij/é*?klmnopqrstuvwxyz0123456789";
+        let text = format!("[\"{long}\", \"{long}\\\"q\\u00e9\\n{long}\", 1]");
+        let doc = parse_json(&text).expect("valid");
+        let JKind::Arr(items) = doc.root().kind else {
             panic!("array expected")
         };
-        assert_eq!(items[1].span.start, pos(1, 6, 6));
+        let v: Vec<JValue<'_>> = items.iter().collect();
+        assert_eq!(v[0].kind, JKind::Str(long));
+        let escaped = format!("{long}\"qé\n{long}");
+        assert_eq!(v[1].kind, JKind::Str(&escaped));
+        // Offsets in characters (`é` is one), computed independently.
+        assert_eq!(v[1].span.start, pos(1, 45, 45));
+        assert_eq!(v[2].span.start, pos(1, 140, 140));
+        assert!(parse_json("[\"abcdefgh\u{1}ijklmnop\"]").is_err());
+        for c in ['"', '\\', '\u{1f}', '\u{7f}', 'é'] {
+            let word = u64::from_le_bytes(
+                *format!("abcdefg{c}")
+                    .as_bytes()
+                    .first_chunk()
+                    .unwrap_or(&[0; 8]),
+            );
+            assert_eq!(plain_ascii(word), c == '\u{7f}', "{c:?}");
+        }
+    }
+
+    #[test]
+    fn unicode_offsets_count_chars() {
+        let doc = parse_json("[\"é\", 2]").expect("valid");
+        let JKind::Arr(items) = doc.root().kind else {
+            panic!("array expected")
+        };
+        assert_eq!(
+            items.iter().nth(1).map(|v| v.span.start),
+            Some(pos(1, 6, 6))
+        );
     }
 }

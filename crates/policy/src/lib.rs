@@ -77,6 +77,7 @@ mod nfa;
 mod parse;
 pub mod path;
 pub mod public;
+mod text;
 pub mod validate;
 pub mod variables;
 pub mod wildcard;

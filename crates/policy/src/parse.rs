@@ -7,8 +7,8 @@ use crate::arn::ArnPattern;
 use crate::ast::*;
 use crate::condition::{Family, Operator, Parsed, Qualifier};
 use crate::finding::{Finding, FindingType, Location, PathElement, Position, Span};
-use crate::json::{JKind, JMember, JValue, parse_json};
-use crate::path::{Path, Seg};
+use crate::json::{JKind, JMember, JValue, Members, parse_json};
+use crate::path::Path;
 use crate::variables::Template;
 use crate::wildcard::Glob;
 
@@ -59,9 +59,9 @@ impl Builder {
 
     /// Reports repeated keys in one object (JSON allows them, IAM does not:
     /// which one wins would be parser-dependent).
-    fn duplicates(&mut self, members: &[JMember<'_>], path: &Path) {
+    fn duplicates(&mut self, members: Members<'_>, path: &Path) {
         for (i, m) in members.iter().enumerate() {
-            if members[..i].iter().any(|o| o.key == m.key) {
+            if members.iter().take(i).any(|o| o.key == m.key) {
                 self.push(
                     FindingType::Error,
                     "DUPLICATE_KEYS",
@@ -69,7 +69,7 @@ impl Builder {
                         "The key \"{}\" appears more than once in the same JSON object.",
                         m.key
                     ),
-                    at(&path.child(Seg::key(&m.key)), m.key_span),
+                    at(&path.key(m.key), m.key_span),
                 );
             }
         }
@@ -83,7 +83,7 @@ impl Builder {
         path: &Path,
         empty_code: Option<&str>,
     ) -> Vec<Spanned<String>> {
-        match &v.kind {
+        match v.kind {
             JKind::Str(s) => vec![Spanned {
                 value: s.to_string(),
                 span: v.span,
@@ -103,14 +103,14 @@ impl Builder {
                 }
                 let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
-                    let p = path.child(Seg::Index(i as u32));
-                    match &it.kind {
+                    let p = path.index(i);
+                    match it.kind {
                         JKind::Str(s) => out.push(Spanned {
                             value: s.to_string(),
                             span: it.span,
                             path: p,
                         }),
-                        _ => self.type_mismatch("string", it, &p),
+                        _ => self.type_mismatch("string", &it, &p),
                     }
                 }
                 out
@@ -148,7 +148,7 @@ impl Builder {
             }
             t
         });
-        if s.value.contains("${") {
+        if crate::text::contains(&s.value, "${") {
             if !allowed {
                 let (code, details) = match operator {
                     Some(op) => (
@@ -198,8 +198,8 @@ fn var_issue_text(code: &str) -> String {
 
 /// Parses and builds; never panics.
 pub(crate) fn build(text: &str) -> Built {
-    let json = match parse_json(text) {
-        Ok(j) => j,
+    let doc = match parse_json(text) {
+        Ok(d) => d,
         Err(e) => {
             let f = Finding::new(
                 FindingType::Error,
@@ -226,7 +226,8 @@ pub(crate) fn build(text: &str) -> Built {
         findings: Vec::new(),
         vars_enabled: false,
     };
-    let JKind::Obj(members) = &json.kind else {
+    let json = doc.root();
+    let JKind::Obj(members) = json.kind else {
         b.type_mismatch("object", &json, &Path::default());
         return Built {
             policy: None,
@@ -237,10 +238,10 @@ pub(crate) fn build(text: &str) -> Built {
     let mut version = None;
     let mut id = None;
     let mut statement_json = None;
-    for m in members {
-        let p = Path::default().child(Seg::key(&m.key));
-        match m.key.as_ref() {
-            "Version" => match &m.value.kind {
+    for m in members.iter() {
+        let p = Path::default().key(m.key);
+        match m.key {
+            "Version" => match m.value.kind {
                 JKind::Str(s) => {
                     if s != "2012-10-17" && s != "2008-10-17" {
                         b.push(
@@ -258,7 +259,7 @@ pub(crate) fn build(text: &str) -> Built {
                 }
                 _ => b.type_mismatch("string", &m.value, &p),
             },
-            "Id" => match &m.value.kind {
+            "Id" => match m.value.kind {
                 JKind::Str(s) => {
                     id = Some(Spanned {
                         value: s.to_string(),
@@ -268,7 +269,7 @@ pub(crate) fn build(text: &str) -> Built {
                 }
                 _ => b.type_mismatch("string", &m.value, &p),
             },
-            "Statement" => statement_json = Some(&m.value),
+            "Statement" => statement_json = Some(m.value),
             other => b.push(
                 FindingType::Error,
                 "INVALID_POLICY_ELEMENT",
@@ -295,9 +296,9 @@ pub(crate) fn build(text: &str) -> Built {
             at(&Path::default(), json.span),
         ),
         Some(sv) => {
-            let sp = Path::default().child(Seg::Name("Statement"));
-            match &sv.kind {
-                JKind::Obj(_) => statements.extend(b.statement(sv, 0, sp)),
+            let sp = Path::default().key("Statement");
+            match sv.kind {
+                JKind::Obj(_) => statements.extend(b.statement(&sv, 0, sp)),
                 JKind::Arr(items) => {
                     if items.is_empty() {
                         b.push(
@@ -308,15 +309,15 @@ pub(crate) fn build(text: &str) -> Built {
                         );
                     }
                     for (i, it) in items.iter().enumerate() {
-                        let p = sp.child(Seg::Index(i as u32));
+                        let p = sp.index(i);
                         if matches!(it.kind, JKind::Obj(_)) {
-                            statements.extend(b.statement(it, i, p));
+                            statements.extend(b.statement(&it, i, p));
                         } else {
-                            b.type_mismatch("object", it, &p);
+                            b.type_mismatch("object", &it, &p);
                         }
                     }
                 }
-                _ => b.type_mismatch("object or array of objects", sv, &sp),
+                _ => b.type_mismatch("object or array of objects", &sv, &sp),
             }
         }
     }
@@ -336,7 +337,7 @@ pub(crate) fn build(text: &str) -> Built {
 
 impl Builder {
     fn statement(&mut self, v: &JValue<'_>, index: usize, path: Path) -> Option<Statement> {
-        let JKind::Obj(members) = &v.kind else {
+        let JKind::Obj(members) = v.kind else {
             return None;
         };
         self.duplicates(members, &path);
@@ -356,10 +357,10 @@ impl Builder {
         let mut seen_principal = None;
         let mut seen_action = None;
         let mut seen_resource = None;
-        for m in members {
-            let p = path.child(Seg::key(&m.key));
-            match m.key.as_ref() {
-                "Sid" => match &m.value.kind {
+        for m in members.iter() {
+            let p = path.key(m.key);
+            match m.key {
+                "Sid" => match m.value.kind {
                     JKind::Str(s) => {
                         st.sid = Some(Spanned {
                             value: s.to_string(),
@@ -369,9 +370,9 @@ impl Builder {
                     }
                     _ => self.type_mismatch("string", &m.value, &p),
                 },
-                "Effect" => match &m.value.kind {
+                "Effect" => match m.value.kind {
                     JKind::Str(s) => {
-                        let e = match s.as_ref() {
+                        let e = match s {
                             "Allow" => Some(Effect::Allow),
                             "Deny" => Some(Effect::Deny),
                             _ => {
@@ -393,21 +394,21 @@ impl Builder {
                     _ => self.type_mismatch("string", &m.value, &p),
                 },
                 "Principal" | "NotPrincipal" => {
-                    if let Some(prev) = seen_principal.replace(m.key.as_ref()) {
-                        self.combination(prev, &m.key, &p, m.key_span);
+                    if let Some(prev) = seen_principal.replace(m.key) {
+                        self.combination(prev, m.key, &p, m.key_span);
                     }
                     st.has_principal_key = true;
                     st.principal = self.principal(&m.value, m.key == "NotPrincipal", p);
                 }
                 "Action" | "NotAction" => {
-                    if let Some(prev) = seen_action.replace(m.key.as_ref()) {
-                        self.combination(prev, &m.key, &p, m.key_span);
+                    if let Some(prev) = seen_action.replace(m.key) {
+                        self.combination(prev, m.key, &p, m.key_span);
                     }
                     st.action = Some(self.action(&m.value, m.key == "NotAction", p));
                 }
                 "Resource" | "NotResource" => {
-                    if let Some(prev) = seen_resource.replace(m.key.as_ref()) {
-                        self.combination(prev, &m.key, &p, m.key_span);
+                    if let Some(prev) = seen_resource.replace(m.key) {
+                        self.combination(prev, m.key, &p, m.key_span);
                     }
                     st.resource = Some(self.resource(&m.value, m.key == "NotResource", p));
                 }
@@ -473,8 +474,8 @@ impl Builder {
             span: v.span,
             path: path.clone(),
         };
-        match &v.kind {
-            JKind::Str(s) if s == "*" => el.any = true,
+        match v.kind {
+            JKind::Str("*") => el.any = true,
             JKind::Str(_) => {
                 self.push(
                     FindingType::Error,
@@ -494,9 +495,9 @@ impl Builder {
                         at(&path, v.span),
                     );
                 }
-                for m in members {
-                    let p = path.child(Seg::key(&m.key));
-                    let kind = match m.key.as_ref() {
+                for m in members.iter() {
+                    let p = path.key(m.key);
+                    let kind = match m.key {
                         "AWS" => PrincipalKind::Aws,
                         "Service" => PrincipalKind::Service,
                         "Federated" => PrincipalKind::Federated,
@@ -574,7 +575,7 @@ impl Builder {
     }
 
     fn condition(&mut self, v: &JValue<'_>, path: &Path) -> Vec<Clause> {
-        let JKind::Obj(ops) = &v.kind else {
+        let JKind::Obj(ops) = v.kind else {
             self.type_mismatch("object", v, path);
             return Vec::new();
         };
@@ -589,9 +590,9 @@ impl Builder {
             );
         }
         let mut clauses = Vec::new();
-        for om in ops {
-            let op_path = path.child(Seg::key(&om.key));
-            let op = Operator::parse(&om.key);
+        for om in ops.iter() {
+            let op_path = path.key(om.key);
+            let op = Operator::parse(om.key);
             if op.is_none() {
                 self.push(
                     FindingType::Error,
@@ -603,7 +604,7 @@ impl Builder {
                     at(&op_path, om.key_span),
                 );
             }
-            let JKind::Obj(keys) = &om.value.kind else {
+            let JKind::Obj(keys) = om.value.kind else {
                 self.type_mismatch("object", &om.value, &op_path);
                 continue;
             };
@@ -616,8 +617,8 @@ impl Builder {
                     at(&op_path, om.value.span),
                 );
             }
-            for km in keys {
-                clauses.push(self.clause(om, op, km, &op_path));
+            for km in keys.iter() {
+                clauses.push(self.clause(&om, op, &km, &op_path));
             }
         }
         clauses
@@ -630,17 +631,17 @@ impl Builder {
         km: &JMember<'_>,
         op_path: &Path,
     ) -> Clause {
-        let kp = op_path.child(Seg::key(&km.key));
+        let kp = op_path.key(km.key);
         let mut values = Vec::new();
         let is_scalar =
             |j: &JValue<'_>| matches!(j.kind, JKind::Str(_) | JKind::Num(_) | JKind::Bool(_));
-        let scalar = |j: &JValue<'_>| match &j.kind {
+        let scalar = |j: &JValue<'_>| match j.kind {
             JKind::Str(s) => Some(s.to_string()),
             JKind::Num(s) => Some(s.to_string()),
             JKind::Bool(b) => Some(b.to_string()),
             _ => None,
         };
-        match &km.value.kind {
+        match km.value.kind {
             JKind::Arr(items) => {
                 if items.is_empty() {
                     let code = match op {
@@ -664,8 +665,8 @@ impl Builder {
                 }
                 let first_type = items.first().map(|i| i.kind.type_name());
                 for (i, it) in items.iter().enumerate() {
-                    let p = kp.child(Seg::Index(i as u32));
-                    if first_type.is_some_and(|t| t != it.kind.type_name()) && is_scalar(it) {
+                    let p = kp.index(i);
+                    if first_type.is_some_and(|t| t != it.kind.type_name()) && is_scalar(&it) {
                         self.push(
                             FindingType::Error,
                             "INVALID_CONDITION_DATA_TYPE",
@@ -673,7 +674,7 @@ impl Builder {
                             at(&p, it.span),
                         );
                     }
-                    match scalar(it) {
+                    match scalar(&it) {
                         Some(s) => values.push(CondValue {
                             text: Spanned {
                                 value: s,
@@ -681,7 +682,7 @@ impl Builder {
                                 path: p,
                             },
                         }),
-                        None => self.type_mismatch("string, number or boolean", it, &p),
+                        None => self.type_mismatch("string, number or boolean", &it, &p),
                     }
                 }
             }

@@ -62,7 +62,7 @@ fn fixed_string_op(c: &Clause) -> bool {
 }
 
 fn has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?']) || s.contains("${")
+    s.contains(['*', '?']) || crate::text::contains(s, "${")
 }
 
 fn all_fixed(c: &Clause) -> bool {

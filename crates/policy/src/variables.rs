@@ -53,7 +53,7 @@ impl Template {
     /// 2008-10-17) `${…}` is plain text, as IAM does.
     pub fn parse(s: &str, vars_enabled: bool) -> (Template, Vec<VarIssue>) {
         let mut issues = Vec::new();
-        if !vars_enabled || !s.contains("${") {
+        if !vars_enabled || !crate::text::contains(s, "${") {
             let repr = Repr::Static(Glob::new(s));
             return (Template { repr }, issues);
         }
@@ -61,7 +61,7 @@ impl Template {
         let mut pat = String::new();
         let mut rest = s;
         let mut consumed_chars = 0u32;
-        while let Some(at) = rest.find("${") {
+        while let Some(at) = crate::text::find(rest, "${") {
             pat.push_str(&rest[..at]);
             let start_char = consumed_chars + rest[..at].chars().count() as u32;
             let after = &rest[at + 2..];

@@ -178,7 +178,32 @@ fn utf8_len(lead: u8) -> usize {
 /// would have. `?` and star-extension step over whole UTF-8 characters.
 fn glob_match(g: &GlobRef<'_>, text: &[u8], ci: bool) -> bool {
     let n = g.pat.len();
-    let (mut p, mut t) = (0usize, 0usize);
+    // Most patterns start with a long literal (`arn:aws:s3:::bucket/`):
+    // compare it in one go. Nothing can backtrack into it, so the loop
+    // below may start after it.
+    let head = g
+        .pat
+        .iter()
+        .position(|&b| b == b'*' || b == b'?')
+        .unwrap_or(n);
+    let same = |a: &[u8], b: &[u8]| {
+        if ci {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    match text.get(..head) {
+        Some(t) if same(&g.pat[..head], t) => {}
+        _ => return false,
+    }
+    if head == n {
+        return text.len() == n;
+    }
+    if head + 1 == n && g.tok(head) == Tok::Star {
+        return true; // `prefix*`
+    }
+    let (mut p, mut t) = (head, head);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         let step = match (p < n).then(|| g.tok(p)) {

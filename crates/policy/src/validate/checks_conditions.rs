@@ -1,6 +1,7 @@
 //! Checks on Condition blocks: key names, operator/key types, qualifiers,
 //! values (wildcards, IP ranges, VPC ids) and redundancy.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
@@ -141,7 +142,13 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
     let fam = op.base.family();
     if fam == Family::String && !op.base.is_like() {
         for v in &c.values {
-            let plain = v.text.value.replace("${*}", "").replace("${?}", "");
+            // `${*}`/`${?}` are escaped, literal wildcards.
+            let s = v.text.value.as_str();
+            let plain = if crate::text::contains(s, "${") {
+                Cow::Owned(s.replace("${*}", "").replace("${?}", ""))
+            } else {
+                Cow::Borrowed(s)
+            };
             if plain.contains(['*', '?']) {
                 ctx.add(
                     Warning,
@@ -185,7 +192,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
     if let Some((prefix, code)) = vpc {
         for v in &c.values {
             let s = v.text.value.as_str();
-            if s.contains(['*', '?']) || s.contains("${") {
+            if s.contains(['*', '?']) || crate::text::contains(s, "${") {
                 continue;
             }
             let ok = s.strip_prefix(prefix).is_some_and(|id| {
