@@ -7,7 +7,7 @@
 mod common;
 
 use aws_sdk_s3control::types::{AsyncOperation, AsyncOperationName};
-use common::{policy::*, *};
+use common::{policy::*, raw, *};
 
 /// Two buckets in two Regions and a READY MRAP over them (default BPA: all four flags on).
 async fn ready_mrap(stack: &Stack, name: &str) -> String {
@@ -102,6 +102,23 @@ async fn put_get_replace_and_status() -> TestResult {
     assert_put_policy_op(&op, "pol", &first, &["us-east-1", "eu-west-1"]);
     assert_mrap_policy(&ctl, ACCOUNT, "pol", &first).await;
     assert_eq!(mrap_is_public(&ctl, ACCOUNT, "pol").await, Some(false));
+    // The SDK reads an absent IsPublic as false: check the element is really there.
+    let raw_status = raw::control_request(
+        &stack,
+        "GET",
+        "/v20180820/mrap/instances/pol/policystatus",
+        "",
+        b"",
+        Some(raw::Signer::now(ACCESS_KEY, SECRET_KEY)),
+    )
+    .await;
+    assert_eq!(raw_status.status, 200, "{raw_status:#?}");
+    assert!(
+        raw_status
+            .body
+            .contains("<Established><IsPublic>false</IsPublic></Established>"),
+        "{raw_status:#?}"
+    );
 
     // A second put replaces it. Pretty-printed, with characters XML must escape (`"`, `&`, `<`,
     // `>`) inside a condition value: the text comes back byte for byte.
@@ -171,6 +188,7 @@ async fn error_findings_fail_with_malformed_policy() -> TestResult {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",}]}"#.to_owned(),
         ),
         ("not JSON at all", "this is not a policy".to_owned()),
+        ("empty", String::new()),
         (
             "Effect Maybe",
             format!(

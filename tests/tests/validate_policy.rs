@@ -471,18 +471,43 @@ async fn invalid_requests_are_validation_exceptions() -> TestResult {
         .await;
     expect_error(r, "ValidationException", 400);
 
-    // A good request signed with the wrong secret is refused.
+    // Authentication failures use the JSON protocol's codes.
     let r = analyzer_as(&stack, ACCESS_KEY, "not-the-secret")
         .validate_policy()
         .policy_document(CLEAN)
         .policy_type(PolicyType::ResourcePolicy)
         .send()
         .await;
-    match r {
-        Ok(v) => panic!("a bad signature was accepted: {v:?}"),
-        Err(e) => assert_eq!(status_of(&e), Some(403), "{}", describe_err(&e)),
-    }
+    expect_error(r, "InvalidSignatureException", 403);
+    let r = analyzer_as(&stack, "AKIDNOBODY", "whatever")
+        .validate_policy()
+        .policy_document(CLEAN)
+        .policy_type(PolicyType::ResourcePolicy)
+        .send()
+        .await;
+    expect_error(r, "UnrecognizedClientException", 403);
 
+    stack.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_validation_request_is_refused() -> TestResult {
+    let stack = Stack::start().await?;
+    // Access Analyzer answers an unsigned request 403 (MissingAuthenticationTokenException);
+    // `POST /policy/validation` is no S3 operation either, so it must not be read as one.
+    let body = br#"{"policyDocument":"{}","policyType":"RESOURCE_POLICY"}"#;
+    let resp = raw::json_request(
+        &stack,
+        "POST",
+        "/policy/validation",
+        "",
+        body,
+        "access-analyzer",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 403, "{resp:#?}");
     stack.stop().await?;
     Ok(())
 }
