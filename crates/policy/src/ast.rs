@@ -5,7 +5,7 @@
 use crate::arn::ArnPattern;
 use crate::condition::{Operator, Parsed};
 use crate::finding::{Location, Span};
-use crate::path::Path;
+use crate::path::{Path, Paths};
 use crate::wildcard::Glob;
 
 /// A value with where it came from.
@@ -16,11 +16,44 @@ pub struct Spanned<T> {
     pub path: Path,
 }
 
-impl<T> Spanned<T> {
-    pub fn location(&self) -> Location {
-        self.path.location(self.span)
+/// An element that a finding can point at.
+pub trait Located {
+    fn path(&self) -> Path;
+    fn span(&self) -> Span;
+}
+
+impl<T> Located for Spanned<T> {
+    fn path(&self) -> Path {
+        self.path
+    }
+    fn span(&self) -> Span {
+        self.span
     }
 }
+
+impl<T: Located + ?Sized> Located for &T {
+    fn path(&self) -> Path {
+        (**self).path()
+    }
+    fn span(&self) -> Span {
+        (**self).span()
+    }
+}
+
+macro_rules! located {
+    ($($t:ty),*) => {$(
+        impl Located for $t {
+            fn path(&self) -> Path {
+                self.path
+            }
+            fn span(&self) -> Span {
+                self.span
+            }
+        }
+    )*};
+}
+
+located!(Statement, PrincipalElem, ActionElem, ResourceElem);
 
 /// A parsed policy document (see [`crate::parse`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +67,15 @@ pub struct Policy {
     pub size: usize,
     /// Span of the whole document.
     pub span: Span,
+    /// The location paths the elements' [`Path`] handles refer to.
+    pub paths: Paths,
+}
+
+impl Policy {
+    /// Where `x` is, as a finding location.
+    pub fn location(&self, x: &impl Located) -> Location {
+        self.paths.location(x.path(), x.span())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,12 +100,6 @@ pub struct Statement {
     pub condition_loc: Option<Spanned<()>>,
     pub span: Span,
     pub path: Path,
-}
-
-impl Statement {
-    pub fn location(&self) -> Location {
-        self.path.location(self.span)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

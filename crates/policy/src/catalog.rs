@@ -283,36 +283,76 @@ pub fn catalog() -> &'static Catalog {
 impl Catalog {
     /// Looks up a condition key (case-insensitive; tag keys by prefix).
     pub fn key(&self, name: &str) -> Option<&KeyInfo> {
-        let lower = name.to_ascii_lowercase();
-        if let Some(k) = self.keys.get(&lower) {
-            return Some(k);
-        }
-        self.prefix_keys
-            .iter()
-            .find(|(p, _)| lower.starts_with(p.as_str()) && lower.len() > p.len())
-            .map(|(_, k)| k)
+        with_lowercase(name, |lower| {
+            if let Some(k) = self.keys.get(lower) {
+                return Some(k);
+            }
+            self.prefix_keys
+                .iter()
+                .find(|(p, _)| lower.starts_with(p.as_str()) && lower.len() > p.len())
+                .map(|(_, k)| k)
+        })
     }
 
     /// Whether `prefix` is a known IAM service prefix (case-insensitive).
     pub fn is_service(&self, prefix: &str) -> bool {
-        self.services.contains(&prefix.to_ascii_lowercase())
+        with_lowercase(prefix, |lower| self.services.contains(lower))
     }
 
     /// S3 action by name without the `s3:` prefix (case-insensitive).
     pub fn s3_action(&self, name: &str) -> Option<&ActionInfo> {
-        self.actions.get(&name.to_ascii_lowercase())
+        with_lowercase(name, |lower| self.actions.get(lower))
     }
 
-    /// Resource types whose ARN form some string matching `pattern` has.
+    /// Resource types whose ARN form some string matching `pattern` has,
+    /// in catalogue order.
     pub fn resource_types_for(&self, pattern: &str) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for r in &self.resource_types {
-            if !out.contains(&r.name.as_str()) && r.admits(pattern) {
-                out.push(&r.name);
+        self.resource_type_set(pattern).names().collect()
+    }
+
+    /// [`Self::resource_types_for`] as a set.
+    pub fn resource_type_set(&self, pattern: &str) -> TypeSet {
+        let mut set = TypeSet::default();
+        for (i, r) in self.resource_types.iter().enumerate().take(128) {
+            if r.admits(pattern) {
+                set.0 |= 1u128 << i;
             }
         }
-        out
+        set
     }
+}
+
+/// A set of catalogue resource types (bit `i`: `resource_types[i]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TypeSet(u128);
+
+impl TypeSet {
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The type names, in catalogue order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        let types = &catalog().resource_types;
+        (0..types.len().min(128))
+            .filter(move |i| self.0 & (1u128 << i) != 0)
+            .filter_map(move |i| types.get(i).map(|r| r.name.as_str()))
+    }
+}
+
+/// Runs `f` on the ASCII-lower-cased `s` without allocating for names of
+/// ordinary length (catalogue lookups happen for every action and key).
+fn with_lowercase<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 96];
+    if let Some(dst) = buf.get_mut(..s.len()) {
+        dst.copy_from_slice(s.as_bytes());
+        dst.make_ascii_lowercase();
+        // Lower-casing ASCII bytes keeps UTF-8 valid.
+        if let Ok(lower) = std::str::from_utf8(dst) {
+            return f(lower);
+        }
+    }
+    f(&s.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -343,6 +383,14 @@ mod tests {
         );
         let any = c.resource_types_for("arn:aws:s3:::*");
         assert!(any.contains(&"bucket") && any.contains(&"object"));
+        // TypeSet has a bit per resource type, and names are unique.
+        assert!(c.resource_types.len() <= 128);
+        let mut names: Vec<&str> = c.resource_types.iter().map(|r| r.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), c.resource_types.len());
+        assert!(c.s3_action(&"GetObject".repeat(20)).is_none());
+        assert!(c.s3_action("GETOBJECT").is_some());
     }
 
     #[test]

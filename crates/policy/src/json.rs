@@ -54,6 +54,15 @@ impl Json<'_> {
     pub fn root(&self) -> JValue<'_> {
         JValue::at(&self.nodes, 0)
     }
+
+    /// How many values the document has.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
 }
 
 /// A JSON value with the span of its source text (quotes included for strings).

@@ -8,7 +8,7 @@ use crate::ast::*;
 use crate::condition::{Family, Operator, Parsed, Qualifier};
 use crate::finding::{Finding, FindingType, Location, PathElement, Position, Span};
 use crate::json::{JKind, JMember, JValue, Members, parse_json};
-use crate::path::Path;
+use crate::path::{Path, Paths};
 use crate::variables::Template;
 use crate::wildcard::Glob;
 
@@ -31,21 +31,22 @@ pub(crate) struct Built {
     pub findings: Vec<Finding>,
 }
 
-fn at(path: &Path, span: Span) -> Vec<Location> {
-    vec![path.location(span)]
-}
-
 struct Builder {
     findings: Vec<Finding>,
     vars_enabled: bool,
+    paths: Paths,
 }
 
 impl Builder {
+    fn at(&self, path: Path, span: Span) -> Vec<Location> {
+        vec![self.paths.location(path, span)]
+    }
+
     fn push(&mut self, t: FindingType, code: &str, details: String, loc: Vec<Location>) {
         self.findings.push(Finding::new(t, code, details, loc));
     }
 
-    fn type_mismatch(&mut self, expected: &str, v: &JValue<'_>, path: &Path) {
+    fn type_mismatch(&mut self, expected: &str, v: &JValue<'_>, path: Path) {
         self.push(
             FindingType::Error,
             "DATA_TYPE_MISMATCH",
@@ -53,15 +54,16 @@ impl Builder {
                 "The text does not match the expected JSON data type {expected}; found {}.",
                 v.kind.type_name()
             ),
-            at(path, v.span),
+            self.at(path, v.span),
         );
     }
 
     /// Reports repeated keys in one object (JSON allows them, IAM does not:
     /// which one wins would be parser-dependent).
-    fn duplicates(&mut self, members: Members<'_>, path: &Path) {
+    fn duplicates(&mut self, members: Members<'_>, path: Path) {
         for (i, m) in members.iter().enumerate() {
             if members.iter().take(i).any(|o| o.key == m.key) {
+                let p = self.paths.key(path, m.key);
                 self.push(
                     FindingType::Error,
                     "DUPLICATE_KEYS",
@@ -69,26 +71,32 @@ impl Builder {
                         "The key \"{}\" appears more than once in the same JSON object.",
                         m.key
                     ),
-                    at(&path.key(m.key), m.key_span),
+                    self.at(p, m.key_span),
                 );
             }
         }
     }
 
-    /// A string or an array of strings. Reports an empty array with
-    /// `empty_code` (a SUGGESTION) and non-strings as DATA_TYPE_MISMATCH.
-    fn string_list(
+    /// A string or an array of strings, each turned into an item by `each`
+    /// and appended to `out`. Reports an empty array with `empty_code` (a
+    /// SUGGESTION) and non-strings as DATA_TYPE_MISMATCH.
+    fn string_list<T>(
         &mut self,
         v: &JValue<'_>,
-        path: &Path,
+        path: Path,
         empty_code: Option<&str>,
-    ) -> Vec<Spanned<String>> {
+        out: &mut Vec<T>,
+        mut each: impl FnMut(&mut Self, Spanned<String>) -> T,
+    ) {
         match v.kind {
-            JKind::Str(s) => vec![Spanned {
-                value: s.to_string(),
-                span: v.span,
-                path: path.clone(),
-            }],
+            JKind::Str(s) => {
+                let s = Spanned {
+                    value: s.to_string(),
+                    span: v.span,
+                    path,
+                };
+                out.push(each(self, s));
+            }
             JKind::Arr(items) => {
                 if items.is_empty()
                     && let Some(code) = empty_code
@@ -98,27 +106,26 @@ impl Builder {
                         code,
                         "This array is empty, so the element has no effect; remove it or add values."
                             .into(),
-                        at(path, v.span),
+                        self.at(path, v.span),
                     );
                 }
-                let mut out = Vec::with_capacity(items.len());
+                out.reserve(items.len());
                 for (i, it) in items.iter().enumerate() {
-                    let p = path.index(i);
+                    let p = self.paths.index(path, i);
                     match it.kind {
-                        JKind::Str(s) => out.push(Spanned {
-                            value: s.to_string(),
-                            span: it.span,
-                            path: p,
-                        }),
-                        _ => self.type_mismatch("string", &it, &p),
+                        JKind::Str(s) => {
+                            let s = Spanned {
+                                value: s.to_string(),
+                                span: it.span,
+                                path: p,
+                            };
+                            out.push(each(self, s));
+                        }
+                        _ => self.type_mismatch("string", &it, p),
                     }
                 }
-                out
             }
-            _ => {
-                self.type_mismatch("string or array of strings", v, path);
-                Vec::new()
-            }
+            _ => self.type_mismatch("string or array of strings", v, path),
         }
     }
 
@@ -134,7 +141,7 @@ impl Builder {
         let template = allowed.then(|| {
             let (t, issues) = Template::parse(&s.value, self.vars_enabled);
             for i in issues {
-                let mut path = s.path.elements();
+                let mut path = self.paths.elements(s.path);
                 path.push(PathElement::Substring {
                     start: i.start,
                     length: i.length,
@@ -160,27 +167,17 @@ impl Builder {
                         "Policy variables are not supported in this element; they are allowed only in Resource, NotResource and String/ARN condition values.".to_string(),
                     ),
                 };
-                self.push(FindingType::Error, code, details, s.location_vec());
+                self.push(FindingType::Error, code, details, self.at(s.path, s.span));
             } else if !self.vars_enabled {
                 self.push(
                     FindingType::Error,
                     "VARIABLE_UNSUPPORTED_IN_VERSION",
                     "Policy variables require \"Version\": \"2012-10-17\"; with another or no Version they are treated as literal text.".into(),
-                    s.location_vec(),
+                    self.at(s.path, s.span),
                 );
             }
         }
         template
-    }
-}
-
-trait LocVec {
-    fn location_vec(&self) -> Vec<Location>;
-}
-
-impl<T> LocVec for Spanned<T> {
-    fn location_vec(&self) -> Vec<Location> {
-        vec![self.location()]
     }
 }
 
@@ -225,21 +222,23 @@ pub(crate) fn build(text: &str) -> Built {
     let mut b = Builder {
         findings: Vec::new(),
         vars_enabled: false,
+        // About one path per JSON value.
+        paths: Paths::with_capacity(doc.len()),
     };
     let json = doc.root();
     let JKind::Obj(members) = json.kind else {
-        b.type_mismatch("object", &json, &Path::default());
+        b.type_mismatch("object", &json, Path::ROOT);
         return Built {
             policy: None,
             findings: b.findings,
         };
     };
-    b.duplicates(members, &Path::default());
+    b.duplicates(members, Path::ROOT);
     let mut version = None;
     let mut id = None;
     let mut statement_json = None;
     for m in members.iter() {
-        let p = Path::default().key(m.key);
+        let p = b.paths.key(Path::ROOT, m.key);
         match m.key {
             "Version" => match m.value.kind {
                 JKind::Str(s) => {
@@ -248,7 +247,7 @@ pub(crate) fn build(text: &str) -> Built {
                             FindingType::Error,
                             "INVALID_VERSION",
                             format!("The version {s} is not valid. Use one of the following versions: 2012-10-17, 2008-10-17."),
-                            at(&p, m.value.span),
+                            b.at(p, m.value.span),
                         );
                     }
                     version = Some(Spanned {
@@ -257,7 +256,7 @@ pub(crate) fn build(text: &str) -> Built {
                         path: p,
                     });
                 }
-                _ => b.type_mismatch("string", &m.value, &p),
+                _ => b.type_mismatch("string", &m.value, p),
             },
             "Id" => match m.value.kind {
                 JKind::Str(s) => {
@@ -267,14 +266,14 @@ pub(crate) fn build(text: &str) -> Built {
                         path: p,
                     })
                 }
-                _ => b.type_mismatch("string", &m.value, &p),
+                _ => b.type_mismatch("string", &m.value, p),
             },
             "Statement" => statement_json = Some(m.value),
             other => b.push(
                 FindingType::Error,
                 "INVALID_POLICY_ELEMENT",
                 format!("The policy element {other} is not valid."),
-                at(&p, m.key_span),
+                b.at(p, m.key_span),
             ),
         }
     }
@@ -283,7 +282,7 @@ pub(crate) fn build(text: &str) -> Built {
             FindingType::Warning,
             "MISSING_VERSION",
             "We recommend that you specify the Version element to help you with debugging permission issues.".into(),
-            at(&Path::default(), json.span),
+            b.at(Path::ROOT, json.span),
         ),
         Some(v) => b.vars_enabled = v.value == "2012-10-17",
     }
@@ -293,31 +292,32 @@ pub(crate) fn build(text: &str) -> Built {
             FindingType::Error,
             "MISSING_STATEMENT",
             "Add a Statement element to the policy.".into(),
-            at(&Path::default(), json.span),
+            b.at(Path::ROOT, json.span),
         ),
         Some(sv) => {
-            let sp = Path::default().key("Statement");
+            let sp = b.paths.key(Path::ROOT, "Statement");
             match sv.kind {
                 JKind::Obj(_) => statements.extend(b.statement(&sv, 0, sp)),
                 JKind::Arr(items) => {
+                    statements.reserve_exact(items.len());
                     if items.is_empty() {
                         b.push(
                             FindingType::Error,
                             "MISSING_STATEMENT",
                             "The Statement array is empty; add at least one statement.".into(),
-                            at(&sp, sv.span),
+                            b.at(sp, sv.span),
                         );
                     }
                     for (i, it) in items.iter().enumerate() {
-                        let p = sp.index(i);
+                        let p = b.paths.index(sp, i);
                         if matches!(it.kind, JKind::Obj(_)) {
                             statements.extend(b.statement(&it, i, p));
                         } else {
-                            b.type_mismatch("object", &it, &p);
+                            b.type_mismatch("object", &it, p);
                         }
                     }
                 }
-                _ => b.type_mismatch("object or array of objects", &sv, &sp),
+                _ => b.type_mismatch("object or array of objects", &sv, sp),
             }
         }
     }
@@ -328,6 +328,7 @@ pub(crate) fn build(text: &str) -> Built {
         variables_enabled: b.vars_enabled,
         size: text.len(),
         span: json.span,
+        paths: b.paths,
     };
     Built {
         policy: Some(policy),
@@ -340,7 +341,7 @@ impl Builder {
         let JKind::Obj(members) = v.kind else {
             return None;
         };
-        self.duplicates(members, &path);
+        self.duplicates(members, path);
         let mut st = Statement {
             index,
             sid: None,
@@ -352,13 +353,13 @@ impl Builder {
             condition: Vec::new(),
             condition_loc: None,
             span: v.span,
-            path: path.clone(),
+            path,
         };
         let mut seen_principal = None;
         let mut seen_action = None;
         let mut seen_resource = None;
         for m in members.iter() {
-            let p = path.key(m.key);
+            let p = self.paths.key(path, m.key);
             match m.key {
                 "Sid" => match m.value.kind {
                     JKind::Str(s) => {
@@ -368,7 +369,7 @@ impl Builder {
                             path: p,
                         })
                     }
-                    _ => self.type_mismatch("string", &m.value, &p),
+                    _ => self.type_mismatch("string", &m.value, p),
                 },
                 "Effect" => match m.value.kind {
                     JKind::Str(s) => {
@@ -380,7 +381,7 @@ impl Builder {
                                     FindingType::Error,
                                     "INVALID_EFFECT",
                                     format!("The effect {s} is not valid. Use Allow or Deny."),
-                                    at(&p, m.value.span),
+                                    self.at(p, m.value.span),
                                 );
                                 None
                             }
@@ -391,24 +392,24 @@ impl Builder {
                             path: p,
                         });
                     }
-                    _ => self.type_mismatch("string", &m.value, &p),
+                    _ => self.type_mismatch("string", &m.value, p),
                 },
                 "Principal" | "NotPrincipal" => {
                     if let Some(prev) = seen_principal.replace(m.key) {
-                        self.combination(prev, m.key, &p, m.key_span);
+                        self.combination(prev, m.key, p, m.key_span);
                     }
                     st.has_principal_key = true;
                     st.principal = self.principal(&m.value, m.key == "NotPrincipal", p);
                 }
                 "Action" | "NotAction" => {
                     if let Some(prev) = seen_action.replace(m.key) {
-                        self.combination(prev, m.key, &p, m.key_span);
+                        self.combination(prev, m.key, p, m.key_span);
                     }
                     st.action = Some(self.action(&m.value, m.key == "NotAction", p));
                 }
                 "Resource" | "NotResource" => {
                     if let Some(prev) = seen_resource.replace(m.key) {
-                        self.combination(prev, m.key, &p, m.key_span);
+                        self.combination(prev, m.key, p, m.key_span);
                     }
                     st.resource = Some(self.resource(&m.value, m.key == "NotResource", p));
                 }
@@ -416,15 +417,15 @@ impl Builder {
                     st.condition_loc = Some(Spanned {
                         value: (),
                         span: m.value.span,
-                        path: p.clone(),
+                        path: p,
                     });
-                    st.condition = self.condition(&m.value, &p);
+                    st.condition = self.condition(&m.value, p);
                 }
                 other => self.push(
                     FindingType::Error,
                     "INVALID_POLICY_ELEMENT",
                     format!("The policy element {other} is not valid."),
-                    at(&p, m.key_span),
+                    self.at(p, m.key_span),
                 ),
             }
         }
@@ -435,7 +436,7 @@ impl Builder {
                 "MISSING_EFFECT",
                 "Add an Effect element to the policy statement with a value of Allow or Deny."
                     .into(),
-                at(&path, v.span),
+                self.at(path, v.span),
             );
         }
         if seen_action.is_none() {
@@ -443,7 +444,7 @@ impl Builder {
                 FindingType::Error,
                 "MISSING_ACTION",
                 "Add an Action or NotAction element to the policy statement.".into(),
-                at(&path, v.span),
+                self.at(path, v.span),
             );
         }
         if seen_resource.is_none() {
@@ -451,18 +452,18 @@ impl Builder {
                 FindingType::Error,
                 "MISSING_RESOURCE",
                 "Add a Resource or NotResource element to the policy statement.".into(),
-                at(&path, v.span),
+                self.at(path, v.span),
             );
         }
         Some(st)
     }
 
-    fn combination(&mut self, a: &str, b: &str, path: &Path, span: Span) {
+    fn combination(&mut self, a: &str, b: &str, path: Path, span: Span) {
         self.push(
             FindingType::Error,
             "UNSUPPORTED_ELEMENT_COMBINATION",
             format!("The policy elements {a} and {b} can not be used in the same statement."),
-            at(path, span),
+            self.at(path, span),
         );
     }
 
@@ -472,7 +473,7 @@ impl Builder {
             any: false,
             entries: Vec::new(),
             span: v.span,
-            path: path.clone(),
+            path,
         };
         match v.kind {
             JKind::Str("*") => el.any = true,
@@ -481,22 +482,22 @@ impl Builder {
                     FindingType::Error,
                     "INVALID_PRINCIPAL_FORMAT",
                     "The Principal element must be \"*\" or an object with AWS, Service, Federated or CanonicalUser keys.".into(),
-                    at(&path, v.span),
+                    self.at(path, v.span),
                 );
                 return None;
             }
             JKind::Obj(members) => {
-                self.duplicates(members, &path);
+                self.duplicates(members, path);
                 if members.is_empty() {
                     self.push(
                         FindingType::Suggestion,
                         "EMPTY_OBJECT_PRINCIPAL",
                         "The Principal object is empty, so the statement applies to no principal; add principals or remove the statement.".into(),
-                        at(&path, v.span),
+                        self.at(path, v.span),
                     );
                 }
                 for m in members.iter() {
-                    let p = path.key(m.key);
+                    let p = self.paths.key(path, m.key);
                     let kind = match m.key {
                         "AWS" => PrincipalKind::Aws,
                         "Service" => PrincipalKind::Service,
@@ -507,19 +508,20 @@ impl Builder {
                                 FindingType::Error,
                                 "INVALID_PRINCIPAL_KEY",
                                 format!("The {other} principal key is not valid. Use AWS, Service, Federated or CanonicalUser."),
-                                at(&p, m.key_span),
+                                self.at(p, m.key_span),
                             );
                             continue;
                         }
                     };
-                    for s in self.string_list(&m.value, &p, Some("EMPTY_ARRAY_PRINCIPAL")) {
-                        self.check_vars(&s, false, None);
-                        el.entries.push(PrincipalEntry { kind, value: s });
-                    }
+                    let empty = Some("EMPTY_ARRAY_PRINCIPAL");
+                    self.string_list(&m.value, p, empty, &mut el.entries, |b, s| {
+                        b.check_vars(&s, false, None);
+                        PrincipalEntry { kind, value: s }
+                    });
                 }
             }
             _ => {
-                self.type_mismatch("string or object", v, &path);
+                self.type_mismatch("string or object", v, path);
                 return None;
             }
         }
@@ -527,22 +529,18 @@ impl Builder {
     }
 
     fn action(&mut self, v: &JValue<'_>, negated: bool, path: Path) -> ActionElem {
-        let items = self
-            .string_list(v, &path, Some("EMPTY_ARRAY_ACTION"))
-            .into_iter()
-            .map(|s| {
-                self.check_vars(&s, false, None);
-                let usable = !s.value.is_empty()
-                    && !s.value.contains(',')
-                    && !s.value.contains(char::is_whitespace)
-                    && (s.value == "*"
-                        || s.value.split_once(':').is_some_and(|(_, n)| !n.is_empty()));
-                ActionItem {
-                    glob: usable.then(|| Glob::new(&s.value)),
-                    text: s,
-                }
-            })
-            .collect();
+        let mut items = Vec::new();
+        self.string_list(v, path, Some("EMPTY_ARRAY_ACTION"), &mut items, |b, s| {
+            b.check_vars(&s, false, None);
+            let usable = !s.value.is_empty()
+                && !s.value.contains(',')
+                && !s.value.contains(char::is_whitespace)
+                && (s.value == "*" || s.value.split_once(':').is_some_and(|(_, n)| !n.is_empty()));
+            ActionItem {
+                glob: usable.then(|| Glob::new(&s.value)),
+                text: s,
+            }
+        });
         ActionElem {
             negated,
             items,
@@ -552,20 +550,17 @@ impl Builder {
     }
 
     fn resource(&mut self, v: &JValue<'_>, negated: bool, path: Path) -> ResourceElem {
-        let items = self
-            .string_list(v, &path, Some("EMPTY_ARRAY_RESOURCE"))
-            .into_iter()
-            .map(|s| {
-                // Resources always take variables, so there is a template.
-                let template = self
-                    .check_vars(&s, true, None)
-                    .unwrap_or_else(|| Template::parse(&s.value, false).0);
-                ResourceItem {
-                    pattern: ArnPattern::new(template),
-                    text: s,
-                }
-            })
-            .collect();
+        let mut items = Vec::new();
+        self.string_list(v, path, Some("EMPTY_ARRAY_RESOURCE"), &mut items, |b, s| {
+            // Resources always take variables, so there is a template.
+            let template = b
+                .check_vars(&s, true, None)
+                .unwrap_or_else(|| Template::parse(&s.value, false).0);
+            ResourceItem {
+                pattern: ArnPattern::new(template),
+                text: s,
+            }
+        });
         ResourceElem {
             negated,
             items,
@@ -574,7 +569,7 @@ impl Builder {
         }
     }
 
-    fn condition(&mut self, v: &JValue<'_>, path: &Path) -> Vec<Clause> {
+    fn condition(&mut self, v: &JValue<'_>, path: Path) -> Vec<Clause> {
         let JKind::Obj(ops) = v.kind else {
             self.type_mismatch("object", v, path);
             return Vec::new();
@@ -586,12 +581,16 @@ impl Builder {
                 "EMPTY_OBJECT_CONDITION",
                 "The Condition object is empty and has no effect; remove it or add conditions."
                     .into(),
-                at(path, v.span),
+                self.at(path, v.span),
             );
         }
-        let mut clauses = Vec::new();
+        let count = ops.iter().map(|om| match om.value.kind {
+            JKind::Obj(keys) => keys.len(),
+            _ => 0,
+        });
+        let mut clauses = Vec::with_capacity(count.sum());
         for om in ops.iter() {
-            let op_path = path.key(om.key);
+            let op_path = self.paths.key(path, om.key);
             let op = Operator::parse(om.key);
             if op.is_none() {
                 self.push(
@@ -601,24 +600,24 @@ impl Builder {
                         "The condition operator {} is not valid. Use a valid condition operator.",
                         om.key
                     ),
-                    at(&op_path, om.key_span),
+                    self.at(op_path, om.key_span),
                 );
             }
             let JKind::Obj(keys) = om.value.kind else {
-                self.type_mismatch("object", &om.value, &op_path);
+                self.type_mismatch("object", &om.value, op_path);
                 continue;
             };
-            self.duplicates(keys, &op_path);
+            self.duplicates(keys, op_path);
             if keys.is_empty() {
                 self.push(
                     FindingType::Suggestion,
                     "EMPTY_OBJECT_CONDITION",
                     "The condition operator has no keys and has no effect.".into(),
-                    at(&op_path, om.value.span),
+                    self.at(op_path, om.value.span),
                 );
             }
             for km in keys.iter() {
-                clauses.push(self.clause(&om, op, &km, &op_path));
+                clauses.push(self.clause(&om, op, &km, op_path));
             }
         }
         clauses
@@ -629,10 +628,13 @@ impl Builder {
         om: &JMember<'_>,
         op: Option<Operator>,
         km: &JMember<'_>,
-        op_path: &Path,
+        op_path: Path,
     ) -> Clause {
-        let kp = op_path.key(km.key);
-        let mut values = Vec::new();
+        let kp = self.paths.key(op_path, km.key);
+        let mut values = Vec::with_capacity(match km.value.kind {
+            JKind::Arr(items) => items.len(),
+            _ => 1,
+        });
         let is_scalar =
             |j: &JValue<'_>| matches!(j.kind, JKind::Str(_) | JKind::Num(_) | JKind::Bool(_));
         let scalar = |j: &JValue<'_>| match j.kind {
@@ -660,18 +662,18 @@ impl Builder {
                         FindingType::Suggestion,
                         code,
                         "The condition value array is empty, so the condition does not test any value.".into(),
-                        at(&kp, km.value.span),
+                        self.at(kp, km.value.span),
                     );
                 }
                 let first_type = items.first().map(|i| i.kind.type_name());
                 for (i, it) in items.iter().enumerate() {
-                    let p = kp.index(i);
+                    let p = self.paths.index(kp, i);
                     if first_type.is_some_and(|t| t != it.kind.type_name()) && is_scalar(&it) {
                         self.push(
                             FindingType::Error,
                             "INVALID_CONDITION_DATA_TYPE",
                             "The condition values mix JSON data types; use one data type for all values.".into(),
-                            at(&p, it.span),
+                            self.at(p, it.span),
                         );
                     }
                     match scalar(&it) {
@@ -682,7 +684,7 @@ impl Builder {
                                 path: p,
                             },
                         }),
-                        None => self.type_mismatch("string, number or boolean", &it, &p),
+                        None => self.type_mismatch("string, number or boolean", &it, p),
                     }
                 }
             }
@@ -691,10 +693,10 @@ impl Builder {
                     text: Spanned {
                         value: s,
                         span: km.value.span,
-                        path: kp.clone(),
+                        path: kp,
                     },
                 }),
-                None => self.type_mismatch("string, number, boolean or array", &km.value, &kp),
+                None => self.type_mismatch("string, number, boolean or array", &km.value, kp),
             },
         }
         let family = op.map(|o| o.base.family());
@@ -729,7 +731,7 @@ impl Builder {
                         v.text.value,
                         op.map_or("", |o| o.base.name())
                     ),
-                    v.text.location_vec(),
+                    self.at(v.text.path, v.text.span),
                 );
             }
             parsed.push(p);
@@ -738,13 +740,13 @@ impl Builder {
             operator: Spanned {
                 value: om.key.to_string(),
                 span: om.key_span,
-                path: op_path.clone(),
+                path: op_path,
             },
             op,
             key: Spanned {
                 value: km.key.to_string(),
                 span: km.key_span,
-                path: kp.clone(),
+                path: kp,
             },
             key_lower: km.key.to_ascii_lowercase(),
             values,

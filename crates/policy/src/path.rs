@@ -1,25 +1,18 @@
-//! Compact location paths for policy elements.
+//! Location paths of policy elements, interned per policy.
 //!
 //! Every element of a parsed policy remembers where it sits
 //! (`Statement/[0]/Condition/StringLike/s3:prefix/[1]`) so a finding can
 //! point at it, but findings are rare: almost all paths are never looked at.
-//! A [`Path`] therefore lives inline and is cheap to copy: indices and the
-//! grammar's element names are small codes; only arbitrary object keys
-//! (condition operators and keys) are shared `Arc<str>` text. The [`PathElement`] list of the AWS shape is built only when a
-//! finding is.
-
-use std::sync::Arc;
+//! So an element holds only a [`Path`] handle (four bytes) into the policy's
+//! [`Paths`] table, where each path is one node linking to its parent; the
+//! grammar's element names are small codes and arbitrary keys (condition
+//! operators and keys) live in one shared string. Building a path is a push
+//! onto a vector; the [`PathElement`] list of the AWS shape is built only
+//! when a finding is.
 
 use crate::finding::{Location, PathElement, Span};
 
-/// Deepest path an element of a policy has: `Statement`, index, `Condition`,
-/// operator, key, value index.
-const MAX_DEPTH: usize = 6;
-
-/// Most arbitrary keys on one path: a condition operator and its key.
-const MAX_TEXTS: usize = 2;
-
-/// Object keys that are element names of the grammar: stored as an index.
+/// Object keys that are element names of the grammar: stored as a code.
 const KNOWN_KEYS: &[&str] = &[
     "Version",
     "Id",
@@ -39,83 +32,122 @@ const KNOWN_KEYS: &[&str] = &[
     "CanonicalUser",
 ];
 
-/// One step of a [`Path`].
+/// A path in a [`Paths`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Path(u32);
+
+impl Path {
+    /// The empty path (the whole document).
+    pub const ROOT: Path = Path(0);
+}
+
+/// The paths of one policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// `nodes[0]` is the root.
+    nodes: Vec<Node>,
+    /// Arbitrary object keys, concatenated.
+    texts: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Node {
+    parent: Path,
+    seg: Seg,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seg {
+    Root,
     Index(u32),
     /// `KNOWN_KEYS[i]`.
     Name(u8),
-    /// `Path::texts[i]`.
-    Text(u8),
+    /// `texts[start..end]`.
+    Text(u32, u32),
 }
 
-/// A location path (see the module docs).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Path {
-    segs: [Option<Seg>; MAX_DEPTH],
-    /// The arbitrary keys along the path, in order.
-    texts: [Option<Arc<str>>; MAX_TEXTS],
-}
-
-impl Path {
-    /// This path extended by an array index.
-    pub fn index(&self, i: usize) -> Path {
-        // Policies are at most a few KiB, so indices fit in u32.
-        self.with(Seg::Index(u32::try_from(i).unwrap_or(u32::MAX)))
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            nodes: vec![Node {
+                parent: Path::ROOT,
+                seg: Seg::Root,
+            }],
+            texts: String::new(),
+        }
     }
+}
 
-    /// This path extended by an object key.
-    pub fn key(&self, k: &str) -> Path {
-        if let Some(i) = KNOWN_KEYS.iter().position(|n| *n == k) {
-            return self.with(Seg::Name(i as u8));
-        }
-        let n = self.texts.iter().take_while(|t| t.is_some()).count();
-        let mut p = self.with(Seg::Text(n as u8));
-        if let Some(slot) = p.texts.get_mut(n) {
-            *slot = Some(Arc::from(k));
-        }
+/// Offsets and indices into a policy fit in u32 (policies are kilobytes;
+/// validation of absurdly large input saturates rather than panics).
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Paths {
+    /// An empty table with room for about `n` paths.
+    pub fn with_capacity(n: usize) -> Paths {
+        let mut p = Paths::default();
+        p.nodes.reserve(n);
         p
     }
 
-    /// The policy grammar never nests deeper than [`MAX_DEPTH`] nor has
-    /// more than [`MAX_TEXTS`] arbitrary keys on a path; anything beyond
-    /// (unreachable from the parser) is dropped rather than panicking.
-    fn with(&self, seg: Seg) -> Path {
-        let mut p = self.clone();
-        debug_assert!(
-            p.segs[MAX_DEPTH - 1].is_none(),
-            "path deeper than {MAX_DEPTH}"
-        );
-        if let Some(slot) = p.segs.iter_mut().find(|s| s.is_none()) {
-            *slot = Some(seg);
-        }
+    /// `parent` extended by an array index.
+    pub fn index(&mut self, parent: Path, i: usize) -> Path {
+        self.add(parent, Seg::Index(small(i)))
+    }
+
+    /// `parent` extended by an object key.
+    pub fn key(&mut self, parent: Path, k: &str) -> Path {
+        let seg = match KNOWN_KEYS.iter().position(|n| *n == k) {
+            Some(i) => Seg::Name(i as u8),
+            None => {
+                let start = small(self.texts.len());
+                self.texts.push_str(k);
+                Seg::Text(start, small(self.texts.len()))
+            }
+        };
+        self.add(parent, seg)
+    }
+
+    fn add(&mut self, parent: Path, seg: Seg) -> Path {
+        let p = Path(small(self.nodes.len()));
+        self.nodes.push(Node { parent, seg });
         p
     }
 
-    /// The path in the AWS shape.
-    pub fn elements(&self) -> Vec<PathElement> {
-        self.segs
-            .iter()
-            .map_while(|s| *s)
-            .map(|s| match s {
+    /// The path in the AWS shape (an unknown handle reads as the root).
+    pub fn elements(&self, p: Path) -> Vec<PathElement> {
+        let mut out = Vec::new();
+        let mut at = p;
+        while let Some(n) = self.nodes.get(at.0 as usize) {
+            out.push(match n.seg {
+                Seg::Root => break,
                 Seg::Index(i) => PathElement::Index(i),
                 Seg::Name(i) => {
-                    PathElement::Value(KNOWN_KEYS.get(usize::from(i)).map_or("", |n| n).into())
+                    PathElement::Value(KNOWN_KEYS.get(usize::from(i)).map_or("", |k| k).into())
                 }
-                Seg::Text(i) => PathElement::Value(
+                Seg::Text(s, e) => PathElement::Value(
                     self.texts
-                        .get(usize::from(i))
-                        .and_then(Option::as_deref)
-                        .map_or_else(String::new, str::to_string),
+                        .get(s as usize..e as usize)
+                        .unwrap_or_default()
+                        .into(),
                 ),
-            })
-            .collect()
+            });
+            // Parents are always added before their children.
+            if n.parent.0 >= at.0 {
+                break;
+            }
+            at = n.parent;
+        }
+        out.reverse();
+        out
     }
 
-    /// A finding location for this path.
-    pub fn location(&self, span: Span) -> Location {
+    /// A finding location.
+    pub fn location(&self, p: Path, span: Span) -> Location {
         Location {
-            path: self.elements(),
+            path: self.elements(p),
             span,
         }
     }
@@ -128,11 +160,15 @@ mod tests {
     #[test]
     fn builds_aws_elements() {
         let v = |s: &str| PathElement::Value(s.into());
-        let cond = Path::default().key("Statement").index(2).key("Condition");
-        let key = cond.key("StringLike").key("s3:prefix");
-        assert!(cond.texts.iter().all(Option::is_none));
+        let mut t = Paths::default();
+        let st = t.key(Path::ROOT, "Statement");
+        let st2 = t.index(st, 2);
+        let cond = t.key(st2, "Condition");
+        let op = t.key(cond, "StringLike");
+        let key = t.key(op, "s3:prefix");
+        let val = t.index(key, 1);
         assert_eq!(
-            key.index(1).elements(),
+            t.elements(val),
             vec![
                 v("Statement"),
                 PathElement::Index(2),
@@ -142,7 +178,9 @@ mod tests {
                 PathElement::Index(1),
             ]
         );
-        assert_eq!(cond.key("Bool").elements().last(), Some(&v("Bool")));
-        assert_eq!(Path::default().elements(), vec![]);
+        assert_eq!(t.elements(op).last(), Some(&v("StringLike")));
+        assert_eq!(t.texts, "StringLikes3:prefix");
+        assert_eq!(t.elements(Path::ROOT), vec![]);
+        assert_eq!(t.elements(Path(999)), vec![]);
     }
 }

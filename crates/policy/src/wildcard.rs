@@ -329,6 +329,34 @@ pub(crate) fn intersects(a: &[CTok], b: &[CTok]) -> bool {
     false
 }
 
+/// [`covers`] on pattern text (`ci`: ASCII case-insensitive, as for
+/// actions). The common answers come from string comparisons; only
+/// patterns that share their literal head are tokenised.
+pub(crate) fn pattern_covers(outer: &str, inner: &str, ci: bool) -> bool {
+    let same = |a: &[u8], b: &[u8]| {
+        if ci {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let head = outer.bytes().position(|b| b == b'*' || b == b'?');
+    match head {
+        // A wildcard-free pattern covers only itself.
+        None => same(outer.as_bytes(), inner.as_bytes()),
+        // `inner` must spell out the literal head of `outer`.
+        Some(n)
+            if !inner
+                .as_bytes()
+                .get(..n)
+                .is_some_and(|i| same(&outer.as_bytes()[..n], i)) =>
+        {
+            false
+        }
+        Some(_) => covers(&ctoks(outer, ci), &ctoks(inner, ci)),
+    }
+}
+
 /// Whether every string matched by `inner` is also matched by `outer`.
 /// Sound (never claims coverage that does not hold); it may miss exotic
 /// coverings, which only costs a missed REDUNDANT_* suggestion.
@@ -403,6 +431,34 @@ mod tests {
         g.push_literal("*");
         assert!(g.matches("a*"));
         assert!(!g.matches("ab"));
+    }
+
+    #[test]
+    fn pattern_covers_agrees_with_tokens() {
+        let pats = [
+            "s3:*",
+            "s3:Get*",
+            "S3:GETOBJECT",
+            "s3:GetObject",
+            "s3:Get?",
+            "a?c",
+            "a*",
+            "",
+            "*",
+            "é*",
+            "éa",
+        ];
+        for o in pats {
+            for i in pats {
+                for ci in [false, true] {
+                    assert_eq!(
+                        pattern_covers(o, i, ci),
+                        covers(&ctoks(o, ci), &ctoks(i, ci)),
+                        "{o} / {i} / {ci}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::ast::Statement;
 use crate::catalog::{catalog, satisfies};
 use crate::finding::FindingType::*;
-use crate::wildcard::{Glob, covers, ctoks};
+use crate::wildcard::{Glob, pattern_covers};
 
 pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
     let Some(el) = &st.action else { return };
@@ -21,7 +21,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Error,
                 "INVALID_ACTION",
                 format!("The action {v} is not valid. Actions have the form service:ActionName without spaces or commas."),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
             continue;
         };
@@ -30,7 +30,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Suggestion,
                 "WILDCARD_IN_SERVICE_NAME",
                 format!("Avoid using wildcards (*, ?) in the service name of the action {v}; they may grant access to services you did not intend."),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
             continue;
         }
@@ -39,7 +39,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Error,
                 "INVALID_SERVICE_IN_ACTION",
                 format!("The service {service} specified in the action {v} does not exist."),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
             continue;
         }
@@ -50,7 +50,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Error,
                 "UNSUPPORTED_ACTION_IN_POLICY",
                 format!("The action {v} is not supported for the resource-based policy attached to the resource type {}.", target.api_name()),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
             continue;
         }
@@ -70,7 +70,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Error,
                 "INVALID_ACTION",
                 format!("The action {v} does not exist."),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
             continue;
         }
@@ -85,7 +85,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                     Error,
                     "UNSUPPORTED_ACTION_IN_POLICY",
                     format!("The action {v} is not supported for the resource-based policy attached to the resource type {}.", target.api_name()),
-                    item.text.location(),
+                    ctx.loc(&item.text),
                 );
             }
         }
@@ -95,23 +95,20 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
 
 fn redundant(ctx: &mut Ctx, st: &Statement) {
     let Some(el) = &st.action else { return };
-    let toks: Vec<_> = el
-        .items
-        .iter()
-        .map(|i| ctoks(&i.text.value, true))
-        .collect();
     for (j, item) in el.items.iter().enumerate() {
         if item.glob.is_none() {
             continue;
         }
-        let by = toks.iter().enumerate().find(|(i, outer)| {
-            *i != j
-                && el.items[*i].glob.is_some()
-                && covers(outer, &toks[j])
+        let this = item.text.value.as_str();
+        let by = el.items.iter().enumerate().position(|(i, other)| {
+            let outer = other.text.value.as_str();
+            i != j
+                && other.glob.is_some()
+                && pattern_covers(outer, this, true)
                 // Equal entries: report only the later one.
-                && (!covers(&toks[j], outer) || *i < j)
+                && (!pattern_covers(this, outer, true) || i < j)
         });
-        if let Some((i, _)) = by {
+        if let Some(i) = by {
             ctx.add(
                 Suggestion,
                 "REDUNDANT_ACTION",
@@ -119,7 +116,7 @@ fn redundant(ctx: &mut Ctx, st: &Statement) {
                     "The action {} is redundant because it is included in the action {} in the same statement.",
                     item.text.value, el.items[i].text.value
                 ),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
         }
     }

@@ -25,7 +25,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Error,
                 "DUPLICATE_KEYS_WITH_DIFFERENT_CASE",
                 format!("The condition key {} appears more than once with different capitalization under the same operator; condition keys are case-insensitive.", c.key.value),
-                c.key.location(),
+                ctx.loc(&c.key),
             );
         }
         let Some(op) = c.op else { continue };
@@ -35,7 +35,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                     Error,
                     "NULL_WITH_IF_EXISTS",
                     "The Null condition operator cannot be used with the IfExists suffix.".into(),
-                    c.operator.location(),
+                    ctx.loc(&c.operator),
                 );
             }
             if op.qualifier.is_some() {
@@ -43,7 +43,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                     Suggestion,
                     "NULL_WITH_QUALIFIER",
                     "Avoid using the Null condition operator with ForAllValues or ForAnyValue; the qualifier has no effect.".into(),
-                    c.operator.location(),
+                    ctx.loc(&c.operator),
                 );
             }
         }
@@ -63,12 +63,11 @@ fn key_checks(ctx: &mut Ctx, c: &Clause) {
             Error,
             "INVALID_CONDITION_KEY_FORMAT",
             format!("The condition key {key} is not valid. Use the format service:keyname."),
-            c.key.location(),
+            ctx.loc(&c.key),
         );
         return;
     };
     let cat = catalog();
-    let lower_prefix = prefix.to_ascii_lowercase();
     let info = cat.key(key);
     if info.is_none() {
         let tag_base = cat.key(&format!("{key}/x")).is_some() && !name.contains('/');
@@ -81,14 +80,14 @@ fn key_checks(ctx: &mut Ctx, c: &Clause) {
             )
         } else if c.key_lower == "aws:arn" {
             ("UNSUPPORTED_GLOBAL_CONDITION_KEY", "The condition key aws:ARN is not supported; use aws:PrincipalArn or aws:SourceArn.".to_string())
-        } else if lower_prefix == "aws" {
+        } else if prefix.eq_ignore_ascii_case("aws") {
             (
                 "INVALID_GLOBAL_CONDITION_KEY",
                 format!(
                     "The condition key {key} does not exist. Use a valid global condition key."
                 ),
             )
-        } else if lower_prefix == "s3" || !cat.is_service(prefix) {
+        } else if prefix.eq_ignore_ascii_case("s3") || !cat.is_service(prefix) {
             (
                 "INVALID_SERVICE_CONDITION_KEY",
                 format!("The condition key {key} does not exist in the service {prefix}."),
@@ -96,7 +95,7 @@ fn key_checks(ctx: &mut Ctx, c: &Clause) {
         } else {
             return; // another service's key: not catalogued here
         };
-        ctx.add(Error, code, text, c.key.location());
+        ctx.add(Error, code, text, ctx.loc(&c.key));
         return;
     }
     let Some(info) = info else { return };
@@ -115,7 +114,7 @@ fn key_checks(ctx: &mut Ctx, c: &Clause) {
                     kt.family,
                     op.base.name()
                 ),
-                c.operator.location(),
+                ctx.loc(&c.operator),
             );
         }
         if kt.multivalued && op.qualifier.is_none() {
@@ -123,7 +122,7 @@ fn key_checks(ctx: &mut Ctx, c: &Clause) {
                 Error,
                 "MISSING_QUALIFIER",
                 format!("The condition key {key} is multivalued; use the ForAllValues or ForAnyValue qualifier with the operator {}.", op.base.name()),
-                c.key.location(),
+                ctx.loc(&c.key),
             );
         }
     }
@@ -132,7 +131,7 @@ fn key_checks(ctx: &mut Ctx, c: &Clause) {
             SecurityWarning,
             "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
             format!("Using ForAllValues qualifier with the single-valued condition key {key} can be overly permissive: it is true when the key is absent. We recommend that you remove ForAllValues:."),
-            c.operator.location(),
+            ctx.loc(&c.operator),
         );
     }
 }
@@ -154,7 +153,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
                     Warning,
                     "WILDCARD_WITHOUT_LIKE_OPERATOR",
                     format!("The value {} contains a wildcard (*, ?) but the operator {} compares it literally; use StringLike to match patterns.", v.text.value, op.base.name()),
-                    v.text.location(),
+                    ctx.loc(&v.text),
                 );
             }
         }
@@ -167,7 +166,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
                 "The condition key {} expects one Boolean value.",
                 c.key.value
             ),
-            c.values_loc.location(),
+            ctx.loc(&c.values_loc),
         );
     }
     if fam == Family::Numeric
@@ -178,7 +177,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
             Suggestion,
             "REDUNDANT_CONDITION_VALUE_NUM",
             format!("Multiple values for {} are redundant; only the most permissive bound takes effect. Use a single value.", op.base.name()),
-            c.values_loc.location(),
+            ctx.loc(&c.values_loc),
         );
     }
     if fam == Family::Ip {
@@ -203,7 +202,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
                     Error,
                     code,
                     format!("The value {s} is not a valid identifier; use {prefix} followed by 8 or 17 alphanumeric characters."),
-                    v.text.location(),
+                    ctx.loc(&v.text),
                 );
             }
         }
@@ -222,7 +221,7 @@ fn ip_checks(ctx: &mut Ctx, c: &Clause) {
                 Suggestion,
                 "IMPROVE_IP_RANGE",
                 format!("The IP range {} has host bits set; use {} to make the intended range explicit.", v.text.value, net.trunc()),
-                v.text.location(),
+                ctx.loc(&v.text),
             );
         }
         if is_private(net) {
@@ -254,7 +253,7 @@ fn ip_checks(ctx: &mut Ctx, c: &Clause) {
             "aws:SourceIp only holds public IP addresses; the private ranges in this condition have no effect.",
         )
     };
-    ctx.add(kind, code, text.into(), c.values_loc.location());
+    ctx.add(kind, code, text.into(), ctx.loc(&c.values_loc));
 }
 
 fn is_private(net: &IpNet) -> bool {

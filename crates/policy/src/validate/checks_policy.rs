@@ -30,7 +30,7 @@ pub(super) fn check(ctx: &mut Ctx, policy: &Policy, text: &str) {
                     "Duplicate Sid {}: statement IDs should be unique within a policy.",
                     sid.value
                 ),
-                sid.location(),
+                ctx.loc(&sid),
             );
         }
     }
@@ -42,7 +42,7 @@ pub(super) fn check(ctx: &mut Ctx, policy: &Policy, text: &str) {
                 "The statement at index {} grants the same permissions as the statement at index {}; remove one of them.",
                 policy.statements[j].index, policy.statements[i].index
             ),
-            policy.statements[j].location(),
+            ctx.loc(&policy.statements[j]),
         );
     }
     let (over, code, limit) = match ctx.policy_type {

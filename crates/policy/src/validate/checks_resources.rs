@@ -4,9 +4,9 @@
 use super::Ctx;
 use crate::arn::parse_arn;
 use crate::ast::Statement;
-use crate::catalog::{catalog, satisfies};
+use crate::catalog::{TypeSet, catalog, satisfies};
 use crate::finding::FindingType::*;
-use crate::wildcard::{covers, ctoks};
+use crate::wildcard::pattern_covers;
 
 /// Resource-part prefixes of S3 ARNs that carry a region/account.
 const S3_REGIONAL: &[&str] = &[
@@ -21,10 +21,9 @@ const S3_REGIONAL: &[&str] = &[
 pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
     let Some(el) = &st.resource else { return };
     // Resource types each item may denote; None = unknown/any.
-    let mut types: Vec<Option<Vec<&str>>> = Vec::new();
+    let mut types: Vec<Option<TypeSet>> = Vec::with_capacity(el.items.len());
     for item in &el.items {
         let v = item.text.value.as_str();
-        let loc = item.text.location();
         if v == "*" {
             types.push(None);
             continue;
@@ -36,14 +35,14 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                     Error,
                     "INVALID_ARN_PREFIX",
                     format!("The resource {v} is not valid. ARNs start with arn:."),
-                    loc,
+                    ctx.loc(&item.text),
                 );
             } else if !v.ends_with('*') {
                 ctx.add(
                     Error,
                     "MISSING_ARN_FIELD",
                     format!("The resource ARN {v} is missing fields. ARNs have the form arn:partition:service:region:account:resource."),
-                    loc,
+                    ctx.loc(&item.text),
                 );
             }
             continue;
@@ -56,7 +55,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                     "The service name {} in the resource ARN must be lowercase.",
                     a.service
                 ),
-                loc,
+                ctx.loc(&item.text),
             );
             types.push(None);
             continue;
@@ -71,7 +70,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                     Error,
                     "INVALID_ARN_ACCOUNT",
                     format!("The account ID {} in the resource ARN is not valid. Use a 12-digit account ID.", a.account),
-                    loc.clone(),
+                    ctx.loc(&item.text),
                 );
             }
             if let Some(t) = ctx.target
@@ -81,7 +80,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                     Error,
                     "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
                     format!("The resource ARN {v} is not supported for the resource-based policy attached to the resource type {}.", t.api_name()),
-                    loc,
+                    ctx.loc(&item.text),
                 );
             }
             types.push(None);
@@ -94,7 +93,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                     Error,
                     "ARN_REGION_NOT_ALLOWED",
                     "The service s3 does not support specifying a Region in bucket and object resource ARNs.".into(),
-                    loc.clone(),
+                    ctx.loc(&item.text),
                 );
                 types.push(None);
                 continue;
@@ -104,7 +103,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                     Error,
                     "ARN_ACCOUNT_NOT_ALLOWED",
                     "The service s3 does not support specifying an account ID in bucket and object resource ARNs.".into(),
-                    loc.clone(),
+                    ctx.loc(&item.text),
                 );
                 types.push(None);
                 continue;
@@ -115,7 +114,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                 Error,
                 "INVALID_ARN_ACCOUNT",
                 format!("The account ID {} in the resource ARN is not valid. Use a 12-digit account ID.", a.account),
-                loc.clone(),
+                ctx.loc(&item.text),
             );
             types.push(None);
             continue;
@@ -126,19 +125,19 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
                 Error,
                 "INVALID_ARN_RESOURCE",
                 format!("The resource ARN {v} does not match any resource type of the service s3."),
-                loc,
+                ctx.loc(&item.text),
             );
             types.push(None);
             continue;
         }
         if let Some(t) = ctx.target
-            && !found.iter().any(|f| t.allowed_types().contains(f))
+            && !found.names().any(|f| t.allowed_types().contains(&f))
         {
             ctx.add(
                 Error,
                 "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
                 format!("The resource ARN {v} is not supported for the resource-based policy attached to the resource type {}.", t.api_name()),
-                loc,
+                ctx.loc(&item.text),
             );
         }
         types.push(Some(found));
@@ -152,7 +151,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
 /// Flags named S3 actions for which no listed resource has a usable type
 /// (e.g. `s3:ListBucket` on `arn:aws:s3:::b/*`): the statement can never
 /// grant or deny them.
-fn action_fit(ctx: &mut Ctx, st: &Statement, types: &[Option<Vec<&str>>]) {
+fn action_fit(ctx: &mut Ctx, st: &Statement, types: &[Option<TypeSet>]) {
     let Some(actions) = st.action.as_ref().filter(|a| !a.negated) else {
         return;
     };
@@ -172,7 +171,7 @@ fn action_fit(ctx: &mut Ctx, st: &Statement, types: &[Option<Vec<&str>>]) {
         };
         let fits = types.iter().flatten().any(|found| {
             found
-                .iter()
+                .names()
                 .any(|f| info.resource_types.iter().any(|(rt, _)| satisfies(rt, f)))
         });
         if !fits {
@@ -193,7 +192,7 @@ fn action_fit(ctx: &mut Ctx, st: &Statement, types: &[Option<Vec<&str>>]) {
                     "The action {} does not apply to any resource in the statement; it needs a resource of type {wanted}.",
                     item.text.value
                 ),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
         }
     }
@@ -201,16 +200,15 @@ fn action_fit(ctx: &mut Ctx, st: &Statement, types: &[Option<Vec<&str>>]) {
 
 fn redundant(ctx: &mut Ctx, st: &Statement) {
     let Some(el) = &st.resource else { return };
-    let toks: Vec<_> = el
-        .items
-        .iter()
-        .map(|i| ctoks(&i.text.value, false))
-        .collect();
     for (j, item) in el.items.iter().enumerate() {
-        let by = toks.iter().enumerate().find(|(i, outer)| {
-            *i != j && covers(outer, &toks[j]) && (!covers(&toks[j], outer) || *i < j)
+        let this = item.text.value.as_str();
+        let by = el.items.iter().enumerate().position(|(i, other)| {
+            let outer = other.text.value.as_str();
+            i != j
+                && pattern_covers(outer, this, false)
+                && (!pattern_covers(this, outer, false) || i < j)
         });
-        if let Some((i, _)) = by {
+        if let Some(i) = by {
             ctx.add(
                 Suggestion,
                 "REDUNDANT_RESOURCE",
@@ -218,7 +216,7 @@ fn redundant(ctx: &mut Ctx, st: &Statement) {
                     "The resource {} is redundant because it is included in the resource {} in the same statement.",
                     item.text.value, el.items[i].text.value
                 ),
-                item.text.location(),
+                ctx.loc(&item.text),
             );
         }
     }

@@ -12,7 +12,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Suggestion,
                 "EMPTY_SID_VALUE",
                 "Add a value to the empty string in the Sid element.".into(),
-                sid.location(),
+                ctx.loc(&sid),
             );
         } else if ctx.policy_type == PolicyType::Identity
             && !sid.value.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -21,7 +21,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 Error,
                 "UNSUPPORTED_SID",
                 "Update the characters in the Sid element to use one of the following character types: [a-z, A-Z, 0-9].".into(),
-                sid.location(),
+                ctx.loc(&sid),
             );
         }
     }
@@ -31,7 +31,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             Error,
             "MISSING_PRINCIPAL",
             "Add a Principal element to the policy statement; resource policies must name the principals they apply to.".into(),
-            st.location(),
+            ctx.loc(&st),
         ),
         (Some(p), PolicyType::Identity) => ctx.add(
             Error,
@@ -40,7 +40,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 "The {} element is not supported in identity policies; the principal is the identity the policy is attached to.",
                 if p.negated { "NotPrincipal" } else { "Principal" }
             ),
-            p.path.location(p.span),
+            ctx.loc(p),
         ),
         _ => {}
     }
@@ -50,7 +50,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
                 SecurityWarning,
                 "ALLOW_WITH_NOT_PRINCIPAL",
                 "Using Allow with NotPrincipal can be overly permissive. We recommend that you use Principal instead.".into(),
-                p.path.location(p.span),
+                ctx.loc(p),
             );
         }
         principals(ctx, st, allow);
@@ -60,7 +60,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             SecurityWarning,
             "ALLOW_WITH_NOT_ACTION",
             "Using Allow with NotAction grants every action not listed, including actions added in the future. We recommend that you list the allowed actions instead.".into(),
-            a.path.location(a.span),
+            ctx.loc(a),
         );
     }
     if allow && let Some(r) = st.resource.as_ref().filter(|r| r.negated) {
@@ -68,7 +68,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             SecurityWarning,
             "ALLOW_WITH_NOT_RESOURCE",
             "Using Allow with NotResource grants access to every resource not listed, including resources created in the future. We recommend that you list the allowed resources instead.".into(),
-            r.path.location(r.span),
+            ctx.loc(r),
         );
     }
     if ctx.policy_type == PolicyType::Resource
@@ -79,7 +79,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             SecurityWarning,
             "WILDCARD_PRINCIPAL_WITHOUT_CONDITION",
             "This statement allows access to any principal (the policy is public). Name the principals or add a condition on a fixed-value key such as aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID or s3:DataAccessPointAccount.".into(),
-            p.path.location(p.span),
+            ctx.loc(p),
         );
     }
 }
@@ -98,28 +98,28 @@ fn principals(ctx: &mut Ctx, st: &Statement, allow: bool) {
                         Error,
                         "UNSUPPORTED_WILDCARD_IN_PRINCIPAL",
                         "Wildcards (*, ?) are not supported with the principal key AWS. Replace the wildcard with a valid principal value.".into(),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 } else if v.starts_with("AIDA") {
                     ctx.add(
                         Warning,
                         "INVALID_USER_REFERENCE",
                         "The principal looks like an IAM user unique ID; use the user's ARN instead.".into(),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 } else if v.starts_with("AROA") {
                     ctx.add(
                         Warning,
                         "INVALID_ROLE_REFERENCE",
                         "The principal looks like an IAM role unique ID; use the role's ARN instead.".into(),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 } else if !aws_principal_ok(v) {
                     ctx.add(
                         Error,
                         "INVALID_PRINCIPAL_FORMAT",
                         format!("The AWS principal {v} is not valid. Use a 12-digit account ID or the ARN of an account root, user, role or session."),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 }
             }
@@ -129,7 +129,7 @@ fn principals(ctx: &mut Ctx, st: &Statement, allow: bool) {
                         Error,
                         "INVALID_SERVICE_PRINCIPAL_FORMAT",
                         format!("The service principal {v} is not valid. Use the form service-name.amazonaws.com."),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 } else if allow
                     && ctx.policy_type == super::PolicyType::Resource
@@ -139,7 +139,7 @@ fn principals(ctx: &mut Ctx, st: &Statement, allow: bool) {
                         SecurityWarning,
                         "RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL",
                         "Access granted to a service principal should be restricted with the aws:SourceArn, aws:SourceAccount or aws:SourceOrgID condition key to prevent the confused deputy problem.".into(),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 }
             }
@@ -149,7 +149,7 @@ fn principals(ctx: &mut Ctx, st: &Statement, allow: bool) {
                         Error,
                         "INVALID_PRINCIPAL_FORMAT",
                         format!("The canonical user ID {v} is not valid. Use a 64-character hexadecimal ID."),
-                        e.value.location(),
+                        ctx.loc(&e.value),
                     );
                 }
             }

@@ -14,9 +14,11 @@ mod checks_statement;
 
 use std::collections::HashMap;
 
-use crate::catalog::catalog;
+use crate::ast::Located;
+use crate::catalog::{TypeSet, catalog};
 use crate::finding::{Finding, FindingType, Location};
 use crate::parse::build;
+use crate::path::Paths;
 
 /// Access Analyzer `policyType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,13 +79,14 @@ impl S3Target {
 
 /// Shared state of one validation run over a policy that lives for `'a`.
 pub(crate) struct Ctx<'a> {
+    pub paths: &'a Paths,
     pub policy_type: PolicyType,
     pub target: Option<S3Target>,
     pub out: Vec<Finding>,
     /// Catalogue resource types per resource string: statements often
     /// repeat the same ARNs, and matching against every template is the
     /// costliest catalogue lookup.
-    resource_types: HashMap<&'a str, Vec<&'static str>>,
+    resource_types: HashMap<&'a str, TypeSet>,
 }
 
 impl<'a> Ctx<'a> {
@@ -91,12 +94,18 @@ impl<'a> Ctx<'a> {
         self.out.push(Finding::new(t, code, details, vec![loc]));
     }
 
-    /// [`crate::catalog::Catalog::resource_types_for`], remembered.
-    pub fn resource_types_for(&mut self, pattern: &'a str) -> Vec<&'static str> {
-        self.resource_types
+    /// The finding location of a policy element (built only when a finding
+    /// needs it).
+    pub fn loc(&self, x: &impl Located) -> Location {
+        self.paths.location(x.path(), x.span())
+    }
+
+    /// [`crate::catalog::Catalog::resource_type_set`], remembered.
+    pub fn resource_types_for(&mut self, pattern: &'a str) -> TypeSet {
+        *self
+            .resource_types
             .entry(pattern)
-            .or_insert_with(|| catalog().resource_types_for(pattern))
-            .clone()
+            .or_insert_with(|| catalog().resource_type_set(pattern))
     }
 }
 
@@ -112,6 +121,7 @@ pub fn validate(text: &str, policy_type: PolicyType, resource_type: Option<&str>
         return built.findings;
     };
     let mut ctx = Ctx {
+        paths: &policy.paths,
         policy_type,
         target: resource_type.and_then(S3Target::from_api),
         out: built.findings,
