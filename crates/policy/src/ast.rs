@@ -6,6 +6,7 @@ use crate::arn::ArnPattern;
 use crate::condition::{Operator, Parsed};
 use crate::finding::{Location, Span};
 use crate::path::{Path, Paths};
+use crate::text::Text;
 use crate::wildcard::Glob;
 
 /// A value with where it came from.
@@ -58,8 +59,8 @@ located!(Statement, PrincipalElem, ActionElem, ResourceElem);
 /// A parsed policy document (see [`crate::parse`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
-    pub version: Option<Spanned<String>>,
-    pub id: Option<Spanned<String>>,
+    pub version: Option<Spanned<Text>>,
+    pub id: Option<Spanned<Text>>,
     pub statements: Vec<Statement>,
     /// Whether policy variables are expanded (`Version` is `2012-10-17`).
     pub variables_enabled: bool,
@@ -88,7 +89,7 @@ pub enum Effect {
 pub struct Statement {
     /// Position in the `Statement` array (0 for a single object).
     pub index: usize,
-    pub sid: Option<Spanned<String>>,
+    pub sid: Option<Spanned<Text>>,
     pub effect: Option<Spanned<Effect>>,
     pub principal: Option<PrincipalElem>,
     /// Whether a `Principal`/`NotPrincipal` key was present (even if invalid).
@@ -135,7 +136,7 @@ pub struct PrincipalElem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrincipalEntry {
     pub kind: PrincipalKind,
-    pub value: Spanned<String>,
+    pub value: Spanned<Text>,
 }
 
 /// `Action` or `NotAction`.
@@ -149,7 +150,7 @@ pub struct ActionElem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionItem {
-    pub text: Spanned<String>,
+    pub text: Spanned<Text>,
     /// `None` for strings that can never name an action (commas, spaces,
     /// empty names): they match nothing, so the `NotAction` form matches all.
     pub glob: Option<Glob>,
@@ -166,19 +167,19 @@ pub struct ResourceElem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceItem {
-    pub text: Spanned<String>,
+    pub text: Spanned<Text>,
     pub pattern: ArnPattern,
 }
 
 /// One `Operator: { Key: Values }` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clause {
-    pub operator: Spanned<String>,
+    pub operator: Spanned<Text>,
     /// `None` when the operator name is unknown: the clause is then false.
     pub op: Option<Operator>,
-    pub key: Spanned<String>,
+    pub key: Spanned<Text>,
     /// Lower-cased key: condition key names are case-insensitive.
-    pub key_lower: String,
+    pub key_lower: Text,
     pub values: Vec<CondValue>,
     /// Typed values in the same order, kept contiguous for evaluation.
     pub parsed: Vec<Parsed>,
@@ -189,5 +190,5 @@ pub struct Clause {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CondValue {
     /// The value as text (JSON numbers and booleans in their source form).
-    pub text: Spanned<String>,
+    pub text: Spanned<Text>,
 }

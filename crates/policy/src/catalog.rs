@@ -159,7 +159,7 @@ fn key_type(t: &str) -> KeyType {
 fn template_toks(t: &str) -> Vec<CTok> {
     let mut out = Vec::new();
     let mut rest = t;
-    while let Some(i) = crate::text::find(rest, "${") {
+    while let Some(i) = crate::search::find(rest, "${") {
         out.extend(ctoks(&rest[..i], false));
         let after = &rest[i + 2..];
         let end = after.find('}').unwrap_or(after.len());

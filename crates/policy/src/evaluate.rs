@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Effect, Policy, PrincipalElem, PrincipalKind, Statement};
 use crate::condition::eval_clause;
-use crate::text;
+use crate::search;
 
 /// Who is making the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub fn evaluate(policy: &Policy, ctx: &RequestContext) -> Evaluation {
             let r = StatementRef {
                 policy: 0,
                 index: st.index,
-                sid: st.sid.as_ref().map(|s| s.value.clone()),
+                sid: st.sid.as_ref().map(|s| s.value.to_string()),
             };
             match effect {
                 Effect::Allow => allows.push(r),
@@ -191,8 +191,8 @@ impl<'a> Caller<'a> {
 }
 
 fn session_parts(arn: &str) -> Option<(&str, &str, &str)> {
-    let (prefix, rest) = text::split_once(arn, ":sts::")?;
-    let (acct, session) = text::split_once(rest, ":assumed-role/")?;
+    let (prefix, rest) = search::split_once(arn, ":sts::")?;
+    let (acct, session) = search::split_once(rest, ":assumed-role/")?;
     let (role, _) = session.split_once('/')?;
     Some((prefix, acct, role))
 }
@@ -232,7 +232,7 @@ fn aws_principal_matches(
     }
     if let Some(acct) = v
         .strip_prefix("arn:")
-        .and_then(|r| text::split_once(r, ":iam::"))
+        .and_then(|r| search::split_once(r, ":iam::"))
         .and_then(|(_, r)| r.strip_suffix(":root"))
     {
         return acct == account;
@@ -246,7 +246,7 @@ fn aws_principal_matches(
         && let Some(vr) = v
             .strip_prefix(prefix)
             .and_then(|r| r.strip_prefix(":iam::"))
-        && let Some((vacct, vrole)) = text::split_once(vr, ":role/")
+        && let Some((vacct, vrole)) = search::split_once(vr, ":role/")
     {
         return vacct == acct && vrole.rsplit('/').next() == Some(role);
     }

@@ -9,6 +9,7 @@ use crate::condition::{Family, Operator, Parsed, Qualifier};
 use crate::finding::{Finding, FindingType, Location, PathElement, Position, Span};
 use crate::json::{JKind, JMember, JValue, Members, parse_json};
 use crate::path::{Path, Paths};
+use crate::text::{Source, Text};
 use crate::variables::Template;
 use crate::wildcard::Glob;
 
@@ -31,13 +32,15 @@ pub(crate) struct Built {
     pub findings: Vec<Finding>,
 }
 
-struct Builder {
+struct Builder<'a> {
     findings: Vec<Finding>,
     vars_enabled: bool,
     paths: Paths,
+    /// Element strings are ranges of this shared copy of the text.
+    src: Source<'a>,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn at(&self, path: Path, span: Span) -> Vec<Location> {
         vec![self.paths.location(path, span)]
     }
@@ -86,12 +89,12 @@ impl Builder {
         path: Path,
         empty_code: Option<&str>,
         out: &mut Vec<T>,
-        mut each: impl FnMut(&mut Self, Spanned<String>) -> T,
+        mut each: impl FnMut(&mut Self, Spanned<Text>) -> T,
     ) {
         match v.kind {
             JKind::Str(s) => {
                 let s = Spanned {
-                    value: s.to_string(),
+                    value: self.src.text(s),
                     span: v.span,
                     path,
                 };
@@ -115,7 +118,7 @@ impl Builder {
                     match it.kind {
                         JKind::Str(s) => {
                             let s = Spanned {
-                                value: s.to_string(),
+                                value: self.src.text(s),
                                 span: it.span,
                                 path: p,
                             };
@@ -134,12 +137,12 @@ impl Builder {
     /// that do not take variables have no use for one).
     fn check_vars(
         &mut self,
-        s: &Spanned<String>,
+        s: &Spanned<Text>,
         allowed: bool,
         operator: Option<&str>,
     ) -> Option<Template> {
         let template = allowed.then(|| {
-            let (t, issues) = Template::parse(&s.value, self.vars_enabled);
+            let (t, issues) = Template::parse_text(&s.value, self.vars_enabled);
             for i in issues {
                 let mut path = self.paths.elements(s.path);
                 path.push(PathElement::Substring {
@@ -155,7 +158,7 @@ impl Builder {
             }
             t
         });
-        if crate::text::contains(&s.value, "${") {
+        if crate::search::contains(&s.value, "${") {
             if !allowed {
                 let (code, details) = match operator {
                     Some(op) => (
@@ -224,6 +227,7 @@ pub(crate) fn build(text: &str) -> Built {
         vars_enabled: false,
         // About one path per JSON value.
         paths: Paths::with_capacity(doc.len()),
+        src: Source::new(text),
     };
     let json = doc.root();
     let JKind::Obj(members) = json.kind else {
@@ -251,7 +255,7 @@ pub(crate) fn build(text: &str) -> Built {
                         );
                     }
                     version = Some(Spanned {
-                        value: s.to_string(),
+                        value: b.src.text(s),
                         span: m.value.span,
                         path: p,
                     });
@@ -261,7 +265,7 @@ pub(crate) fn build(text: &str) -> Built {
             "Id" => match m.value.kind {
                 JKind::Str(s) => {
                     id = Some(Spanned {
-                        value: s.to_string(),
+                        value: b.src.text(s),
                         span: m.value.span,
                         path: p,
                     })
@@ -336,7 +340,7 @@ pub(crate) fn build(text: &str) -> Built {
     }
 }
 
-impl Builder {
+impl Builder<'_> {
     fn statement(&mut self, v: &JValue<'_>, index: usize, path: Path) -> Option<Statement> {
         let JKind::Obj(members) = v.kind else {
             return None;
@@ -364,7 +368,7 @@ impl Builder {
                 "Sid" => match m.value.kind {
                     JKind::Str(s) => {
                         st.sid = Some(Spanned {
-                            value: s.to_string(),
+                            value: self.src.text(s),
                             span: m.value.span,
                             path: p,
                         })
@@ -537,7 +541,7 @@ impl Builder {
                 && !s.value.contains(char::is_whitespace)
                 && (s.value == "*" || s.value.split_once(':').is_some_and(|(_, n)| !n.is_empty()));
             ActionItem {
-                glob: usable.then(|| Glob::new(&s.value)),
+                glob: usable.then(|| Glob::from_text(s.value.clone())),
                 text: s,
             }
         });
@@ -555,7 +559,7 @@ impl Builder {
             // Resources always take variables, so there is a template.
             let template = b
                 .check_vars(&s, true, None)
-                .unwrap_or_else(|| Template::parse(&s.value, false).0);
+                .unwrap_or_else(|| Template::parse_text(&s.value, false).0);
             ResourceItem {
                 pattern: ArnPattern::new(template),
                 text: s,
@@ -637,10 +641,9 @@ impl Builder {
         });
         let is_scalar =
             |j: &JValue<'_>| matches!(j.kind, JKind::Str(_) | JKind::Num(_) | JKind::Bool(_));
-        let scalar = |j: &JValue<'_>| match j.kind {
-            JKind::Str(s) => Some(s.to_string()),
-            JKind::Num(s) => Some(s.to_string()),
-            JKind::Bool(b) => Some(b.to_string()),
+        let scalar = |b: &Self, j: &JValue<'_>| match j.kind {
+            JKind::Str(s) | JKind::Num(s) => Some(b.src.text(s)),
+            JKind::Bool(v) => Some(Text::new(if v { "true" } else { "false" })),
             _ => None,
         };
         match km.value.kind {
@@ -676,7 +679,7 @@ impl Builder {
                             self.at(p, it.span),
                         );
                     }
-                    match scalar(&it) {
+                    match scalar(self, &it) {
                         Some(s) => values.push(CondValue {
                             text: Spanned {
                                 value: s,
@@ -688,7 +691,7 @@ impl Builder {
                     }
                 }
             }
-            _ => match scalar(&km.value) {
+            _ => match scalar(self, &km.value) {
                 Some(s) => values.push(CondValue {
                     text: Spanned {
                         value: s,
@@ -738,17 +741,22 @@ impl Builder {
         }
         Clause {
             operator: Spanned {
-                value: om.key.to_string(),
+                value: self.src.text(om.key),
                 span: om.key_span,
                 path: op_path,
             },
             op,
             key: Spanned {
-                value: km.key.to_string(),
+                value: self.src.text(km.key),
                 span: km.key_span,
                 path: kp,
             },
-            key_lower: km.key.to_ascii_lowercase(),
+            // Shared unless lower-casing changes it.
+            key_lower: if km.key.bytes().any(|b| b.is_ascii_uppercase()) {
+                Text::from(km.key.to_ascii_lowercase())
+            } else {
+                self.src.text(km.key)
+            },
             values,
             parsed,
             values_loc: Spanned {

@@ -62,7 +62,7 @@ fn fixed_string_op(c: &Clause) -> bool {
 }
 
 fn has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?']) || crate::text::contains(s, "${")
+    s.contains(['*', '?']) || crate::search::contains(s, "${")
 }
 
 fn all_fixed(c: &Clause) -> bool {

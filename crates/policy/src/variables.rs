@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::text::Text;
 use crate::wildcard::Glob;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,16 +53,30 @@ impl Template {
     /// Parses `s`. With `vars_enabled == false` (Version missing or
     /// 2008-10-17) `${…}` is plain text, as IAM does.
     pub fn parse(s: &str, vars_enabled: bool) -> (Template, Vec<VarIssue>) {
+        Template::parse_with(s, vars_enabled, Glob::new)
+    }
+
+    /// [`Self::parse`] for a policy string: a template without variables
+    /// shares the string instead of copying it.
+    pub fn parse_text(s: &Text, vars_enabled: bool) -> (Template, Vec<VarIssue>) {
+        Template::parse_with(s, vars_enabled, |_| Glob::from_text(s.clone()))
+    }
+
+    fn parse_with(
+        s: &str,
+        vars_enabled: bool,
+        whole: impl FnOnce(&str) -> Glob,
+    ) -> (Template, Vec<VarIssue>) {
         let mut issues = Vec::new();
-        if !vars_enabled || !crate::text::contains(s, "${") {
-            let repr = Repr::Static(Glob::new(s));
+        if !vars_enabled || !crate::search::contains(s, "${") {
+            let repr = Repr::Static(whole(s));
             return (Template { repr }, issues);
         }
         let mut pieces: Vec<Piece> = Vec::new();
         let mut pat = String::new();
         let mut rest = s;
         let mut consumed_chars = 0u32;
-        while let Some(at) = crate::text::find(rest, "${") {
+        while let Some(at) = crate::search::find(rest, "${") {
             pat.push_str(&rest[..at]);
             let start_char = consumed_chars + rest[..at].chars().count() as u32;
             let after = &rest[at + 2..];

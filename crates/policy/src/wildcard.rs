@@ -7,6 +7,8 @@
 //! literal bytes, which is how IAM keeps request values from acting as
 //! wildcards.
 
+use crate::text::Text;
+
 /// A compiled glob: the pattern text plus the positions of `*`/`?` bytes
 /// that are literal characters (from `${*}`/`${?}` or substituted values).
 /// Keeping the text itself (rather than a token per byte) makes compiling a
@@ -14,9 +16,43 @@
 /// the same text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Glob {
-    text: String,
+    text: GlobText,
     /// Sorted byte offsets into `text`; almost always empty.
     literal: Vec<u32>,
+}
+
+/// A glob's text: shared with the policy element it was compiled from, or
+/// built up (policy variables substituted at evaluation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum GlobText {
+    Shared(Text),
+    Owned(String),
+}
+
+impl Default for GlobText {
+    fn default() -> Self {
+        GlobText::Owned(String::new())
+    }
+}
+
+impl GlobText {
+    fn as_str(&self) -> &str {
+        match self {
+            GlobText::Shared(t) => t,
+            GlobText::Owned(s) => s,
+        }
+    }
+
+    fn push_str(&mut self, more: &str) {
+        match self {
+            GlobText::Owned(s) => s.push_str(more),
+            GlobText::Shared(t) => {
+                let mut s = t.to_string();
+                s.push_str(more);
+                *self = GlobText::Owned(s);
+            }
+        }
+    }
 }
 
 /// One pattern element, as the matcher sees it.
@@ -40,7 +76,15 @@ impl Glob {
     /// Compiles `pattern` with `*` and `?` active.
     pub fn new(pattern: &str) -> Self {
         Glob {
-            text: pattern.to_string(),
+            text: GlobText::Owned(pattern.to_string()),
+            literal: Vec::new(),
+        }
+    }
+
+    /// Compiles a policy string with `*` and `?` active, sharing its text.
+    pub fn from_text(pattern: Text) -> Self {
+        Glob {
+            text: GlobText::Shared(pattern),
             literal: Vec::new(),
         }
     }
@@ -57,7 +101,7 @@ impl Glob {
     }
 
     pub fn push_literal(&mut self, text: &str) {
-        let at = self.text.len();
+        let at = self.text.as_str().len();
         for (i, b) in text.bytes().enumerate() {
             if b == b'*' || b == b'?' {
                 // Policies are at most a few KiB, so offsets fit in u32.
@@ -70,12 +114,12 @@ impl Glob {
     /// The pattern as text, wildcards written as `*`/`?` (escaped or not):
     /// what the `…Equals` operators compare literally.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     pub(crate) fn view(&self) -> GlobRef<'_> {
         GlobRef {
-            pat: self.text.as_bytes(),
+            pat: self.text.as_str().as_bytes(),
             base: 0,
             literal: &self.literal,
         }
@@ -88,13 +132,13 @@ impl Glob {
             ends: [0; 6],
             len: 1,
         };
-        for (i, b) in self.text.bytes().enumerate() {
+        for (i, b) in self.as_str().bytes().enumerate() {
             if b == b':' && cuts.len < 6 {
                 cuts.ends[cuts.len - 1] = i;
                 cuts.len += 1;
             }
         }
-        cuts.ends[cuts.len - 1] = self.text.len();
+        cuts.ends[cuts.len - 1] = self.as_str().len();
         cuts
     }
 
@@ -103,14 +147,14 @@ impl Glob {
         let start = if k == 0 { 0 } else { cuts.ends[k - 1] + 1 };
         let end = cuts.ends[k].max(start);
         GlobRef {
-            pat: self.text.as_bytes().get(start..end).unwrap_or_default(),
+            pat: self.as_str().as_bytes().get(start..end).unwrap_or_default(),
             base: start,
             literal: &self.literal,
         }
     }
 
     pub fn is_match_all(&self) -> bool {
-        self.text == "*" && self.literal.is_empty()
+        self.as_str() == "*" && self.literal.is_empty()
     }
 
     pub fn has_wildcards(&self) -> bool {

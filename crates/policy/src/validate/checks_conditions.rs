@@ -143,7 +143,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
         for v in &c.values {
             // `${*}`/`${?}` are escaped, literal wildcards.
             let s = v.text.value.as_str();
-            let plain = if crate::text::contains(s, "${") {
+            let plain = if crate::search::contains(s, "${") {
                 Cow::Owned(s.replace("${*}", "").replace("${?}", ""))
             } else {
                 Cow::Borrowed(s)
@@ -191,7 +191,7 @@ fn value_checks(ctx: &mut Ctx, c: &Clause) {
     if let Some((prefix, code)) = vpc {
         for v in &c.values {
             let s = v.text.value.as_str();
-            if s.contains(['*', '?']) || crate::text::contains(s, "${") {
+            if s.contains(['*', '?']) || crate::search::contains(s, "${") {
                 continue;
             }
             let ok = s.strip_prefix(prefix).is_some_and(|id| {

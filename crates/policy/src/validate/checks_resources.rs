@@ -62,7 +62,7 @@ pub(super) fn check<'a>(ctx: &mut Ctx<'a>, st: &'a Statement) {
         }
         let account_bad = !a.account.is_empty()
             && !a.account.contains(['*', '?'])
-            && !crate::text::contains(a.account, "${")
+            && !crate::search::contains(a.account, "${")
             && (a.account.len() != 12 || !a.account.bytes().all(|b| b.is_ascii_digit()));
         if a.service != "s3" {
             if account_bad && a.service != "iam" {
