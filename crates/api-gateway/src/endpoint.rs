@@ -144,7 +144,13 @@ impl Endpoint {
         host: &HostStyle,
         service: Option<&str>,
     ) -> Endpoint {
-        if service == Some(ACCESS_ANALYZER_SERVICE) {
+        // An unsigned `POST /policy/validation` is no S3 operation (POST on an object key needs a
+        // sub-resource), so it is Access Analyzer's too: the authorizer then refuses it with 403.
+        let unsigned_validation = service.is_none()
+            && *method == Method::POST
+            && path == VALIDATE_POLICY_PATH
+            && query.is_empty();
+        if service == Some(ACCESS_ANALYZER_SERVICE) || unsigned_validation {
             return if *method == Method::POST && path == VALIDATE_POLICY_PATH {
                 Endpoint::ValidatePolicy
             } else {
@@ -1100,18 +1106,19 @@ mod tests {
             assert_eq!(e, Endpoint::AccessAnalyzerUnsupported, "{method} {path}");
             assert_eq!(e.api(), Api::AccessAnalyzer);
         }
-        // the same URL signed for S3, or not signed, is an S3 object request
-        for service in [Some("s3"), None] {
-            let e = classify_signed("POST", "/policy/validation", "", "127.0.0.1", service);
-            assert_eq!(
-                e,
-                Endpoint::S3Unsupported {
-                    bucket: Some("policy".into()),
-                    has_key: true,
-                    code: ErrorCode::NotImplemented,
-                }
-            );
-        }
+        // the same URL signed for S3 is an S3 object request
+        let e = classify_signed("POST", "/policy/validation", "", "127.0.0.1", Some("s3"));
+        assert_eq!(
+            e,
+            Endpoint::S3Unsupported {
+                bucket: Some("policy".into()),
+                has_key: true,
+                code: ErrorCode::NotImplemented,
+            }
+        );
+        // unsigned, it is Access Analyzer's (which refuses it for lack of a signature)
+        let e = classify_signed("POST", "/policy/validation", "", "127.0.0.1", None);
+        assert_eq!(e, Endpoint::ValidatePolicy);
     }
 
     #[test]

@@ -14,7 +14,7 @@ const CREATE_BODY: &str = r#"<CreateMultiRegionAccessPointRequest xmlns="http://
 
 #[tokio::test]
 async fn create_then_describe_an_mrap_operation() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.create_bucket(MAIN, "bucket-a", None).await;
 
     let r = h
@@ -91,7 +91,7 @@ async fn create_then_describe_an_mrap_operation() {
 
 #[tokio::test]
 async fn control_plane_refusals_use_the_wrapped_layout() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
 
     // synchronous validation
     let r = h
@@ -199,7 +199,7 @@ async fn control_plane_refusals_use_the_wrapped_layout() {
 
 #[tokio::test]
 async fn bucket_life_cycle_keeps_the_directory_in_step() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     let spec = h.stack.regions.get("eu-west-1").unwrap();
     let dir = h
         .stack
@@ -275,7 +275,7 @@ async fn bucket_life_cycle_keeps_the_directory_in_step() {
 
 #[tokio::test]
 async fn s3_refusals_use_the_flat_layout() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.s3("PUT", "/Bad_Bucket", "")
         .await
         .assert_flat(400, "InvalidBucketName", "/Bad_Bucket");
@@ -316,9 +316,7 @@ async fn s3_refusals_use_the_flat_layout() {
 
 #[tokio::test]
 async fn an_unreachable_authorizer_is_a_503_not_a_hang() {
-    let Some(g) = gateway_alone().await else {
-        return;
-    };
+    let g = gateway_alone().await;
     let r = g
         .send(
             "GET",

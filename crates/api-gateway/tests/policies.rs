@@ -70,7 +70,7 @@ async fn head_status(h: &Harness, key: Key, bucket: &str) -> u16 {
 
 #[tokio::test]
 async fn bucket_policy_put_get_status_delete() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.create_bucket(MAIN, "bp-crud", None).await;
 
     // none yet
@@ -130,7 +130,7 @@ async fn bucket_policy_put_get_status_delete() {
 
 #[tokio::test]
 async fn bucket_policy_refusals() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.create_bucket(MAIN, "bp-bad", None).await;
 
     for (what, body) in [
@@ -175,7 +175,7 @@ async fn bucket_policy_refusals() {
 
 #[tokio::test]
 async fn a_bucket_policy_lets_another_account_in() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.create_bucket(MAIN, "bp-cross", None).await;
 
     assert_eq!(head_status(&h, OTHER, "bp-cross").await, 403);
@@ -204,7 +204,7 @@ async fn a_bucket_policy_lets_another_account_in() {
 
 #[tokio::test]
 async fn an_explicit_deny_binds_the_owner_except_for_the_policy_itself() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.create_bucket(MAIN, "bp-deny", None).await;
     let deny = checked(
         &bucket_policy(&format!(
@@ -238,7 +238,7 @@ async fn an_explicit_deny_binds_the_owner_except_for_the_policy_itself() {
 
 #[tokio::test]
 async fn bucket_public_access_block_round_trip_and_effect() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     h.create_bucket(MAIN, "pab-b", None).await;
 
     h.s3("GET", "/pab-b?publicAccessBlock", "")
@@ -313,7 +313,7 @@ async fn bucket_public_access_block_round_trip_and_effect() {
 
 #[tokio::test]
 async fn account_public_access_block_round_trip_and_effect() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     const PATH: &str = "/v20180820/configuration/publicAccessBlock";
 
     h.control("GET", PATH, "")
@@ -394,7 +394,7 @@ fn mrap_policy(alias: &str, principal: &str) -> String {
 
 #[tokio::test]
 async fn mrap_put_policy_then_describe_get_and_status() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     let alias = h
         .create_mrap(
             "pol-mrap",
@@ -497,7 +497,7 @@ async fn mrap_put_policy_then_describe_get_and_status() {
 
 #[tokio::test]
 async fn mrap_put_policy_failures_are_asynchronous_or_sync_by_kind() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     let alias = h.create_mrap("pol-fail", &[("polf-a", "us-east-1")]).await;
 
     // synchronous: shape, ClientToken, name
@@ -590,7 +590,7 @@ fn validate_body(policy: &str, policy_type: &str, extra: &str) -> String {
 
 #[tokio::test]
 async fn validate_policy_answers_the_validators_findings_in_pages() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
     let expected =
         serde_json::to_value(mrap_policy::validate(NOISY, PolicyType::Identity, None)).unwrap();
     let total = expected.as_array().unwrap().len();
@@ -667,7 +667,7 @@ async fn validate_policy_answers_the_validators_findings_in_pages() {
 
 #[tokio::test]
 async fn validate_policy_errors_are_rest_json() {
-    let Some(h) = harness().await else { return };
+    let h = harness().await;
 
     for (query, body, reason) in [
         ("", "not json".to_owned(), "cannotParse"),

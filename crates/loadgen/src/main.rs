@@ -78,7 +78,15 @@ async fn main() -> Result<()> {
         let body = format!(
             "<CreateBucketConfiguration><LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>"
         );
-        let r = client.send("PUT", &format!("/{bucket}"), "", &body).await?;
+        // A stack that has just started may still answer 503 while its services connect.
+        let mut r = client.send("PUT", &format!("/{bucket}"), "", &body).await?;
+        for _ in 0..100 {
+            if r.status != 503 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            r = client.send("PUT", &format!("/{bucket}"), "", &body).await?;
+        }
         if r.status != 200 {
             bail!("CreateBucket {bucket}: HTTP {} {}", r.status, r.body);
         }
