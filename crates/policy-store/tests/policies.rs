@@ -2,84 +2,14 @@
 
 #![allow(clippy::unwrap_used)] // test set-up: a failure should stop the test loudly
 
-use std::time::Duration;
-
 use mrap_model::{
-    AccessKeyRecord, AccountId, BucketName, ErrorCode, MrapName, MrapRegion, MrapStatus,
-    PublicAccessBlock, RegionName, RequestParams, RequestToken, RequestedRegion,
+    BucketName, ErrorCode, MrapName, MrapRegion, MrapStatus, PublicAccessBlock, RegionName,
+    RequestParams, RequestToken, RequestedRegion,
 };
-use mrap_proto::{Namespace, RpcError, store::*};
-use mrap_testkit::NatsServer;
-use tokio_util::sync::CancellationToken;
+use mrap_proto::store::*;
 
-struct Harness {
-    _server: NatsServer,
-    client: async_nats::Client,
-    ns: Namespace,
-    account: AccountId,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn start() -> Harness {
-    let server = NatsServer::start().expect("nats-server");
-    let ns = Namespace::new("pol.mrap");
-    let account = AccountId::parse("000000000000").unwrap();
-    let cfg = mrap_policy_store::Config {
-        namespace: ns.clone(),
-        durability: Default::default(),
-        bootstrap_keys: vec![AccessKeyRecord::root(
-            account.clone(),
-            "k".into(),
-            "s".into(),
-        )],
-    };
-    let nats = mrap_proto::NatsConfig::new(server.url());
-    tokio::spawn(mrap_policy_store::run(
-        cfg,
-        nats.connect("store").await.unwrap(),
-        CancellationToken::new(),
-    ));
-    let client = nats.connect("test").await.unwrap();
-    let h = Harness {
-        _server: server,
-        client,
-        ns,
-        account,
-        shutdown: CancellationToken::new(),
-    };
-    for _ in 0..200 {
-        if call(
-            &h,
-            &GetAccount {
-                account: h.account.clone(),
-            },
-        )
-        .await
-        .is_ok()
-        {
-            return h;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("store did not start");
-}
-
-async fn call<C: StoreCall>(h: &Harness, req: &C) -> Result<C::Reply, RpcError> {
-    mrap_proto::store::call(&h.client, &h.ns, req).await
-}
-
-fn code(e: RpcError) -> ErrorCode {
-    match e {
-        RpcError::Api(a) => a.code,
-        other => panic!("expected a refusal, got {other}"),
-    }
-}
+mod common;
+use common::{Harness, call, code};
 
 const PUBLIC_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pbk/*"}]}"#;
 const ACCOUNT_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::pbk"}]}"#;
@@ -102,7 +32,7 @@ async fn bucket(h: &Harness, name: &str) -> BucketName {
 
 #[tokio::test]
 async fn bucket_policies_are_validated_and_block_public_policy_enforced() {
-    let h = start().await;
+    let h = common::start("pol.mrap").await;
     let name = bucket(&h, "pbk").await;
     let bad = call(
         &h,
@@ -218,7 +148,7 @@ async fn bucket_policies_are_validated_and_block_public_policy_enforced() {
 
 #[tokio::test]
 async fn mrap_policies_go_proposed_then_established() {
-    let h = start().await;
+    let h = common::start("pol.mrap").await;
     let b = bucket(&h, "mbk").await;
     let name = MrapName::parse("pol").unwrap();
     let submit = |verb: &str, client_token: &str, params: RequestParams| SubmitOp {

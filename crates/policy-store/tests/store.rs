@@ -8,79 +8,13 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer::pull};
 use futures::StreamExt;
 use mrap_model::{
-    AccessKeyRecord, AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpStatus,
-    PublicAccessBlock, RegionName, RequestParams, RequestToken, RequestedRegion,
+    AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpStatus, PublicAccessBlock,
+    RegionName, RequestParams, RequestToken, RequestedRegion,
 };
-use mrap_proto::{Namespace, RpcError, store::*};
-use mrap_testkit::NatsServer;
-use tokio_util::sync::CancellationToken;
+use mrap_proto::store::*;
 
-struct Harness {
-    _server: NatsServer,
-    client: async_nats::Client,
-    ns: Namespace,
-    account: AccountId,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn start() -> Harness {
-    let server = NatsServer::start().expect("nats-server");
-    let ns = Namespace::new("st.mrap");
-    let account = AccountId::parse("000000000000").unwrap();
-    let cfg = mrap_policy_store::Config {
-        namespace: ns.clone(),
-        durability: Default::default(),
-        bootstrap_keys: vec![AccessKeyRecord::root(
-            account.clone(),
-            "k".into(),
-            "s".into(),
-        )],
-    };
-    let nats = mrap_proto::NatsConfig::new(server.url());
-    let client = nats.connect("store").await.unwrap();
-    let shutdown = CancellationToken::new();
-    tokio::spawn(mrap_policy_store::run(cfg, client, shutdown.clone()));
-    let client = nats.connect("test").await.unwrap();
-    let h = Harness {
-        _server: server,
-        client,
-        ns,
-        account,
-        shutdown,
-    };
-    for _ in 0..200 {
-        if call(
-            &h,
-            &ListBuckets {
-                owner: h.account.clone(),
-            },
-        )
-        .await
-        .is_ok()
-        {
-            return h;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("store did not start");
-}
-
-async fn call<C: StoreCall>(h: &Harness, req: &C) -> Result<C::Reply, RpcError> {
-    mrap_proto::store::call(&h.client, &h.ns, req).await
-}
-
-fn code(e: RpcError) -> ErrorCode {
-    match e {
-        RpcError::Api(a) => a.code,
-        other => panic!("expected a refusal, got {other}"),
-    }
-}
+mod common;
+use common::{Harness, call, code};
 
 fn create_params(name: &str) -> RequestParams {
     RequestParams::Create {
@@ -104,7 +38,7 @@ fn submit(h: &Harness, client_token: &str, params: RequestParams) -> SubmitOp {
 
 #[tokio::test]
 async fn client_tokens_are_idempotent_and_conflicts_refused() {
-    let h = start().await;
+    let h = common::start("st.mrap").await;
     let first = call(&h, &submit(&h, "ct-1", create_params("one")))
         .await
         .unwrap();
@@ -127,7 +61,7 @@ async fn client_tokens_are_idempotent_and_conflicts_refused() {
 
 #[tokio::test]
 async fn submitted_operations_are_recorded_then_enqueued_once() {
-    let h = start().await;
+    let h = common::start("st.mrap").await;
     let token = call(&h, &submit(&h, "ct-q", create_params("queued")))
         .await
         .unwrap();
@@ -180,7 +114,7 @@ async fn submitted_operations_are_recorded_then_enqueued_once() {
 
 #[tokio::test]
 async fn terminal_operations_never_change_again() {
-    let h = start().await;
+    let h = common::start("st.mrap").await;
     let token = call(&h, &submit(&h, "ct-t", create_params("term")))
         .await
         .unwrap();
@@ -242,7 +176,7 @@ async fn terminal_operations_never_change_again() {
 
 #[tokio::test]
 async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
-    let h = start().await;
+    let h = common::start("st.mrap").await;
     let region = RegionName::parse("us-east-1").unwrap();
     call(
         &h,
@@ -343,7 +277,7 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
 
 #[tokio::test]
 async fn buckets_have_one_owner() {
-    let h = start().await;
+    let h = common::start("st.mrap").await;
     let other = AccountId::parse("111111111111").unwrap();
     let name = BucketName::parse("owned").unwrap();
     let region = RegionName::parse("eu-west-1").unwrap();

@@ -1,0 +1,82 @@
+//! A policy-store on its own nats-server, and typed calls to it.
+#![allow(clippy::unwrap_used, dead_code)] // test set-up: a failure should stop the test loudly
+
+use std::time::Duration;
+
+use mrap_model::{AccessKeyRecord, AccountId, ErrorCode};
+use mrap_proto::{Namespace, RpcError, store::StoreCall};
+use mrap_testkit::NatsServer;
+use tokio_util::sync::CancellationToken;
+
+pub struct Harness {
+    _server: NatsServer,
+    pub client: async_nats::Client,
+    pub ns: Namespace,
+    pub account: AccountId,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Starts a nats-server and the store (account 000000000000) under `prefix`; returns once the
+/// store answers.
+pub async fn start(prefix: &str) -> Harness {
+    let server = NatsServer::start().expect("nats-server");
+    let ns = Namespace::new(prefix);
+    let account = AccountId::parse("000000000000").unwrap();
+    let cfg = mrap_policy_store::Config {
+        namespace: ns.clone(),
+        durability: Default::default(),
+        bootstrap_keys: vec![AccessKeyRecord::root(
+            account.clone(),
+            "k".into(),
+            "s".into(),
+        )],
+    };
+    let nats = mrap_proto::NatsConfig::new(server.url());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(mrap_policy_store::run(
+        cfg,
+        nats.connect("store").await.unwrap(),
+        shutdown.clone(),
+    ));
+    let client = nats.connect("test").await.unwrap();
+    let h = Harness {
+        _server: server,
+        client,
+        ns,
+        account,
+        shutdown,
+    };
+    for _ in 0..200 {
+        if call(
+            &h,
+            &mrap_proto::store::GetAccount {
+                account: h.account.clone(),
+            },
+        )
+        .await
+        .is_ok()
+        {
+            return h;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("store did not start");
+}
+
+pub async fn call<C: StoreCall>(h: &Harness, req: &C) -> Result<C::Reply, RpcError> {
+    mrap_proto::store::call(&h.client, &h.ns, req).await
+}
+
+/// The code of a refusal (panics on anything else).
+pub fn code(e: RpcError) -> ErrorCode {
+    match e {
+        RpcError::Api(a) => a.code,
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
