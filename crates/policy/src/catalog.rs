@@ -101,26 +101,84 @@ pub struct ResourceType {
     toks: Vec<CTok>,
     /// The same tokens compiled for fast matching (all S3 templates fit).
     nfa: Option<TemplateNfa>,
+    /// The template's service, region and account fields, for a quick
+    /// rejection of patterns whose fields are spelled out.
+    header: [Field; 3],
+}
+
+/// What a template's ARN field can hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    Empty,
+    Literal(String),
+    /// One `${Placeholder}`: any non-empty text without `/` or `:`.
+    Name,
+    /// Anything else: not used for rejection.
+    Other,
+}
+
+impl Field {
+    fn of(f: &str) -> Field {
+        let placeholder = f.starts_with("${") && f.ends_with('}') && f.matches("${").count() == 1;
+        match f {
+            "" => Field::Empty,
+            _ if placeholder => Field::Name,
+            _ if !f.contains("${") => Field::Literal(f.to_string()),
+            _ => Field::Other,
+        }
+    }
+
+    /// Whether the literal pattern field `p` can be this field.
+    fn admits(&self, p: &str) -> bool {
+        match self {
+            Field::Empty => p.is_empty(),
+            Field::Literal(l) => p == l,
+            Field::Name => !p.is_empty() && !p.contains('/'),
+            Field::Other => true,
+        }
+    }
 }
 
 impl ResourceType {
     fn new(name: &str, arn_template: &str) -> ResourceType {
         let toks = template_toks(arn_template);
+        let mut fields = arn_template.split(':').skip(2).map(Field::of);
+        let mut next = || fields.next().unwrap_or(Field::Other);
         ResourceType {
             name: name.to_string(),
             arn_template: arn_template.to_string(),
             nfa: TemplateNfa::new(&toks),
             toks,
+            header: [next(), next(), next()],
         }
     }
 
     /// Whether some ARN matched by `pattern` has this type's form.
-    fn admits(&self, pattern: &str) -> bool {
+    /// `header` is [`spelled_out_header`] of the pattern.
+    fn admits(&self, pattern: &str, header: Option<[&str; 3]>) -> bool {
+        if let Some(h) = header
+            && !self.header.iter().zip(h).all(|(t, p)| t.admits(p))
+        {
+            return false;
+        }
         match &self.nfa {
             Some(nfa) => nfa.intersects(pattern),
             None => intersects(&ctoks(pattern, false), &self.toks),
         }
     }
+}
+
+/// The service, region and account fields of an ARN pattern whose first
+/// five fields have no wildcard. The colons between those fields then line
+/// up with a template's (neither side can put a `:` inside them), so each
+/// field must fit the template's on its own.
+fn spelled_out_header(pattern: &str) -> Option<[&str; 3]> {
+    let mut parts = pattern.splitn(6, ':');
+    let mut field = || parts.next().filter(|f| !f.contains(['*', '?']));
+    let (_arn, _partition) = (field()?, field()?);
+    let header = [field()?, field()?, field()?];
+    parts.next()?;
+    Some(header)
 }
 
 /// The loaded catalogue.
@@ -313,8 +371,9 @@ impl Catalog {
     /// [`Self::resource_types_for`] as a set.
     pub fn resource_type_set(&self, pattern: &str) -> TypeSet {
         let mut set = TypeSet::default();
+        let header = spelled_out_header(pattern);
         for (i, r) in self.resource_types.iter().enumerate().take(128) {
-            if r.admits(pattern) {
+            if r.admits(pattern, header) {
                 set.0 |= 1u128 << i;
             }
         }
@@ -407,12 +466,19 @@ mod tests {
             "arn:aws:s3:us-west-2:111122223333:access-grants/default/grant/?",
             "arn:aws:s3-object-lambda:*:*:accesspoint/*",
             "arn:aws:s3:::b:c",
+            "arn:aws:s3:us-west-2:111122223333:async-request/mrap/x/y",
+            "arn:aws:s3:eu-west-1:111122223333:async-request/mrap/x/y",
+            "arn:aws:s3:r/x:111122223333:job/j",
+            "arn:aws:s3-object-lambda:us-east-1:111122223333:accesspoint/o",
+            "arn:aws:s3::111122223333:accesspoint/x.mrap/object/${aws:username}",
+            "arn:aws:s3::*:accesspoint/x",
+            "arn:aws:s3::1:accesspoint",
         ];
         for r in &catalog().resource_types {
             assert!(r.nfa.is_some(), "{} not compiled", r.name);
             for p in patterns {
                 assert_eq!(
-                    r.admits(p),
+                    r.admits(p, spelled_out_header(p)),
                     intersects(&ctoks(p, false), &r.toks),
                     "{p} vs {}",
                     r.arn_template

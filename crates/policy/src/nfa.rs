@@ -24,12 +24,13 @@ pub(crate) struct TemplateNfa {
     len: u32,
     /// Tokens that may repeat (stay in place, or be skipped).
     repeat: u64,
-    /// `Seg` tokens: any character except `/` and `:`.
-    seg: u64,
-    /// `Any` tokens.
-    any: u64,
-    /// `Lit(c)` tokens, by ASCII code.
-    lit: [u64; 128],
+    /// Whether a repeatable token is followed by another one, so skipping
+    /// needs more than one step.
+    chained: bool,
+    /// Tokens accepting each ASCII character.
+    ascii: [u64; 128],
+    /// Tokens accepting any other character (`Seg` and `Any`).
+    other: u64,
 }
 
 impl TemplateNfa {
@@ -41,9 +42,9 @@ impl TemplateNfa {
         let mut n = TemplateNfa {
             len: u32::try_from(toks.len()).ok()?,
             repeat: 0,
-            seg: 0,
-            any: 0,
-            lit: [0; 128],
+            chained: false,
+            ascii: [0; 128],
+            other: 0,
         };
         for (j, t) in toks.iter().enumerate() {
             let bit = 1u64 << j;
@@ -51,42 +52,47 @@ impl TemplateNfa {
                 n.repeat |= bit;
             }
             match t.class {
-                Class::Any => n.any |= bit,
-                Class::Seg => n.seg |= bit,
+                Class::Any => {
+                    n.other |= bit;
+                    n.ascii.iter_mut().for_each(|m| *m |= bit);
+                }
+                Class::Seg => {
+                    n.other |= bit;
+                    for (c, m) in n.ascii.iter_mut().enumerate() {
+                        if c != usize::from(b'/') && c != usize::from(b':') {
+                            *m |= bit;
+                        }
+                    }
+                }
                 Class::Lit(c) => {
-                    let slot = n.lit.get_mut(usize::try_from(u32::from(c)).ok()?)?;
+                    let slot = n.ascii.get_mut(usize::try_from(u32::from(c)).ok()?)?;
                     *slot |= bit;
                 }
             }
         }
+        n.chained = n.repeat & (n.repeat << 1) != 0;
         Some(n)
     }
 
     /// Adds the positions reachable by skipping repeatable tokens.
-    fn close(&self, mut s: u64) -> u64 {
-        loop {
-            let next = s | ((s & self.repeat) << 1);
-            if next == s {
-                return s;
+    fn close(&self, s: u64) -> u64 {
+        let mut s = s | ((s & self.repeat) << 1);
+        if self.chained {
+            loop {
+                let next = s | ((s & self.repeat) << 1);
+                if next == s {
+                    break;
+                }
+                s = next;
             }
-            s = next;
         }
+        s
     }
 
     /// Reads one character accepted by the tokens in `mask`.
     fn step(&self, s: u64, mask: u64) -> u64 {
         let moved = s & mask;
         self.close((moved & self.repeat) | ((moved & !self.repeat) << 1))
-    }
-
-    fn mask_for(&self, c: char) -> u64 {
-        let lit = if c.is_ascii() {
-            self.lit[c as usize]
-        } else {
-            0
-        };
-        let seg = if c == '/' || c == ':' { 0 } else { self.seg };
-        lit | seg | self.any
     }
 
     /// Whether some string matches both `pattern` (IAM `*`/`?` wildcards,
@@ -108,7 +114,13 @@ impl TemplateNfa {
                         cur = next;
                     }
                 }
-                c => self.step(s, self.mask_for(c)),
+                c => {
+                    let mask = match self.ascii.get(c as usize) {
+                        Some(m) => *m,
+                        None => self.other,
+                    };
+                    self.step(s, mask)
+                }
             };
             if s == 0 {
                 return false;
