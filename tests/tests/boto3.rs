@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use common::*;
 
 const SCRIPT: &str = concat!(
@@ -19,49 +17,16 @@ async fn boto3_smoke_script_passes() -> TestResult {
         script.is_file(),
         "{SCRIPT} is missing: CI places shared/ beside the repository"
     );
-    let probe = tokio::process::Command::new("python3")
-        .args(["-c", "import boto3"])
-        .stdin(Stdio::null())
-        .output()
-        .await;
-    match probe {
-        Err(e) => panic!("python3 is required for this test and could not be run: {e}"),
-        Ok(out) if !out.status.success() => panic!(
-            "boto3 is required for this test (`pip install boto3`): {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Ok(_) => {}
-    }
-
     let stack = Stack::start().await?;
-    let run = tokio::process::Command::new("python3")
-        .arg(script)
-        .arg(&stack.endpoint)
-        .env("MRAP_ACCOUNT", ACCOUNT)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        // Keep the user's AWS config and proxies out of it.
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("NO_PROXY", "*")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_S3")
-        .env_remove("AWS_ENDPOINT_URL_S3_CONTROL")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(120), run)
-        .await
-        .expect("boto3_smoke.py finishes within 120 s")?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "boto3_smoke.py failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
+    let stdout = common::python::run_boto3(
+        &[SCRIPT, &stack.endpoint],
+        &[
+            ("MRAP_ACCOUNT", ACCOUNT),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+        ],
+    )
+    .await;
     assert!(stdout.contains("boto3 smoke: OK"), "{stdout}");
 
     // What boto3 did is visible to the Rust SDK too: its buckets exist, its MRAP is gone.

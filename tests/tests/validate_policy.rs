@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use aws_sdk_accessanalyzer::{
     operation::validate_policy::ValidatePolicyOutput,
     types::{
@@ -548,47 +546,18 @@ print(json.dumps(out))
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_validate_policy() -> TestResult {
-    let probe = tokio::process::Command::new("python3")
-        .args(["-c", "import boto3"])
-        .stdin(Stdio::null())
-        .output()
-        .await;
-    match probe {
-        Err(e) => panic!("python3 is required for this test and could not be run: {e}"),
-        Ok(out) if !out.status.success() => panic!(
-            "boto3 is required for this test (`pip install boto3`): {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Ok(_) => {}
-    }
-
     let stack = Stack::start().await?;
     let docs = serde_json::json!({"maybe": EFFECT_MAYBE, "clean": CLEAN, "many": MANY});
-    let run = tokio::process::Command::new("python3")
-        .args(["-c", BOTO3_SCRIPT, &stack.endpoint])
-        .env("MRAP_KEY", ACCESS_KEY)
-        .env("MRAP_SECRET", SECRET_KEY)
-        .env("MRAP_DOCS", docs.to_string())
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("NO_PROXY", "*")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_ACCESSANALYZER")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(120), run)
-        .await
-        .expect("the boto3 script finishes within 120 s")?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the boto3 script failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
+    let docs = docs.to_string();
+    let stdout = common::python::run_boto3(
+        &["-c", BOTO3_SCRIPT, &stack.endpoint],
+        &[
+            ("MRAP_KEY", ACCESS_KEY),
+            ("MRAP_SECRET", SECRET_KEY),
+            ("MRAP_DOCS", &docs),
+        ],
+    )
+    .await;
     let got: serde_json::Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("boto3 output is not JSON ({e}): {stdout}"));
 

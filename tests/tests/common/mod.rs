@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod policy;
+pub mod python;
 pub mod raw;
 
 use std::{
