@@ -9,8 +9,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::condition::Family;
+use crate::hash::FxBuild;
 use crate::nfa::TemplateNfa;
-use crate::wildcard::{CTok, Class, ctoks, intersects};
+use crate::wildcard::{CTok, Class, GlobRef, ctoks, intersects};
 
 const S3_DATA: &str = include_str!("../data/s3.catalog");
 const PREFIX_DATA: &str = include_str!("../data/service-prefixes.txt");
@@ -185,11 +186,13 @@ fn spelled_out_header(pattern: &str) -> Option<[&str; 3]> {
 #[derive(Debug)]
 pub struct Catalog {
     /// S3 actions by lower-case name (without `s3:`).
-    pub actions: HashMap<String, ActionInfo>,
+    actions: HashMap<String, ActionInfo, FxBuild>,
+    /// The keys of `actions`, sorted (for wildcard lookups by prefix).
+    action_names: Vec<String>,
     pub resource_types: Vec<ResourceType>,
-    keys: HashMap<String, KeyInfo>,
+    keys: HashMap<String, KeyInfo, FxBuild>,
     prefix_keys: Vec<(String, KeyInfo)>,
-    services: HashSet<String>,
+    services: HashSet<String, FxBuild>,
 }
 
 fn key_type(t: &str) -> KeyType {
@@ -242,9 +245,10 @@ fn template_toks(t: &str) -> Vec<CTok> {
 
 fn load() -> Catalog {
     let mut c = Catalog {
-        actions: HashMap::new(),
+        actions: HashMap::default(),
+        action_names: Vec::new(),
         resource_types: Vec::new(),
-        keys: HashMap::new(),
+        keys: HashMap::default(),
         prefix_keys: Vec::new(),
         services: PREFIX_DATA
             .lines()
@@ -320,6 +324,8 @@ fn load() -> Catalog {
     ] {
         c.resource_types.push(ResourceType::new(name, arn));
     }
+    c.action_names = c.actions.keys().cloned().collect();
+    c.action_names.sort_unstable();
     c
 }
 
@@ -360,6 +366,26 @@ impl Catalog {
     /// S3 action by name without the `s3:` prefix (case-insensitive).
     pub fn s3_action(&self, name: &str) -> Option<&ActionInfo> {
         with_lowercase(name, |lower| self.actions.get(lower))
+    }
+
+    /// All S3 actions, in no particular order.
+    pub fn s3_actions(&self) -> impl Iterator<Item = &ActionInfo> {
+        self.actions.values()
+    }
+
+    /// Whether some S3 action name matches `glob` (`*`/`?` wildcards, ASCII
+    /// case-insensitive). Only names starting with the glob's literal head
+    /// can match, and those are a contiguous run of the sorted names.
+    pub fn any_s3_action_matches(&self, glob: &str) -> bool {
+        let head_len = glob.find(['*', '?']).unwrap_or(glob.len());
+        let g = GlobRef::plain(glob);
+        with_lowercase(&glob[..head_len], |head| {
+            let start = self.action_names.partition_point(|n| n.as_str() < head);
+            self.action_names[start..]
+                .iter()
+                .take_while(|n| n.starts_with(head))
+                .any(|n| g.matches(n.as_bytes(), true))
+        })
     }
 
     /// Resource types whose ARN form some string matching `pattern` has,
@@ -450,6 +476,23 @@ mod tests {
         assert_eq!(names.len(), c.resource_types.len());
         assert!(c.s3_action(&"GetObject".repeat(20)).is_none());
         assert!(c.s3_action("GETOBJECT").is_some());
+        for (glob, any) in [
+            ("List*", true),
+            ("gET*", true),
+            ("*Tagging", true),
+            ("Lisp*", false),
+            ("*", true),
+            ("GetObjec?", true),
+            ("GetObject?", false),
+            ("Zz*", false),
+        ] {
+            let slow = c
+                .actions
+                .values()
+                .any(|a| crate::wildcard::Glob::new(glob).matches_ignore_ascii_case(&a.name));
+            assert_eq!(c.any_s3_action_matches(glob), slow, "{glob}");
+            assert_eq!(slow, any, "{glob}");
+        }
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub mod catalog;
 pub mod condition;
 pub mod evaluate;
 pub mod finding;
+mod hash;
 pub mod json;
 mod nfa;
 mod parse;

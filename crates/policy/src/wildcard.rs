@@ -181,6 +181,17 @@ pub(crate) struct ArnCuts {
     pub len: usize,
 }
 
+impl<'a> GlobRef<'a> {
+    /// `pattern` with `*` and `?` active, without compiling a [`Glob`].
+    pub(crate) fn plain(pattern: &'a str) -> GlobRef<'a> {
+        GlobRef {
+            pat: pattern.as_bytes(),
+            base: 0,
+            literal: &[],
+        }
+    }
+}
+
 impl GlobRef<'_> {
     fn tok(&self, p: usize) -> Tok {
         let b = self.pat[p];

@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::ast::Statement;
 use crate::catalog::{catalog, satisfies};
 use crate::finding::FindingType::*;
-use crate::wildcard::{Glob, pattern_covers};
+use crate::wildcard::pattern_covers;
 
 pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
     let Some(el) = &st.action else { return };
@@ -58,10 +58,7 @@ pub(super) fn check(ctx: &mut Ctx, st: &Statement) {
             continue;
         }
         let known = if name.contains(['*', '?']) {
-            let g = Glob::new(name);
-            cat.actions
-                .values()
-                .any(|a| g.matches_ignore_ascii_case(&a.name))
+            cat.any_s3_action_matches(name)
         } else {
             cat.s3_action(name).is_some()
         };

@@ -1,6 +1,5 @@
 //! Whole-policy checks: Sid uniqueness, duplicate statements, size quota.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{Ctx, PolicyType};
@@ -99,8 +98,8 @@ struct Canonical<'a> {
     /// `Allow`/`Deny` as 0/1 (only equality matters).
     effect: Option<u8>,
     principal: Option<CanonicalPrincipal<'a>>,
-    /// (negated, lower-cased actions): action names are case-insensitive.
-    action: Option<(bool, Vec<Cow<'a, str>>)>,
+    /// Action names are case-insensitive.
+    action: Option<(bool, Vec<Caseless<'a>>)>,
     resource: Option<(bool, Vec<&'a str>)>,
     condition: Vec<(CondHead<'a>, Vec<&'a str>)>,
 }
@@ -139,7 +138,7 @@ fn canonical(st: &Statement) -> Canonical<'_> {
         }
     });
     let action = st.action.as_ref().map(|a| {
-        let names = a.items.iter().map(|i| lower(&i.text.value));
+        let names = a.items.iter().map(|i| Caseless(&i.text.value));
         (a.negated, set(names.collect()))
     });
     let resource = st.resource.as_ref().map(|r| {
@@ -172,11 +171,33 @@ fn canonical(st: &Statement) -> Canonical<'_> {
     }
 }
 
-fn lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
+/// A string compared as its ASCII lower-case form, without making it.
+#[derive(Clone, Copy)]
+struct Caseless<'a>(&'a str);
+
+impl Caseless<'_> {
+    fn lower(self) -> impl Iterator<Item = u8> {
+        self.0.bytes().map(|b| b.to_ascii_lowercase())
+    }
+}
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl PartialOrd for Caseless<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Caseless<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.lower().cmp(other.lower())
     }
 }
 
