@@ -17,22 +17,18 @@ const MAX_DEPTH: usize = 64;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Whether some byte of `w` is zero (exact as an "any" test).
-fn has_zero(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGH != 0
+/// Bit 7 of each byte of `w` that ends a plain string run: `"`, `\` or a
+/// control character. Only the lowest flag is exact (borrows can flag the
+/// bytes after it), which is all [`Parser::plain_run`] uses.
+fn run_enders(w: u64) -> u64 {
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
 }
 
-/// Whether some byte of `w` equals `b`.
-fn has_byte(w: u64, b: u8) -> bool {
-    has_zero(w ^ (ONES * u64::from(b)))
-}
-
-/// Whether no byte of `w` ends a plain string run: no `"`, `\` or control
-/// character (bytes of multi-byte characters are fine).
-fn plain_string_word(w: u64) -> bool {
-    // Bytes below 0x20: the classic "has less than" test (exact for "any").
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
-    !control && !has_byte(w, b'"') && !has_byte(w, b'\\')
+/// UTF-8 continuation bytes (`10xxxxxx`) in `w`.
+fn continuation_bytes(w: u64) -> usize {
+    (w & !(w << 1) & HIGH).count_ones() as usize
 }
 
 /// Parses one JSON document (surrounding whitespace allowed).
@@ -81,11 +77,6 @@ struct Parser<'a> {
 /// Policies are far below 4 GiB; positions saturate rather than wrap.
 fn small(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Continuation bytes (`10xxxxxx`) in `w`: bit 7 set, bit 6 clear.
-fn continuation_bytes(w: u64) -> usize {
-    (w & !(w << 1) & HIGH).count_ones() as usize
 }
 
 impl<'a> Parser<'a> {
@@ -298,22 +289,28 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips string content up to the next quote, backslash or control
-    /// character, eight bytes at a time where it can, counting continuation
-    /// bytes. Stops only at ASCII bytes, so `i` stays on a character
-    /// boundary.
+    /// character, eight bytes at a time, counting continuation bytes. Stops
+    /// only at ASCII bytes, so `i` stays on a character boundary.
     fn plain_run(&mut self) {
         let rest = self.src.get(self.i..).unwrap_or_default();
         let mut n = 0;
         while let Some(w) = rest.get(n..n + 8).and_then(|w| w.try_into().ok()) {
             let w = u64::from_le_bytes(w);
-            if !plain_string_word(w) {
-                break;
+            let enders = run_enders(w);
+            if enders == 0 {
+                if w & HIGH != 0 {
+                    self.cont += continuation_bytes(w);
+                }
+                n += 8;
+                continue;
             }
-            if w & HIGH != 0 {
-                self.cont += continuation_bytes(w);
-            }
-            n += 8;
+            // Little-endian: the lowest flagged byte comes first.
+            let k = (enders.trailing_zeros() / 8) as usize;
+            self.cont += continuation_bytes(w & ((1u64 << (8 * k)) - 1));
+            self.i += n + k;
+            return;
         }
+        // Fewer than eight bytes left in the document.
         for &b in rest.get(n..).unwrap_or_default() {
             if b == b'"' || b == b'\\' || b < 0x20 {
                 break;
@@ -419,17 +416,23 @@ mod tests {
 
     #[test]
     fn word_tests() {
-        for c in ['"', '\\', '\u{1f}', '\u{7f}', 'é', 'a'] {
-            let text = format!("abcdefg{c}");
-            let word = text
+        for (text, first) in [
+            ("abcdefgh", None),
+            ("abc\"defg", Some(3)),
+            ("\\bcdefgh", Some(0)),
+            ("abcdefg\u{1}", Some(7)),
+            ("é\"\"\"\"\"\"", Some(2)),
+            ("\u{7f}éabcd\"", Some(7)),
+        ] {
+            let w = text
                 .as_bytes()
                 .first_chunk()
                 .map_or(0, |w| u64::from_le_bytes(*w));
-            let plain = !matches!(c, '"' | '\\' | '\u{1f}');
-            assert_eq!(plain_string_word(word), plain, "{c:?}");
+            let e = run_enders(w);
+            assert_eq!((e != 0).then(|| e.trailing_zeros() / 8), first, "{text:?}");
         }
-        assert!(has_byte(u64::from_le_bytes(*b"abc\ndefg"), b'\n'));
-        assert!(!has_byte(u64::from_le_bytes(*b"abcxdefg"), b'\n'));
+        let w = u64::from_le_bytes(*b"\xc3\xa9\xe2\x82\xacab\x80");
+        assert_eq!(continuation_bytes(w), 4);
     }
 
     #[test]
