@@ -59,10 +59,20 @@
 //! nothing. Condition values that do not parse for their operator
 //! (`NumericEquals: "abc"`) are WARNINGs and never match.
 //!
-//! Module map: `json` (spanned JSON), `parse` (JSON → [`Policy`] + grammar
-//! findings), `ast`, `wildcard`, `arn`, `variables`, `condition`,
-//! `evaluate`, `public`, `catalog` (S3 actions/keys/resource types as data),
-//! `validate` (the checks), `finding` (the AWS JSON shape).
+//! Module map: `json` (spanned JSON, flat node vector), `parse` (JSON →
+//! [`Policy`] + grammar findings), `ast`, `text` (element strings: ranges
+//! of one shared copy of the source), `path` (location paths, interned per
+//! policy and turned into AWS path elements only for findings), `wildcard`,
+//! `arn`, `variables`, `condition`, `evaluate`, `public`, `catalog` (S3
+//! actions/keys/resource types as data), `nfa` (bit-parallel ARN-template
+//! matching), `validate` (the checks), `finding` (the AWS JSON shape);
+//! `search` and `hash` are small helpers.
+//!
+//! Performance: parsing allocates little beyond the AST's vectors (strings
+//! share the source), paths cost four bytes per element until a finding
+//! needs one, and evaluation compiles nothing per request except templates
+//! with policy variables. `examples/profile.rs` runs the benchmark
+//! workloads for `valgrind --tool=callgrind`.
 
 #![forbid(unsafe_code)]
 

@@ -7,7 +7,7 @@
 //! commas) and never panics: nesting is capped so hostile input cannot blow the
 //! stack.
 //!
-//! The document is stored flat, one [`Node`] per value in document order
+//! The document is stored flat, one `Node` per value in document order
 //! (each container knows where its subtree ends), so parsing a policy makes
 //! a single allocation for the whole tree instead of one per array/object,
 //! and strings borrow from the source unless they contain escapes.
