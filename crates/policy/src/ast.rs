@@ -1,6 +1,8 @@
-//! The parsed policy. Every element keeps its span and its Access Analyzer
-//! path so validation can point at it; compiled forms (globs, ARN patterns,
-//! typed condition values) are built once here so evaluation stays cheap.
+//! The parsed policy. Every element keeps its span and a handle to its
+//! Access Analyzer path (in [`Policy::paths`]) so validation can point at
+//! it; strings are [`Text`] ranges of one shared copy of the source; compiled
+//! forms (globs, ARN patterns, typed condition values) are built once here
+//! so evaluation stays cheap.
 
 use crate::arn::ArnPattern;
 use crate::condition::{Operator, Parsed};
@@ -191,4 +193,17 @@ pub struct Clause {
 pub struct CondValue {
     /// The value as text (JSON numbers and booleans in their source form).
     pub text: Spanned<Text>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parsed policies are shared between threads (the authorizer's read
+    /// model); the shared-text and path types must keep that possible.
+    #[test]
+    fn policy_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Policy>();
+    }
 }
