@@ -26,8 +26,9 @@ const CONCURRENCY: usize = 16;
 const KILL_AFTER: [usize; 2] = [50, 120];
 
 /// `target/<profile>/provisioner`, beside this test's own `target/<profile>/deps/crash-…`.
-/// Runs `cargo build -p mrap-provisioner --bin provisioner` first so the binary matches the
-/// sources (a no-op when it is fresh).
+/// Runs `cargo build --workspace --bins` first so the binary matches the sources (a no-op when
+/// it is fresh). The whole workspace, not just this package, so the dependency features are those
+/// of `deploy/local/up`'s build, which then has nothing left to do.
 fn provisioner_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable's path");
     let profile_dir = exe
@@ -39,7 +40,7 @@ fn provisioner_binary() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = std::process::Command::new(cargo);
     build
-        .args(["build", "-p", "mrap-provisioner", "--bin", "provisioner"])
+        .args(["build", "--workspace", "--bins"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::null());
     if profile_dir.file_name().is_some_and(|n| n == "release") {
