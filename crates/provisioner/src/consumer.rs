@@ -7,7 +7,7 @@ use async_nats::jetstream::{
     consumer::{AckPolicy, pull},
 };
 use futures::StreamExt;
-use mrap_model::{AsyncOperation, ErrorCode, OperationKind, RegionsConfig};
+use mrap_model::{AsyncOperation, ErrorCode, MrapRecord, MrapRegion, OpStatus, OperationKind};
 use mrap_proto::{
     Namespace, codec, jetstream as decl,
     jobs::Job,
@@ -27,16 +27,50 @@ use crate::{
 pub struct Ctx {
     pub nats: async_nats::Client,
     pub ns: Namespace,
-    pub data_dir: std::path::PathBuf,
-    pub regions: RegionsConfig,
+    pub wiring: Wiring,
 }
 
 impl Ctx {
-    pub fn wiring(&self) -> Wiring<'_> {
-        Wiring {
-            data_dir: &self.data_dir,
-            regions: &self.regions,
+    /// A store call as a job step: refusals fail the operation, transport errors retry it.
+    pub async fn store<C: store::StoreCall>(&self, req: &C, resource: &str) -> Step<C::Reply> {
+        store::call(&self.nats, &self.ns, req)
+            .await
+            .map_err(|e| from_rpc(e, resource))
+    }
+
+    /// Runs `step` in every Region of `mrap`, showing each Region `IN_PROGRESS`, then
+    /// `SUCCEEDED`, on the operation. A failed Region is retried with the whole job.
+    pub async fn each_region<'a, F, Fut>(
+        &self,
+        op: &AsyncOperation,
+        mrap: &'a MrapRecord,
+        step: F,
+    ) -> Step<()>
+    where
+        F: Fn(&'a MrapRegion) -> Fut,
+        Fut: std::future::Future<Output = Result<(), String>>,
+    {
+        for region in &mrap.regions {
+            self.set_region(op, region, OpStatus::InProgress).await?;
+            step(region).await.map_err(StepError::Retry)?;
+            self.set_region(op, region, OpStatus::Succeeded).await?;
         }
+        Ok(())
+    }
+
+    async fn set_region(
+        &self,
+        op: &AsyncOperation,
+        region: &MrapRegion,
+        status: OpStatus,
+    ) -> Step<()> {
+        let req = store::SetRegionStatus {
+            op_id: op.token.id.clone(),
+            region: region.region.clone(),
+            status,
+        };
+        self.store(&req, region.region.as_str()).await?;
+        Ok(())
     }
 }
 
@@ -65,8 +99,10 @@ pub async fn run(
     let cx = Arc::new(Ctx {
         nats: nats.clone(),
         ns: ns.clone(),
-        data_dir: config.data_dir.clone(),
-        regions: config.regions.clone(),
+        wiring: Wiring {
+            data_dir: config.data_dir.clone(),
+            regions: config.regions.clone(),
+        },
     });
     let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));
     let permits = Arc::new(Semaphore::new(config.concurrency));

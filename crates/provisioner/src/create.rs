@@ -2,14 +2,12 @@
 
 use std::collections::HashSet;
 
-use mrap_model::{
-    AsyncOperation, ErrorCode, MrapRegion, OpPhase, OpStatus, RequestParams, RequestedRegion,
-};
-use mrap_proto::store::{self, ClaimMrap, GetBucket, GetMrap, MrapReady, SetRegionStatus};
+use mrap_model::{AsyncOperation, ErrorCode, MrapRegion, OpPhase, RequestParams, RequestedRegion};
+use mrap_proto::store::{self, ClaimMrap, GetBucket, GetMrap, MrapReady};
 
 use crate::{
     consumer::Ctx,
-    step::{Step, StepError, fail, from_rpc},
+    step::{Step, fail, from_rpc},
 };
 
 pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
@@ -46,27 +44,17 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
             Err(e) => return Err(from_rpc(e, name.as_str())),
         }
         let resolved = resolve_buckets(cx, op, regions).await?;
-        store::call(
-            &cx.nats,
-            &cx.ns,
-            &ClaimMrap {
-                op_id: op.token.id.clone(),
-                regions: resolved,
-            },
-        )
-        .await
-        .map_err(|e| from_rpc(e, name.as_str()))?;
+        let claim = ClaimMrap {
+            op_id: op.token.id.clone(),
+            regions: resolved,
+        };
+        cx.store(&claim, name.as_str()).await?;
     }
-    let mrap = store::call(
-        &cx.nats,
-        &cx.ns,
-        &GetMrap {
-            account: op.account.clone(),
-            name: name.clone(),
-        },
-    )
-    .await
-    .map_err(|e| from_rpc(e, name.as_str()))?;
+    let get = GetMrap {
+        account: op.account.clone(),
+        name: name.clone(),
+    };
+    let mrap = cx.store(&get, name.as_str()).await?;
     if mrap.created_by != op.token.id {
         return Err(fail(
             ErrorCode::MultiRegionAccessPointModifiedByAnotherRequest,
@@ -74,40 +62,15 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
             name.as_str(),
         ));
     }
-    for region in &mrap.regions {
-        set_region(cx, op, region, OpStatus::InProgress).await?;
-        cx.wiring()
-            .wire(region, &mrap)
-            .await
-            .map_err(StepError::Retry)?;
-        set_region(cx, op, region, OpStatus::Succeeded).await?;
-    }
-    store::call(
-        &cx.nats,
-        &cx.ns,
+    cx.each_region(op, &mrap, |region| cx.wiring.wire(region, &mrap))
+        .await?;
+    cx.store(
         &MrapReady {
             op_id: op.token.id.clone(),
         },
+        name.as_str(),
     )
-    .await
-    .map_err(|e| from_rpc(e, name.as_str()))?;
-    Ok(())
-}
-
-pub async fn set_region(
-    cx: &Ctx,
-    op: &AsyncOperation,
-    region: &MrapRegion,
-    status: OpStatus,
-) -> Step<()> {
-    let req = SetRegionStatus {
-        op_id: op.token.id.clone(),
-        region: region.region.clone(),
-        status,
-    };
-    store::call(&cx.nats, &cx.ns, &req)
-        .await
-        .map_err(|e| from_rpc(e, region.region.as_str()))?;
+    .await?;
     Ok(())
 }
 
@@ -121,22 +84,21 @@ async fn resolve_buckets(
     let mut out = Vec::with_capacity(regions.len());
     let mut seen = HashSet::new();
     for r in regions {
-        let bucket = store::call(
-            &cx.nats,
-            &cx.ns,
-            &GetBucket {
-                name: r.bucket.clone(),
-            },
-        )
-        .await
-        .map_err(|e| from_rpc(e, r.bucket.as_str()))?
-        .ok_or_else(|| {
-            fail(
-                ErrorCode::NoSuchBucket,
-                format!("The specified bucket '{}' does not exist", r.bucket),
+        let bucket = cx
+            .store(
+                &GetBucket {
+                    name: r.bucket.clone(),
+                },
                 r.bucket.as_str(),
             )
-        })?;
+            .await?
+            .ok_or_else(|| {
+                fail(
+                    ErrorCode::NoSuchBucket,
+                    format!("The specified bucket '{}' does not exist", r.bucket),
+                    r.bucket.as_str(),
+                )
+            })?;
         let expected_owner = r.bucket_account_id.as_ref().unwrap_or(&op.account);
         if &bucket.owner != expected_owner {
             return Err(fail(
@@ -148,7 +110,7 @@ async fn resolve_buckets(
                 r.bucket.as_str(),
             ));
         }
-        if cx.regions.get(bucket.region.as_str()).is_none() {
+        if cx.wiring.regions.get(bucket.region.as_str()).is_none() {
             return Err(fail(
                 ErrorCode::MultiRegionAccessPointUnsupportedRegion,
                 format!(

@@ -1,26 +1,23 @@
 //! DeleteMultiRegionAccessPoint: mark DELETING → unwire each Region → remove. Buckets stay.
 
-use mrap_model::{AsyncOperation, ErrorCode, OpPhase, OpStatus};
+use mrap_model::{AsyncOperation, ErrorCode, OpPhase};
 use mrap_proto::store::{self, BeginDelete, GetMrap, RemoveMrap};
 
 use crate::{
     consumer::Ctx,
-    create::set_region,
-    step::{Step, StepError, from_rpc},
+    step::{Step, from_rpc},
 };
 
 pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
     let name = op.params.name();
     if op.phase < OpPhase::Claimed {
-        store::call(
-            &cx.nats,
-            &cx.ns,
+        cx.store(
             &BeginDelete {
                 op_id: op.token.id.clone(),
             },
+            name.as_str(),
         )
-        .await
-        .map_err(|e| from_rpc(e, name.as_str()))?;
+        .await?;
     }
     let mrap = match store::call(
         &cx.nats,
@@ -40,22 +37,14 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
         }
         Err(e) => return Err(from_rpc(e, name.as_str())),
     };
-    for region in &mrap.regions {
-        set_region(cx, op, region, OpStatus::InProgress).await?;
-        cx.wiring()
-            .unwire(region, &mrap)
-            .await
-            .map_err(StepError::Retry)?;
-        set_region(cx, op, region, OpStatus::Succeeded).await?;
-    }
-    store::call(
-        &cx.nats,
-        &cx.ns,
+    cx.each_region(op, &mrap, |region| cx.wiring.unwire(region, &mrap))
+        .await?;
+    cx.store(
         &RemoveMrap {
             op_id: op.token.id.clone(),
         },
+        name.as_str(),
     )
-    .await
-    .map_err(|e| from_rpc(e, name.as_str()))?;
+    .await?;
     Ok(())
 }

@@ -8,18 +8,18 @@ use std::path::PathBuf;
 
 use mrap_model::{MrapRecord, MrapRegion, RegionsConfig};
 
-pub struct Wiring<'a> {
-    pub data_dir: &'a std::path::Path,
-    pub regions: &'a RegionsConfig,
+pub struct Wiring {
+    pub data_dir: PathBuf,
+    pub regions: RegionsConfig,
 }
 
-impl Wiring<'_> {
+impl Wiring {
     fn region_dir(&self, region: &MrapRegion) -> Result<PathBuf, String> {
         let spec = self
             .regions
             .get(region.region.as_str())
             .ok_or_else(|| format!("Region {} is not served by this deployment", region.region))?;
-        Ok(self.regions.storage_dir(self.data_dir, spec))
+        Ok(self.regions.storage_dir(&self.data_dir, spec))
     }
 
     fn marker(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<PathBuf, String> {
