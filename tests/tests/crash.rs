@@ -1,5 +1,5 @@
-//! Crash safety of the provisioner: the REAL `provisioner` binary is SIGKILLed and restarted
-//! while 200 creates (100 per account, two accounts) flow through the SDK. Every operation must
+//! Crash safety of the provisioner: the real provisioner program, a separate process, is
+//! SIGKILLed and restarted while 200 creates (100 per account, two accounts) flow through the SDK. Every operation must
 //! still end SUCCEEDED exactly once: each MRAP READY, 200 distinct aliases, nothing stuck.
 
 mod common;
@@ -25,38 +25,10 @@ const CONCURRENCY: usize = 16;
 /// Kill (and restart) the provisioner once this many creates were accepted.
 const KILL_AFTER: [usize; 2] = [50, 120];
 
-/// `target/<profile>/provisioner`, beside this test's own `target/<profile>/deps/crash-…`.
-/// Runs `cargo build --workspace --bins` first so the binary matches the sources (a no-op when
-/// it is fresh). The whole workspace, not just this package, so the dependency features are those
-/// of `deploy/local/up`'s build, which then has nothing left to do.
+/// The provisioner program, built by cargo for this test as `e2e-provisioner` (the same
+/// `main_from_env` as `crates/provisioner`'s binary; see `src/bin/e2e-provisioner.rs`).
 fn provisioner_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf();
-    let binary = profile_dir.join(format!("provisioner{}", std::env::consts::EXE_SUFFIX));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = std::process::Command::new(cargo);
-    build
-        .args(["build", "--workspace", "--bins"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null());
-    if profile_dir.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
-    }
-    let status = build.status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => assert!(
-            binary.is_file(),
-            "building the provisioner failed ({other:?}) and {} does not exist",
-            binary.display()
-        ),
-    }
-    assert!(binary.is_file(), "{} does not exist", binary.display());
-    binary
+    PathBuf::from(env!("CARGO_BIN_EXE_e2e-provisioner"))
 }
 
 /// How to start the provisioner binary against a stack.

@@ -97,3 +97,21 @@ pub async fn run(
 ) -> Result<(), Error> {
     consumer::run(config, nats, shutdown).await
 }
+
+/// The `provisioner` binary: configuration and NATS connection from the environment, telemetry,
+/// and a clean stop on SIGINT/SIGTERM. A library function so that the crash test can build the
+/// very same program as a binary of its own package (cargo only hands a test the binaries of the
+/// test's package, built with the test build's features).
+pub async fn main_from_env() -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let _telemetry = mrap_telemetry::init(SERVICE).map_err(|e| anyhow::anyhow!(e))?;
+    let config = Config::from_env()?;
+    let nats = mrap_proto::NatsConfig::from_env()
+        .connect(SERVICE)
+        .await
+        .context("connecting to NATS")?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(mrap_proto::connect::cancel_on_signal(shutdown.clone()));
+    run(config, nats, shutdown).await?;
+    Ok(())
+}

@@ -1,17 +1,4 @@
-use anyhow::Context;
-use tokio_util::sync::CancellationToken;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _telemetry =
-        mrap_telemetry::init(mrap_provisioner::SERVICE).map_err(|e| anyhow::anyhow!(e))?;
-    let config = mrap_provisioner::Config::from_env()?;
-    let nats = mrap_proto::NatsConfig::from_env()
-        .connect(mrap_provisioner::SERVICE)
-        .await
-        .context("connecting to NATS")?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(mrap_proto::connect::cancel_on_signal(shutdown.clone()));
-    mrap_provisioner::run(config, nats, shutdown).await?;
-    Ok(())
+    mrap_provisioner::main_from_env().await
 }
