@@ -1,7 +1,7 @@
 //! Shared helpers of the end-to-end tests: official AWS SDK clients pointed at an in-process
 //! [`Stack`], bounded polling of asynchronous operations, and error assertions.
 //!
-//! Every test binary includes this module (`mod common;`) and uses only part of it.
+//! Both test binaries (`e2e/main.rs`, `tracing.rs`) include this module and use only part of it.
 #![allow(dead_code)]
 
 pub mod policy;

@@ -1,9 +1,7 @@
 //! Authentication and account boundaries: bad signatures, unknown keys, other accounts, clock
 //! skew, unsigned requests, and the error document S3 Control clients expect.
 
-mod common;
-
-use common::{
+use crate::common::{
     raw::{self, Signer},
     *,
 };

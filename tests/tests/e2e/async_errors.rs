@@ -1,10 +1,8 @@
 //! Every asynchronous error: the request is accepted (a token is returned), and Describe then
 //! shows RequestStatus FAILED with ErrorDetails Code/Message. A failed create leaves nothing.
 
-mod common;
-
+use crate::common::*;
 use aws_sdk_s3control::types::AsyncOperationName;
-use common::*;
 
 async fn assert_no_mrap(ctl: &aws_sdk_s3control::Client, name: &str) {
     let r = ctl

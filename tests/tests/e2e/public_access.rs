@@ -4,9 +4,7 @@
 //! RestrictPublicBuckets cuts other accounts out of a bucket with a public policy (bucket- or
 //! account-level, the bucket OWNER's account only).
 
-mod common;
-
-use common::{policy::*, *};
+use crate::common::{policy::*, *};
 
 fn theirs(stack: &Stack) -> aws_sdk_s3::Client {
     s3_as(stack, "us-east-1", OTHER_ACCESS_KEY, OTHER_SECRET_KEY)

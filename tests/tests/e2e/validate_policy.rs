@@ -3,8 +3,11 @@
 //! paths and spans exactly as the workspace validator (`mrap-policy`) produces them, paging,
 //! and request validation (`ValidationException`).
 
-mod common;
-
+use crate::common::{
+    policy::*,
+    raw::{self, Signer},
+    *,
+};
 use aws_sdk_accessanalyzer::{
     operation::validate_policy::ValidatePolicyOutput,
     types::{
@@ -13,11 +16,6 @@ use aws_sdk_accessanalyzer::{
     },
 };
 use aws_smithy_runtime_api::client::result::SdkError;
-use common::{
-    policy::*,
-    raw::{self, Signer},
-    *,
-};
 
 /// `"Effect": "Maybe"` on line 5: the value string `"Maybe"` spans columns 16..23 of that
 /// line, offsets 68..75 (line starts: 0, 2, 29, 46, 52).
@@ -549,7 +547,7 @@ async fn boto3_validate_policy() -> TestResult {
     let stack = Stack::start().await?;
     let docs = serde_json::json!({"maybe": EFFECT_MAYBE, "clean": CLEAN, "many": MANY});
     let docs = docs.to_string();
-    let stdout = common::python::run_boto3(
+    let stdout = crate::common::python::run_boto3(
         &["-c", BOTO3_SCRIPT, &stack.endpoint],
         &[
             ("MRAP_KEY", ACCESS_KEY),

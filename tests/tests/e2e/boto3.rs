@@ -1,9 +1,7 @@
 //! The most used AWS client, unmodified apart from the endpoint: `shared/clients/boto3_smoke.py`
 //! (buckets, create → describe → get → list → delete) against an in-process stack.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -18,7 +16,7 @@ async fn boto3_smoke_script_passes() -> TestResult {
         "{SCRIPT} is missing: CI places shared/ beside the repository"
     );
     let stack = Stack::start().await?;
-    let stdout = common::python::run_boto3(
+    let stdout = crate::common::python::run_boto3(
         &[SCRIPT, &stack.endpoint],
         &[
             ("MRAP_ACCOUNT", ACCOUNT),

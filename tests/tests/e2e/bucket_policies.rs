@@ -3,9 +3,7 @@
 //! allows, an explicit deny against the owner (who keeps the policy operations), and a public
 //! policy.
 
-mod common;
-
-use common::{policy::*, *};
+use crate::common::{policy::*, *};
 
 fn theirs(stack: &Stack) -> aws_sdk_s3::Client {
     s3_as(stack, "us-east-1", OTHER_ACCESS_KEY, OTHER_SECRET_KEY)

@@ -1,10 +1,8 @@
 //! Every synchronous (HTTP) error of the MRAP control plane and of bucket creation, as the
 //! official SDKs see it: the error code and the HTTP status.
 
-mod common;
-
+use crate::common::*;
 use aws_sdk_s3control::{error::ProvideErrorMetadata as _, types::Region as MrapRegion};
-use common::*;
 
 async fn create_result(
     ctl: &aws_sdk_s3control::Client,

@@ -2,8 +2,6 @@
 //! SIGKILLed and restarted while 200 creates (100 per account, two accounts) flow through the SDK. Every operation must
 //! still end SUCCEEDED exactly once: each MRAP READY, 200 distinct aliases, nothing stuck.
 
-mod common;
-
 use std::{
     collections::HashSet,
     path::PathBuf,
@@ -15,8 +13,8 @@ use std::{
     time::Duration,
 };
 
+use crate::common::*;
 use aws_sdk_s3control::types::MultiRegionAccessPointStatus;
-use common::*;
 use futures::StreamExt as _;
 use tokio::process::{Child, Command};
 

@@ -4,10 +4,8 @@
 //! GetMultiRegionAccessPointPolicyStatus, and the asynchronous failures MalformedPolicy,
 //! AccessDenied (BlockPublicPolicy of the MRAP or of the account) and NoSuchMultiRegionAccessPoint.
 
-mod common;
-
+use crate::common::{policy::*, raw, *};
 use aws_sdk_s3control::types::{AsyncOperation, AsyncOperationName};
-use common::{policy::*, raw, *};
 
 /// Two buckets in two Regions and a READY MRAP over them (default BPA: all four flags on).
 async fn ready_mrap(stack: &Stack, name: &str) -> String {

@@ -1,10 +1,8 @@
 //! The whole life of buckets and a Multi-Region Access Point, through aws-sdk-s3 and
 //! aws-sdk-s3control, against the real stack.
 
-mod common;
-
+use crate::common::*;
 use aws_sdk_s3control::types::{AsyncOperationName, MultiRegionAccessPointStatus};
-use common::*;
 
 const REGIONS: [(&str, &str); 3] = [
     ("life-use1", "us-east-1"),

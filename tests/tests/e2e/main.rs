@@ -1,0 +1,18 @@
+//! The end-to-end tests: the official AWS SDK clients (and boto3) against in-process stacks on a
+//! real nats-server. One test binary for all of them — each would otherwise link its own copy of
+//! the SDK crates (~85 MB apiece in a debug build). `tracing.rs` stays a binary of its own: it
+//! installs a process-wide tracing subscriber.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod async_errors;
+mod auth;
+mod boto3;
+mod bucket_policies;
+mod crash;
+mod lifecycle;
+mod policies;
+mod public_access;
+mod sync_errors;
+mod validate_policy;
