@@ -44,8 +44,10 @@ fn otlp_configured() -> bool {
 pub fn init(service: &str) -> Result<Guard, Error> {
     install_propagator();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only on a terminal: `deploy/local/up` sends each service's log to a file.
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
     if !otlp_configured() {
         tracing_subscriber::registry()
