@@ -63,7 +63,14 @@ impl AuthzTap {
             .subscribe(stack.namespace.authz_check())
             .await
             .unwrap();
-        client.flush().await.unwrap();
+        // `flush` only writes the SUB out; a message published after it and received back on
+        // the same connection proves that the server has processed the SUB before any request.
+        let ready_subject = client.new_inbox();
+        let mut ready = client.subscribe(ready_subject.clone()).await.unwrap();
+        client.publish(ready_subject, Bytes::new()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(10), ready.next())
+            .await
+            .expect("the tap's own probe message comes back");
         let seen = tap.0.clone();
         tokio::spawn(async move {
             let _client = client; // keeps the connection open
@@ -85,7 +92,14 @@ impl AuthzTap {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("the authorizer was never asked about request {id}");
+        let seen: Vec<(String, String)> = self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| (r.request_id.clone(), r.action.clone()))
+            .collect();
+        panic!("the authorizer was never asked about request {id}; seen {seen:?}");
     }
 
     pub fn find(&self, request_id: &str) -> Option<AuthzRequest> {
