@@ -103,6 +103,7 @@ where
             Change::Delete => {
                 let Some(rev) = revision else { return Ok(None) };
                 if store.delete_expect_revision(key, Some(rev)).await.is_ok() {
+                    forget_deleted(store, key).await;
                     return Ok(None);
                 }
             }
@@ -111,4 +112,31 @@ where
     Err(ApiError::internal(format!(
         "KV key {key} is too contended; try again"
     )))
+}
+
+/// Removes a deleted key's delete marker (and anything older) from the KV stream. Markers would
+/// otherwise stay for ever, one per key ever deleted, and every prefix listing (an account's
+/// MRAPs, the quota count on each create) would read them all: listing cost would grow with the
+/// account's history instead of its live MRAPs. The purge stops at the marker's sequence, so a
+/// value written after it (a re-create) survives. Best effort: a marker left behind is still
+/// read as "deleted".
+async fn forget_deleted(store: &kv::Store, key: &str) {
+    let marker = match store.entry(key).await {
+        Ok(Some(e)) if e.operation != Operation::Put => e.revision,
+        Ok(_) => return, // already re-created, or already gone
+        Err(e) => {
+            tracing::warn!(key, error = %e, "reading a delete marker to purge it");
+            return;
+        }
+    };
+    let subject = format!("{}{key}", store.prefix);
+    if let Err(e) = store
+        .stream
+        .purge()
+        .filter(subject)
+        .sequence(marker + 1)
+        .await
+    {
+        tracing::warn!(key, error = %e, "purging a delete marker");
+    }
 }

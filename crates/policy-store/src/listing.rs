@@ -32,6 +32,9 @@ pub async fn latest<T: DeserializeOwned>(
             deliver_policy: DeliverPolicy::LastPerSubject,
             ack_policy: AckPolicy::None,
             inactive_threshold: Duration::from_secs(10),
+            // Its state lives for one read: nothing of it needs to reach the disk or replicas.
+            memory_storage: true,
+            num_replicas: 1,
             ..Default::default()
         })
         .await
@@ -64,6 +67,10 @@ pub async fn latest<T: DeserializeOwned>(
         }
         remaining = remaining.saturating_sub(got);
     }
-    let _ = stream.delete_consumer(&consumer.cached_info().name).await;
+    // The caller need not wait for the clean-up (the inactivity threshold is the backstop).
+    let name = consumer.cached_info().name.clone();
+    tokio::spawn(async move {
+        let _ = stream.delete_consumer(&name).await;
+    });
     Ok(out)
 }

@@ -263,6 +263,9 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     .await
     .unwrap_err();
     assert_eq!(code(err), ErrorCode::NoSuchMultiRegionAccessPoint);
+    // ... and leaves nothing in the KV stream, not even a delete marker, which every later listing
+    // of the account (and quota count) would otherwise have to read.
+    assert_eq!(mrap_subjects(&h).await, Vec::<(String, usize)>::new());
     let b = call(
         &h,
         &ClaimMrap {
@@ -273,6 +276,40 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     .await
     .unwrap();
     assert_ne!(a.alias, b.alias, "aliases are never reused");
+    let key = mrap_model::MrapRecord::key(&h.account, &MrapName::parse("shared-name").unwrap());
+    let bucket = h.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+    assert_eq!(
+        mrap_subjects(&h).await,
+        vec![(format!("$KV.{bucket}.{key}"), 1)]
+    );
+    let listed = call(
+        &h,
+        &ListMraps {
+            account: h.account.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].alias, b.alias);
+}
+
+/// The subjects of the MRAP KV stream that hold messages, with their message counts.
+async fn mrap_subjects(h: &Harness) -> Vec<(String, usize)> {
+    let bucket = h.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+    let stream = jetstream::new(h.client.clone())
+        .get_stream(format!("KV_{bucket}"))
+        .await
+        .unwrap();
+    let mut subjects: Vec<(String, usize)> = stream
+        .info_with_subjects(format!("$KV.{bucket}.>"))
+        .await
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    subjects.sort();
+    subjects
 }
 
 #[tokio::test]
