@@ -4,9 +4,7 @@
 //! poll Describe every millisecond until the operation is terminal (timing from the create's start:
 //! "succeeded"), then delete it and wait for that too, so the account stays under its quota.
 //!
-//! Usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]
-//! Credentials: MRAP_ACCOUNT / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default 000000000000/test/test).
-//! The harness refuses non-loopback endpoints.
+//! Usage: `mrap-load --help`. The harness refuses non-loopback endpoints.
 
 mod client;
 mod stats;
@@ -18,6 +16,9 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use client::{Client, xml_field};
+
+const USAGE: &str = "usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]\n\
+credentials: MRAP_ACCOUNT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (default 000000000000, test, test)";
 
 struct Args {
     endpoint: String,
@@ -33,21 +34,24 @@ fn parse_args() -> Result<Args> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
         let value = it.next().with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--endpoint" => args.endpoint = value,
             "--creates" => args.creates = value.parse()?,
             "--concurrency" => args.concurrency = value.parse()?,
-            other => bail!("unknown flag {other}"),
+            other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
-    let host = args
-        .endpoint
-        .trim_start_matches("http://")
-        .split(':')
-        .next()
-        .unwrap_or_default();
-    if !(host == "localhost" || host == "[::1]" || host.starts_with("127.")) {
+    let authority = args.endpoint.trim_start_matches("http://");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split([':', '/']).next().unwrap_or_default(),
+    };
+    if !(host == "localhost" || host == "::1" || host.starts_with("127.")) {
         bail!(
             "refusing to load {}: the harness only targets loopback",
             args.endpoint
