@@ -114,6 +114,16 @@ where
     )))
 }
 
+/// Deletes `key` whatever its revision, leaving no marker behind (see [`forget_deleted`]).
+pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
+    store
+        .delete(key)
+        .await
+        .map_err(|e| internal("KV delete", e))?;
+    forget_deleted(store, key).await;
+    Ok(())
+}
+
 /// Removes a deleted key's delete marker (and anything older) from the KV stream. Markers would
 /// otherwise stay for ever, one per key ever deleted, and every prefix listing (an account's
 /// MRAPs, the quota count on each create) would read them all: listing cost would grow with the

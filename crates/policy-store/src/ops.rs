@@ -81,7 +81,7 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         && mraps::count(st, &account).await? >= MAX_MRAPS_PER_ACCOUNT
     {
         // Give the client token back: the request did not happen.
-        let _ = st.client_tokens.delete(&ct_key).await;
+        let _ = kvx::remove(&st.client_tokens, &ct_key).await;
         return Err(ApiError::new(
             ErrorCode::TooManyMultiRegionAccessPoints,
             format!(
@@ -240,7 +240,7 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     })
     .await?;
     if op.status.is_terminal() {
-        let _ = st.pending.delete(&req.op_id).await;
+        let _ = kvx::remove(&st.pending, &req.op_id).await;
     }
     Ok(op)
 }
@@ -265,7 +265,7 @@ pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiErro
             continue;
         };
         if op.status.is_terminal() {
-            let _ = st.pending.delete(&id).await;
+            let _ = kvx::remove(&st.pending, &id).await;
         } else if op.status == OpStatus::New && op.created_at < cutoff {
             publish_job(st, &op).await?;
             requeued += 1;

@@ -11,7 +11,7 @@ use mrap_model::{
     AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpStatus, PublicAccessBlock,
     RegionName, RequestParams, RequestToken, RequestedRegion,
 };
-use mrap_proto::store::*;
+use mrap_proto::{store::*, subjects::KvBucket};
 
 mod common;
 use common::{Harness, call, code};
@@ -167,11 +167,12 @@ async fn terminal_operations_never_change_again() {
     .await
     .unwrap();
     assert_eq!(restarted.status, OpStatus::Failed);
-    // Nothing left to sweep.
+    // Nothing left to sweep, and no delete marker for the sweep to read ever again.
     assert_eq!(
         call(&h, &RequeueStale { older_than_ms: 0 }).await.unwrap(),
         0
     );
+    assert_eq!(kv_subjects(&h, KvBucket::Pending).await, Vec::new());
 }
 
 #[tokio::test]
@@ -265,7 +266,7 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     assert_eq!(code(err), ErrorCode::NoSuchMultiRegionAccessPoint);
     // ... and leaves nothing in the KV stream, not even a delete marker, which every later listing
     // of the account (and quota count) would otherwise have to read.
-    assert_eq!(mrap_subjects(&h).await, Vec::<(String, usize)>::new());
+    assert_eq!(kv_subjects(&h, KvBucket::Mraps).await, Vec::new());
     let b = call(
         &h,
         &ClaimMrap {
@@ -277,9 +278,9 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     .unwrap();
     assert_ne!(a.alias, b.alias, "aliases are never reused");
     let key = mrap_model::MrapRecord::key(&h.account, &MrapName::parse("shared-name").unwrap());
-    let bucket = h.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+    let bucket = h.ns.kv(KvBucket::Mraps);
     assert_eq!(
-        mrap_subjects(&h).await,
+        kv_subjects(&h, KvBucket::Mraps).await,
         vec![(format!("$KV.{bucket}.{key}"), 1)]
     );
     let listed = call(
@@ -294,9 +295,9 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     assert_eq!(listed[0].alias, b.alias);
 }
 
-/// The subjects of the MRAP KV stream that hold messages, with their message counts.
-async fn mrap_subjects(h: &Harness) -> Vec<(String, usize)> {
-    let bucket = h.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+/// The subjects of a KV bucket's stream that hold messages, with their message counts.
+async fn kv_subjects(h: &Harness, kv: KvBucket) -> Vec<(String, usize)> {
+    let bucket = h.ns.kv(kv);
     let stream = jetstream::new(h.client.clone())
         .get_stream(format!("KV_{bucket}"))
         .await
