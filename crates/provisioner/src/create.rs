@@ -18,7 +18,9 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
             "",
         ));
     };
-    if op.phase < OpPhase::Claimed {
+    // The claim answers with the record it made (or found made by this same operation); only a
+    // replay past the claim needs to read it back.
+    let mrap = if op.phase < OpPhase::Claimed {
         let existing = store::call(
             &cx.nats,
             &cx.ns,
@@ -48,13 +50,14 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
             op_id: op.token.id.clone(),
             regions: resolved,
         };
-        cx.store(&claim, name.as_str()).await?;
-    }
-    let get = GetMrap {
-        account: op.account.clone(),
-        name: name.clone(),
+        cx.store(&claim, name.as_str()).await?
+    } else {
+        let get = GetMrap {
+            account: op.account.clone(),
+            name: name.clone(),
+        };
+        cx.store(&get, name.as_str()).await?
     };
-    let mrap = cx.store(&get, name.as_str()).await?;
     if mrap.created_by != op.token.id {
         return Err(fail(
             ErrorCode::MultiRegionAccessPointModifiedByAnotherRequest,
