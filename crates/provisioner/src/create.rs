@@ -84,24 +84,25 @@ async fn resolve_buckets(
     op: &AsyncOperation,
     regions: &[RequestedRegion],
 ) -> Step<Vec<MrapRegion>> {
+    // All lookups at once (up to 20 Regions); the checks below still go in request order, so the
+    // error reported is the first bucket's that fails, as with one lookup after another.
+    let lookups = futures::future::join_all(regions.iter().map(|r| async move {
+        let get = GetBucket {
+            name: r.bucket.clone(),
+        };
+        cx.store(&get, r.bucket.as_str()).await
+    }))
+    .await;
     let mut out = Vec::with_capacity(regions.len());
     let mut seen = HashSet::new();
-    for r in regions {
-        let bucket = cx
-            .store(
-                &GetBucket {
-                    name: r.bucket.clone(),
-                },
+    for (r, lookup) in regions.iter().zip(lookups) {
+        let bucket = lookup?.ok_or_else(|| {
+            fail(
+                ErrorCode::NoSuchBucket,
+                format!("The specified bucket '{}' does not exist", r.bucket),
                 r.bucket.as_str(),
             )
-            .await?
-            .ok_or_else(|| {
-                fail(
-                    ErrorCode::NoSuchBucket,
-                    format!("The specified bucket '{}' does not exist", r.bucket),
-                    r.bucket.as_str(),
-                )
-            })?;
+        })?;
         let expected_owner = r.bucket_account_id.as_ref().unwrap_or(&op.account);
         if &bucket.owner != expected_owner {
             return Err(fail(
