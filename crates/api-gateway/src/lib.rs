@@ -14,6 +14,7 @@ mod auth;
 mod body;
 mod bucket_policy;
 mod buckets;
+mod checksum;
 mod config;
 mod credential_scope;
 pub mod endpoint;

@@ -1,7 +1,7 @@
 //! The HTTP server: one axum fallback handler running every request through the same pipeline.
 //!
 //! fresh request id → [`Endpoint`] → [`Operation::prepare`] (refusals that need no authorizer) →
-//! body (size limit, `x-amz-content-sha256`, `Content-MD5`) → authorizer → handler → response with
+//! body (size limit, `x-amz-content-sha256`, `Content-MD5`, `x-amz-checksum-*`) → authorizer → handler → response with
 //! `x-amz-request-id` / `x-amz-id-2`, whether it succeeded or not.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Instant};
@@ -24,7 +24,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span, field::Empty, info_span};
 
 use crate::{
-    Config, Error, SERVICE, access_analyzer, auth, body, bucket_policy, buckets, credential_scope,
+    Config, Error, SERVICE, access_analyzer, auth, body, bucket_policy, buckets, checksum,
+    credential_scope,
     endpoint::{Api, Endpoint},
     error::{ErrorStyle, render},
     host::{self, HostStyle},
@@ -180,6 +181,7 @@ async fn serve(
         parts.headers.get("content-md5").map(HeaderValue::as_bytes),
         &bytes,
     )?;
+    checksum::check(&parts.headers, &bytes)?;
 
     let authz = auth::authz_request(
         auth::SignedParts {

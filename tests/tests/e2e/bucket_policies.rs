@@ -82,6 +82,24 @@ async fn put_get_status_delete() -> TestResult {
     );
     assert_eq!(is_public(&s3, "bp-crud").await, Some(true));
 
+    // The body checksum the SDK computes with each algorithm S3 defines is checked and accepted.
+    use aws_sdk_s3::types::ChecksumAlgorithm;
+    for algorithm in [
+        ChecksumAlgorithm::Crc32,
+        ChecksumAlgorithm::Crc32C,
+        ChecksumAlgorithm::Crc64Nvme,
+        ChecksumAlgorithm::Sha1,
+        ChecksumAlgorithm::Sha256,
+    ] {
+        s3.put_bucket_policy()
+            .bucket("bp-crud")
+            .policy(&public)
+            .checksum_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PutBucketPolicy with {algorithm}: {}", describe_err(&e)));
+    }
+
     // Delete, then nothing to get.
     s3.delete_bucket_policy().bucket("bp-crud").send().await?;
     let r = s3.get_bucket_policy().bucket("bp-crud").send().await;
