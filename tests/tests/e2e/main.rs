@@ -8,6 +8,7 @@ mod common;
 
 mod async_errors;
 mod auth;
+mod bad_input;
 mod boto3;
 mod bucket_policies;
 mod crash;
