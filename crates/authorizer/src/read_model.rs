@@ -55,7 +55,13 @@ impl ReadModel {
     pub async fn bucket(&self, name: &str) -> Option<Arc<BucketView>> {
         let entry = match self.buckets_kv.entry(name).await {
             Ok(Some(e)) if e.operation == Operation::Put => e,
-            Ok(_) => return None,
+            Ok(_) => {
+                // Gone: drop its parsed policy too, so the cache holds live buckets only.
+                if self.buckets.read().await.contains_key(name) {
+                    self.buckets.write().await.remove(name);
+                }
+                return None;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "bucket read failed");
                 return None;
