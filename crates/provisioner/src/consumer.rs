@@ -23,6 +23,9 @@ use crate::{
     wiring::Wiring,
 };
 
+/// How long a stopping provisioner lets the jobs in flight finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
 /// What a job step needs.
 pub struct Ctx {
     pub nats: async_nats::Client,
@@ -107,6 +110,7 @@ pub async fn run(
     let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));
     let permits = Arc::new(Semaphore::new(config.concurrency));
     let tasks = TaskTracker::new();
+    let abandon = CancellationToken::new();
     let mut messages = consumer
         .messages()
         .await
@@ -132,13 +136,30 @@ pub async fn run(
         };
         let cx = cx.clone();
         let max_deliver = config.max_deliver;
+        let abandon = abandon.clone();
         tasks.spawn(async move {
-            handle(&cx, msg, max_deliver).await;
+            tokio::select! {
+                _ = abandon.cancelled() => {}
+                _ = handle(&cx, msg, max_deliver) => {}
+            }
             drop(permit);
         });
     }
     tasks.close();
-    tasks.wait().await;
+    // Jobs in flight get a grace period; whatever is left is dropped unacknowledged and JetStream
+    // redelivers it (every step is idempotent). Unbounded, a store call made while the store is
+    // stopping too would wait out the whole NATS request timeout (10 s) per call.
+    if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            jobs = tasks.len(),
+            "jobs still running at shutdown were left for redelivery"
+        );
+        abandon.cancel();
+        tasks.wait().await;
+    }
     sweeper.abort();
     Ok(())
 }

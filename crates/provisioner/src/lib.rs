@@ -89,7 +89,8 @@ impl Config {
     }
 }
 
-/// Runs until `shutdown` is cancelled; jobs in flight are finished or left unacked for redelivery.
+/// Runs until `shutdown` is cancelled; jobs in flight get a few seconds to finish, the rest are
+/// left unacknowledged for redelivery.
 pub async fn run(
     config: Config,
     nats: async_nats::Client,
