@@ -124,6 +124,7 @@ async fn creates_survive_provisioner_kills() -> TestResult {
     // The killer: at each threshold, SIGKILL the provisioner and start a new one.
     let killer = {
         let accepted = accepted.clone();
+        let accounts = accounts.clone();
         tokio::spawn(async move {
             let mut restarts = 0;
             for threshold in KILL_AFTER {
@@ -135,7 +136,27 @@ async fn creates_survive_provisioner_kills() -> TestResult {
                     );
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
+                // What the kill interrupts, for the record (not asserted: it depends on timing):
+                // MRAPs claimed by a job that has not made them READY yet.
+                let mut creating = 0;
+                for account in accounts.iter() {
+                    let listed = account
+                        .ctl
+                        .list_multi_region_access_points()
+                        .account_id(account.id)
+                        .send()
+                        .await
+                        .expect("ListMultiRegionAccessPoints");
+                    creating += listed
+                        .access_points()
+                        .iter()
+                        .filter(|m| m.status() == Some(&MultiRegionAccessPointStatus::Creating))
+                        .count();
+                }
                 kill(&mut child).await;
+                eprintln!(
+                    "crash test: SIGKILL after {threshold} accepted creates; just before it, {creating} MRAPs were CREATING"
+                );
                 child = provisioner.spawn();
                 restarts += 1;
             }
