@@ -97,8 +97,13 @@ fn flip_first_char(sig: &str) -> String {
     out
 }
 
-/// Runs one signed form ("header" or "query") of a case.
-fn check_form(dir: &Path, ctx: &Context, form: &str, body_hash: &str) {
+/// A case's name, its `{form}-signed-request.txt` ("header" or "query") as it was signed, and the
+/// options the suite's signer canonicalised with (double encoding; path normalisation per case).
+pub(crate) fn signed_request(
+    dir: &Path,
+    ctx: &Context,
+    form: &str,
+) -> (String, RawRequest, Options) {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -116,11 +121,17 @@ fn check_form(dir: &Path, ctx: &Context, form: &str, body_hash: &str) {
             .collect::<Vec<_>>()
             .join("&");
     }
-    let req = raw.as_request();
     let opts = Options {
         double_encode: true,
         normalize_path: ctx.normalize,
     };
+    (name, raw, opts)
+}
+
+/// Runs one signed form ("header" or "query") of a case.
+fn check_form(dir: &Path, ctx: &Context, form: &str, body_hash: &str) {
+    let (name, raw, opts) = signed_request(dir, ctx, form);
+    let req = raw.as_request();
 
     let auth = parse(&req).unwrap_or_else(|e| panic!("{name}/{form}: parse: {e}"));
     assert_eq!(auth.access_key, ctx.access_key, "{name}/{form}");
