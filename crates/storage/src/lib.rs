@@ -1,0 +1,1 @@
+//! Per-Region object store.
