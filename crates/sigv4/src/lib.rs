@@ -1,10 +1,12 @@
 //! mrap-sigv4: AWS Signature Version 4 (and SigV4A verification) — server-side
-//! verification and client-side signing, with the S3 / S3 Control canonicalisation switches.
+//! verification and client-side signing, with the S3 / S3 Control canonicalisation switches,
+//! and the decoding of `aws-chunked` bodies with their chunk signatures ([`chunked`]).
 //!
 //! Pure functions only: no I/O, no clock (callers pass `now_unix`), no logging.
 //! Secrets and signatures never appear in `Display` output.
 
 mod canonical;
+pub mod chunked;
 mod clock;
 mod encode;
 mod parse;

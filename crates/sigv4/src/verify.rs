@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::clock::parse_amz_date;
 use crate::{Algorithm, Auth, Error, Options, Request, canonical, v4a};
 
-type HmacSha256 = Hmac<Sha256>;
+pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// Accepted clock difference for header-signed requests (AWS: 15 minutes).
 const MAX_SKEW_SECS: i64 = 15 * 60;
