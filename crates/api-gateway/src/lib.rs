@@ -1,38 +1,26 @@
 //! mrap-api-gateway: the HTTP front door.
 //!
-//! One axum fallback handler ([`server`]) takes every request through the same pipeline: fresh
-//! request id → [`endpoint::Endpoint`] from method + raw path + query keys + host → body limits and
-//! payload checks ([`body`]) → one authorizer round trip ([`auth`]) → the handler of the operation
-//! family (`mrap_*.rs`, `buckets`, `bucket_policy`, `public_access_block`, `access_analyzer`) →
-//! XML ([`xml`]), JSON (Access Analyzer) or an error body (`error`, `json_error`).
+//! One module per API surface, as Garage's `src/api/{common,s3,k2v,admin}`: [`s3`] (buckets and
+//! objects), [`s3control`] (Multi-Region Access Points, account Block Public Access) and
+//! [`access_analyzer`] (`ValidatePolicy`). Each owns its router, its operation table
+//! (`operation_table!`: action, route, resource, body handling and handler per row), its error
+//! document, its wire types and its handlers. [`common`] holds the pipeline they share: request
+//! ids, Host parsing, body limits and integrity checks, the one authorizer round trip per request.
+//! [`server`] picks the surface of each request.
 //!
 //! The gateway owns nothing durable: the policy-store answers every query and records every
-//! change; the gateway only mints request tokens and creates/removes bucket directories.
+//! change; the gateway only mints request tokens and reads and writes object data through the
+//! Regions' stores.
 
+#[macro_use]
+pub(crate) mod common;
 mod access_analyzer;
-mod auth;
-mod body;
-mod bucket_policy;
-mod buckets;
-mod checksum;
 mod config;
-mod credential_scope;
-pub mod endpoint;
-mod error;
-pub mod host;
-mod json_error;
-mod mrap_create;
-mod mrap_delete;
-mod mrap_describe;
-mod mrap_get;
-mod mrap_policy;
-mod mrap_submit;
-mod operation;
-mod public_access_block;
-mod request_id;
+mod s3;
+mod s3control;
 mod server;
-mod xml;
 
+pub use common::host;
 pub use config::{Config, Error};
 pub use server::run;
 

@@ -1,38 +1,37 @@
-//! The HTTP server: one axum fallback handler running every request through the same pipeline.
+//! The HTTP server: one axum fallback handler that picks the API surface of each request and runs
+//! it through that surface's pipeline.
 //!
-//! fresh request id → [`Endpoint`] → [`Operation::prepare`] (refusals that need no authorizer) →
-//! body (size limit, `x-amz-content-sha256`, `Content-MD5`, `x-amz-checksum-*`) → authorizer → handler → response with
-//! `x-amz-request-id` / `x-amz-id-2`, whether it succeeded or not.
+//! fresh request id → surface (Access Analyzer by signing service; S3 Control by path prefix;
+//! otherwise S3) → the surface's router (refusals that need no authorizer) → its pipeline (body,
+//! authorizer, handler) → response with `x-amz-request-id` / `x-amz-id-2`, whether it succeeded
+//! or not. Surfaces live in `s3`, `s3control`, `access_analyzer`; what they share in `common`.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Instant};
+use std::{path::PathBuf, sync::Arc, time::Instant};
 
 use axum::{
     Router,
-    body::Body,
-    extract::{ConnectInfo, Request, State},
-    http::{HeaderValue, Method, header, request::Parts},
+    extract::{Request, State},
+    http::{HeaderValue, Method, request::Parts},
     response::Response,
 };
 use mrap_model::{ApiError, RegionsConfig};
 use mrap_proto::{
     Namespace,
-    authz::Grant,
     store::{self, StoreCall},
 };
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span, field::Empty, info_span};
 
 use crate::{
-    Config, Error, SERVICE, access_analyzer, auth, body, bucket_policy, buckets, checksum,
-    credential_scope,
-    endpoint::{Api, Endpoint},
-    error::{ErrorStyle, render},
-    host::{self, HostStyle},
-    mrap_create, mrap_delete, mrap_describe, mrap_get, mrap_policy,
-    operation::Operation,
-    public_access_block,
-    request_id::RequestIds,
+    Config, Error, SERVICE, access_analyzer,
+    common::{
+        credential_scope,
+        host::{self, HostStyle},
+        request_id::RequestIds,
+    },
+    s3, s3control,
 };
 
 /// What every handler may use.
@@ -83,22 +82,90 @@ pub async fn run(
     Ok(())
 }
 
+/// A request classified by its surface's router.
+enum Routed {
+    Control(s3control::Routed),
+    S3(s3::Routed),
+    AccessAnalyzer(access_analyzer::AaOp),
+}
+
+/// Which surface a request belongs to (and so which error document it gets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    S3Control,
+    S3,
+    AccessAnalyzer,
+}
+
+/// Picks the surface and runs its router.
+fn classify(parts: &Parts, style: &HostStyle) -> (Surface, Result<Routed, ApiError>) {
+    let (method, path) = (&parts.method, parts.uri.path());
+    let query = parts.uri.query().unwrap_or("");
+    let service = credential_scope::service(&parts.headers, query);
+    if access_analyzer::claims(method, path, query, service.as_deref()) {
+        let routed = access_analyzer::classify(method, path).map(Routed::AccessAnalyzer);
+        return (Surface::AccessAnalyzer, routed);
+    }
+    if *style == HostStyle::Path
+        && let Some(rest) = path.strip_prefix(s3control::CONTROL_PREFIX)
+    {
+        let routed = s3control::router::classify(method, rest).map(Routed::Control);
+        return (Surface::S3Control, routed);
+    }
+    let routed = s3::router::classify(method, path, query, &parts.headers, style).map(Routed::S3);
+    (Surface::S3, routed)
+}
+
+impl Routed {
+    fn name(&self) -> &'static str {
+        match self {
+            Routed::Control(r) => r.op.name(),
+            Routed::S3(r) => r.op.name(),
+            Routed::AccessAnalyzer(op) => op.name(),
+        }
+    }
+    fn route(&self) -> &'static str {
+        match self {
+            Routed::Control(r) => r.op.route(),
+            Routed::S3(r) => r.op.route(),
+            Routed::AccessAnalyzer(op) => op.route(),
+        }
+    }
+}
+
+/// The route of a request no router took.
+fn unrouted(surface: Surface, style: &HostStyle, path: &str) -> &'static str {
+    match (surface, style) {
+        (Surface::S3Control, _) => "/v20180820/{*path}",
+        (Surface::AccessAnalyzer, _) => "/{*path}",
+        (Surface::S3, HostStyle::MrapDataPlane { .. }) => "/{*key}",
+        (Surface::S3, HostStyle::VirtualHost { .. }) if path.len() > 1 => "/{*key}",
+        (Surface::S3, HostStyle::VirtualHost { .. }) => "/",
+        (Surface::S3, HostStyle::Path) => match path.trim_start_matches('/').split_once('/') {
+            Some((_, key)) if !key.is_empty() => "/{bucket}/{*key}",
+            _ if path.trim_start_matches('/').is_empty() => "/",
+            _ => "/{bucket}",
+        },
+    }
+}
+
 /// The single entry point.
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
     let ids = RequestIds::fresh();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let query = parts.uri.query().unwrap_or("");
     let host = parts
         .headers
-        .get(header::HOST)
+        .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     let style = host::parse(host, &state.s3_domains);
-    let service = credential_scope::service(&parts.headers, query);
-    let endpoint = Endpoint::classify(&parts.method, path, query, &style, service.as_deref());
-    let route = endpoint.route();
+    let (surface, routed) = classify(&parts, &style);
+    let (operation, route) = match &routed {
+        Ok(r) => (r.name(), r.route()),
+        Err(_) => ("Unsupported", unrouted(surface, &style, path)),
+    };
 
     let span = info_span!(
         "http.request",
@@ -109,33 +176,38 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         http.route = route,
         url.path = %path,
         http.response.status_code = Empty,
-        aws.s3.operation = endpoint.operation(),
+        aws.s3.operation = operation,
         aws.request_id = %ids.request_id,
         mrap.service = SERVICE,
         mrap.error_code = Empty,
     );
 
-    let error_style = match endpoint.api() {
-        Api::S3Control => ErrorStyle::Wrapped,
-        Api::S3 => ErrorStyle::Flat {
-            resource: s3_resource(&style, path),
-        },
-        Api::AccessAnalyzer => ErrorStyle::Json,
-    };
     let head = parts.method == Method::HEAD;
     let mut response = async {
-        match serve(&state, &ids, &endpoint, &parts, body).await {
+        let served = match routed {
+            Err(err) => Err(err),
+            Ok(Routed::Control(r)) => s3control::serve(&state, &ids, &parts, r, body).await,
+            Ok(Routed::S3(r)) => s3::serve(&state, &ids, &parts, r, body).await,
+            Ok(Routed::AccessAnalyzer(op)) => {
+                access_analyzer::serve(&state, &ids, &parts, op, body).await
+            }
+        };
+        match served {
             Ok(response) => response,
             Err(err) => {
                 Span::current().record("mrap.error_code", err.code.aws_code());
-                render(&err, &error_style, &ids, head)
+                match surface {
+                    Surface::S3Control => s3control::render(&err, &ids, head),
+                    Surface::S3 => s3::render(&err, &ids, &s3_resource(&style, path), head),
+                    Surface::AccessAnalyzer => access_analyzer::render(&err, head),
+                }
             }
         }
     }
     .instrument(span.clone())
     .await;
 
-    stamp_ids(&mut response, &ids, endpoint.api());
+    stamp_ids(&mut response, &ids, surface);
     let status = response.status().as_u16();
     span.record("http.response.status_code", status);
     if status >= 500 {
@@ -154,108 +226,12 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     response
 }
 
-/// The pipeline after classification; any refusal is rendered by the caller.
-async fn serve(
-    state: &AppState,
-    ids: &RequestIds,
-    endpoint: &Endpoint,
-    parts: &Parts,
-    request_body: Body,
-) -> Result<Response, ApiError> {
-    let op = Operation::prepare(
-        endpoint,
-        parts.method.as_str(),
-        parts.uri.query().unwrap_or(""),
-        &parts.headers,
-    )?;
-
-    let bytes = body::read(request_body, body::MAX_BODY).await?;
-    let payload_hash = body::payload_hash(
-        parts
-            .headers
-            .get("x-amz-content-sha256")
-            .map(HeaderValue::as_bytes),
-        &bytes,
-    )?;
-    body::check_content_md5(
-        parts.headers.get("content-md5").map(HeaderValue::as_bytes),
-        &bytes,
-    )?;
-    checksum::check(&parts.headers, &bytes)?;
-
-    let authz = auth::authz_request(
-        auth::SignedParts {
-            request_id: &ids.request_id,
-            method: &parts.method,
-            path: parts.uri.path(),
-            query: parts.uri.query().unwrap_or(""),
-            headers: &parts.headers,
-            payload_hash,
-            source_ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip().to_string()),
-        },
-        &op,
-    );
-    let grant = auth::authorize(state, &authz).await?;
-    dispatch(state, ids, op, &grant, &bytes).await
-}
-
-async fn dispatch(
-    state: &AppState,
-    ids: &RequestIds,
-    op: Operation,
-    grant: &Grant,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    match op {
-        Operation::CreateMrap { account } => mrap_create::handle(state, ids, account, body).await,
-        Operation::DeleteMrap { account } => mrap_delete::handle(state, ids, account, body).await,
-        Operation::DescribeMrapOp { account, token_arn } => {
-            mrap_describe::handle(state, account, &token_arn).await
-        }
-        Operation::GetMrap { account, name } => mrap_get::get(state, account, &name).await,
-        Operation::ListMraps { account } => mrap_get::list(state, account).await,
-        Operation::PutMrapPolicy { account } => mrap_policy::put(state, ids, account, body).await,
-        Operation::GetMrapPolicy { account, name } => mrap_policy::get(state, account, &name).await,
-        Operation::GetMrapPolicyStatus { account, name } => {
-            mrap_policy::status(state, account, &name).await
-        }
-        Operation::PutAccountPab { account } => {
-            public_access_block::put_account(state, account, body).await
-        }
-        Operation::GetAccountPab { account } => {
-            public_access_block::get_account(state, account).await
-        }
-        Operation::DeleteAccountPab { account } => {
-            public_access_block::delete_account(state, account).await
-        }
-        Operation::ListBuckets => buckets::list(state, grant).await,
-        Operation::CreateBucket { bucket } => buckets::create(state, grant, bucket, body).await,
-        Operation::HeadBucket { bucket } => buckets::head(state, bucket).await,
-        Operation::GetBucketLocation { bucket } => buckets::location(state, bucket).await,
-        Operation::DeleteBucket { bucket } => buckets::delete(state, bucket).await,
-        Operation::PutBucketPolicy { bucket } => bucket_policy::put(state, bucket, body).await,
-        Operation::GetBucketPolicy { bucket } => bucket_policy::get(state, bucket).await,
-        Operation::DeleteBucketPolicy { bucket } => bucket_policy::delete(state, bucket).await,
-        Operation::GetBucketPolicyStatus { bucket } => bucket_policy::status(state, bucket).await,
-        Operation::PutBucketPab { bucket } => {
-            public_access_block::put_bucket(state, bucket, body).await
-        }
-        Operation::GetBucketPab { bucket } => public_access_block::get_bucket(state, bucket).await,
-        Operation::DeleteBucketPab { bucket } => {
-            public_access_block::delete_bucket(state, bucket).await
-        }
-        Operation::ValidatePolicy { query } => access_analyzer::handle(&query, body),
-    }
-}
-
 /// Every response carries the request id pair, errors included; JSON APIs' clients read
 /// `x-amzn-RequestId` instead.
-fn stamp_ids(response: &mut Response, ids: &RequestIds, api: Api) {
+fn stamp_ids(response: &mut Response, ids: &RequestIds, surface: Surface) {
     let headers = response.headers_mut();
-    let json_id = (api == Api::AccessAnalyzer).then_some(("x-amzn-requestid", &ids.request_id));
+    let json_id =
+        (surface == Surface::AccessAnalyzer).then_some(("x-amzn-requestid", &ids.request_id));
     for (name, value) in [
         ("x-amz-request-id", &ids.request_id),
         ("x-amz-id-2", &ids.host_id),
@@ -301,12 +277,12 @@ mod tests {
     fn ids_are_stamped_on_every_response() {
         let mut r = Response::new(Body::empty());
         let ids = RequestIds::fresh();
-        stamp_ids(&mut r, &ids, Api::S3);
+        stamp_ids(&mut r, &ids, Surface::S3);
         assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());
         assert_eq!(r.headers()["x-amz-id-2"], ids.host_id.as_str());
         assert!(r.headers().get("x-amzn-RequestId").is_none());
         let mut r = Response::new(Body::empty());
-        stamp_ids(&mut r, &ids, Api::AccessAnalyzer);
+        stamp_ids(&mut r, &ids, Surface::AccessAnalyzer);
         assert_eq!(r.headers()["x-amzn-RequestId"], ids.request_id.as_str());
         assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());
     }

@@ -67,7 +67,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::xml::to_xml_with_header;
+    use crate::common::xml::to_xml_with_header;
 
     #[test]
     fn wrapped_error() {

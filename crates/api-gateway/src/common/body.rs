@@ -3,7 +3,10 @@
 //! The checks run before the authorizer, which signs over `x-amz-content-sha256`: once that value
 //! is known to match the body, a valid signature covers the body too.
 
-use axum::body::Body;
+use axum::{
+    body::Body,
+    http::{HeaderMap, HeaderValue},
+};
 use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -28,6 +31,50 @@ pub(crate) async fn read(body: Body, limit: usize) -> Result<Bytes, ApiError> {
             "You did not provide the number of bytes specified by the Content-Length HTTP header.",
         )),
     }
+}
+
+/// A small document body (≤ [`MAX_BODY`]) read and checked against `x-amz-content-sha256`,
+/// `Content-MD5` and `x-amz-checksum-*`; returns it with the payload hash to verify the
+/// signature with.
+pub(crate) async fn read_checked(
+    body: Body,
+    headers: &HeaderMap,
+) -> Result<(Bytes, String), ApiError> {
+    let bytes = read(body, MAX_BODY).await?;
+    let payload_hash = payload_hash(
+        headers
+            .get("x-amz-content-sha256")
+            .map(HeaderValue::as_bytes),
+        &bytes,
+    )?;
+    check_content_md5(
+        headers.get("content-md5").map(HeaderValue::as_bytes),
+        &bytes,
+    )?;
+    crate::common::checksum::check(headers, &bytes)?;
+    Ok((bytes, payload_hash))
+}
+
+/// The payload hash a streamed body is signed with: `x-amz-content-sha256` as sent (the handler
+/// checks the body against it as it streams), or `UNSIGNED-PAYLOAD` for a request without an
+/// `Authorization` header (presigned: S3 signs those so; anonymous: the authorizer refuses it).
+/// A header-signed request must declare it: its hash cannot be computed before the body is read.
+pub(crate) fn declared_payload_hash(headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(value) = headers.get("x-amz-content-sha256") {
+        return value.to_str().map(str::to_owned).map_err(|_| {
+            ApiError::new(
+                ErrorCode::XAmzContentSHA256Mismatch,
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            )
+        });
+    }
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "Missing required header for this request: x-amz-content-sha256",
+        ));
+    }
+    Ok("UNSIGNED-PAYLOAD".to_owned())
 }
 
 /// Hex SHA-256 of `body`.

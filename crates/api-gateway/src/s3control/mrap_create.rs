@@ -10,15 +10,17 @@ use mrap_model::{
 };
 
 use crate::{
-    error::{invalid_request, malformed_xml},
-    mrap_submit::{check_client_token, submit},
-    request_id::RequestIds,
-    server::AppState,
-    xml::{
-        from_xml,
-        mrap_requests::{self, CREATE_ROOT, CreateRequest},
-        mrap_responses::CreateResult,
-        xml_response,
+    common::{
+        error::{invalid_request, malformed_xml},
+        xml::{from_xml, xml_response},
+    },
+    s3control::{
+        ControlRequest,
+        mrap_submit::{check_client_token, submit},
+        xml::{
+            requests::{self, CREATE_ROOT, CreateRequest},
+            responses::CreateResult,
+        },
     },
 };
 
@@ -32,17 +34,12 @@ pub(crate) struct ValidCreate {
     pub params: RequestParams,
 }
 
-pub(crate) async fn handle(
-    state: &AppState,
-    ids: &RequestIds,
-    account: AccountId,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError> {
     let ValidCreate {
         client_token,
         params,
-    } = parse(body)?;
-    let arn = submit(state, ids, account, client_token, params).await?;
+    } = parse(&req.body)?;
+    let arn = submit(req.state, req.ids, req.account, client_token, params).await?;
     xml_response(&CreateResult::new(arn))
 }
 
@@ -117,11 +114,11 @@ fn requested_region(bucket: &str, account: Option<&str>) -> Result<RequestedRegi
 /// Missing element → all four flags on; a missing flag inside it → that flag on (the safe reading
 /// of a case AWS leaves undocumented); anything but `true`/`false` → `MalformedXML`.
 fn public_access_block(
-    sent: Option<mrap_requests::PublicAccessBlock>,
+    sent: Option<requests::PublicAccessBlock>,
 ) -> Result<PublicAccessBlock, ApiError> {
     match sent {
         None => Ok(PublicAccessBlock::ALL_ON),
-        Some(sent) => crate::public_access_block::flags(sent, true),
+        Some(sent) => crate::common::public_access_block::flags(sent, true),
     }
 }
 

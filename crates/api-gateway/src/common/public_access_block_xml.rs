@@ -8,7 +8,7 @@
 use mrap_model::PublicAccessBlock as Pab;
 use serde::Serialize;
 
-use super::{S3_NS, S3CONTROL_NS};
+use crate::common::xml::{S3_NS, S3CONTROL_NS};
 
 pub(crate) const PUBLIC_ACCESS_BLOCK_ROOT: &str = "PublicAccessBlockConfiguration";
 
@@ -51,7 +51,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::xml::{from_xml, mrap_requests::PublicAccessBlock, to_xml_with_header};
+    use crate::{
+        common::xml::{from_xml, to_xml_with_header},
+        s3control::xml::requests::PublicAccessBlock,
+    };
 
     const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 

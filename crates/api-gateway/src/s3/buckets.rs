@@ -11,28 +11,28 @@ use axum::{
     response::Response,
 };
 use mrap_model::{ApiError, BucketName, BucketRecord, ErrorCode, RegionSpec, RegionsConfig};
-use mrap_proto::{
-    authz::Grant,
-    store::{CreateBucket, DeleteBucket, GetBucket, ListBuckets},
-};
+use mrap_proto::store::{CreateBucket, DeleteBucket, GetBucket, ListBuckets};
 
 use crate::{
-    error::{malformed_xml, no_such_bucket},
-    server::AppState,
-    xml::{
-        from_xml,
-        s3::{
+    common::{
+        error::{malformed_xml, no_such_bucket},
+        xml::{from_xml, xml_response},
+    },
+    s3::{
+        S3Request,
+        xml::{
             CREATE_BUCKET_ROOT, CreateBucketConfiguration, ListAllMyBucketsResult,
             LocationConstraint,
         },
-        xml_response,
     },
+    server::AppState,
 };
 
 /// The Region a bucket lands in when no `LocationConstraint` is given.
 const DEFAULT_REGION: &str = "us-east-1";
 
-pub(crate) async fn list(state: &AppState, grant: &Grant) -> Result<Response, ApiError> {
+pub(crate) async fn list(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let (state, grant) = (req.state, &req.grant);
     let mut buckets = state
         .store(&ListBuckets {
             owner: grant.account.clone(),
@@ -42,13 +42,9 @@ pub(crate) async fn list(state: &AppState, grant: &Grant) -> Result<Response, Ap
     xml_response(&ListAllMyBucketsResult::new(&grant.account, &buckets))
 }
 
-pub(crate) async fn create(
-    state: &AppState,
-    grant: &Grant,
-    bucket: BucketName,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let spec = requested_region(body, &state.regions)?;
+pub(crate) async fn create(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let (state, grant, bucket) = (req.state, &req.grant, req.bucket()?.clone());
+    let spec = requested_region(&req.body, &state.regions)?;
     state
         .store(&CreateBucket {
             name: bucket.clone(),
@@ -68,8 +64,8 @@ pub(crate) async fn create(
     Ok(response)
 }
 
-pub(crate) async fn head(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
-    let record = existing(state, &bucket).await?;
+pub(crate) async fn head(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let record = existing(req.state, req.bucket()?).await?;
     let mut response = Response::new(Body::empty());
     if let Ok(region) = HeaderValue::from_str(record.region.as_str()) {
         response.headers_mut().insert("x-amz-bucket-region", region);
@@ -77,12 +73,13 @@ pub(crate) async fn head(state: &AppState, bucket: BucketName) -> Result<Respons
     Ok(response)
 }
 
-pub(crate) async fn location(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
-    let record = existing(state, &bucket).await?;
+pub(crate) async fn location(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let record = existing(req.state, req.bucket()?).await?;
     xml_response(&LocationConstraint::new(record.region.as_str()))
 }
 
-pub(crate) async fn delete(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
+pub(crate) async fn delete(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let (state, bucket) = (req.state, req.bucket()?.clone());
     let record = existing(state, &bucket).await?;
     let dir = state
         .regions

@@ -6,18 +6,15 @@ use mrap_model::{AccountId, ApiError, RequestToken};
 use mrap_proto::store::GetOp;
 
 use crate::{
-    error::no_such_async_request,
-    server::AppState,
-    xml::{mrap_responses::DescribeResult, xml_response},
+    common::xml::xml_response,
+    s3control::{ControlRequest, error::no_such_async_request, xml::responses::DescribeResult},
 };
 
-pub(crate) async fn handle(
-    state: &AppState,
-    account: AccountId,
-    token_arn: &str,
-) -> Result<Response, ApiError> {
-    let token = token_for(&account, token_arn)?;
-    let op = state
+pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError> {
+    let token = token_for(&req.account, &req.label)?;
+    let account = req.account;
+    let op = req
+        .state
         .store(&GetOp {
             account,
             op_id: token.id.clone(),

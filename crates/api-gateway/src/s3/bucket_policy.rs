@@ -10,14 +10,17 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::Response,
 };
-use mrap_model::{ApiError, BucketName};
+use mrap_model::ApiError;
 use mrap_proto::store::{DeleteBucketPolicy, PutBucketPolicy};
 
 use crate::{
-    buckets::existing,
-    error::{malformed_policy, no_such_bucket_policy},
-    server::AppState,
-    xml::{s3::PolicyStatus, xml_response},
+    common::xml::xml_response,
+    s3::{
+        S3Request,
+        buckets::existing,
+        error::{malformed_policy, no_such_bucket_policy},
+        xml::PolicyStatus,
+    },
 };
 
 fn no_content() -> Response {
@@ -27,16 +30,13 @@ fn no_content() -> Response {
 }
 
 /// The body is the policy JSON itself.
-pub(crate) async fn put(
-    state: &AppState,
-    bucket: BucketName,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub(crate) async fn put(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let bucket = req.bucket()?.clone();
     // An unknown bucket is NoSuchBucket even when the policy is bad too.
-    existing(state, &bucket).await?;
-    let policy = std::str::from_utf8(body)
+    existing(req.state, &bucket).await?;
+    let policy = std::str::from_utf8(&req.body)
         .map_err(|_| malformed_policy("Policies must be valid JSON (UTF-8 text)."))?;
-    state
+    req.state
         .store(&PutBucketPolicy {
             name: bucket,
             policy: policy.to_owned(),
@@ -46,8 +46,9 @@ pub(crate) async fn put(
 }
 
 /// The stored text exactly as put, as `application/json`.
-pub(crate) async fn get(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
-    let record = existing(state, &bucket).await?;
+pub(crate) async fn get(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let bucket = req.bucket()?;
+    let record = existing(req.state, bucket).await?;
     let policy = record
         .policy
         .ok_or_else(|| no_such_bucket_policy(bucket.as_str()))?;
@@ -60,14 +61,18 @@ pub(crate) async fn get(state: &AppState, bucket: BucketName) -> Result<Response
 }
 
 /// 204 whether or not there was a policy (S3 answers the same).
-pub(crate) async fn delete(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
-    existing(state, &bucket).await?;
-    state.store(&DeleteBucketPolicy { name: bucket }).await?;
+pub(crate) async fn delete(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let bucket = req.bucket()?.clone();
+    existing(req.state, &bucket).await?;
+    req.state
+        .store(&DeleteBucketPolicy { name: bucket })
+        .await?;
     Ok(no_content())
 }
 
-pub(crate) async fn status(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
-    let record = existing(state, &bucket).await?;
+pub(crate) async fn status(req: S3Request<'_>) -> Result<Response, ApiError> {
+    let bucket = req.bucket()?;
+    let record = existing(req.state, bucket).await?;
     let policy = record
         .policy
         .ok_or_else(|| no_such_bucket_policy(bucket.as_str()))?;

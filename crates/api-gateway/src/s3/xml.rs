@@ -3,7 +3,7 @@
 use mrap_model::{AccountId, BucketRecord, time::format_iso8601};
 use serde::{Deserialize, Serialize};
 
-use super::S3_NS;
+use crate::common::xml::S3_NS;
 
 /// `CreateBucketConfiguration` (optional body of `CreateBucket`).
 #[derive(Debug, Deserialize)]
@@ -115,7 +115,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::xml::{from_xml, to_xml_with_header};
+    use crate::common::xml::{from_xml, to_xml_with_header};
 
     const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 

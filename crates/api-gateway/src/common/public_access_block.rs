@@ -1,30 +1,21 @@
-//! Block Public Access configurations: the account's (S3 Control
-//! `/v20180820/configuration/publicAccessBlock`) and each bucket's (S3 `?publicAccessBlock`).
-//!
-//! Statuses are those the SDKs declare (aws-sdk-s3control 1.138 / aws-sdk-s3 1.157
-//! `operation/*_public_access_block.rs`, `if !success && status != N`): account Put/Get/Delete 200
-//! (S3 Control's model gives DeletePublicAccessBlock no other code), bucket Put/Get 200 and
-//! Delete 204.
+//! The Block Public Access document both surfaces read: the account's (S3 Control) and each
+//! bucket's (S3). Statuses are those the SDKs declare (aws-sdk-s3control 1.138 / aws-sdk-s3 1.157
+//! `operation/*_public_access_block.rs`, `if !success && status != N`).
 
 use axum::{body::Body, http::StatusCode, response::Response};
-use mrap_model::{AccountId, ApiError, BucketName, PublicAccessBlock};
-use mrap_proto::store::{GetAccount, SetAccountPublicAccessBlock, SetBucketPublicAccessBlock};
+use mrap_model::{ApiError, PublicAccessBlock};
 
 use crate::{
-    buckets::existing,
-    error::{malformed_xml, no_such_public_access_block},
-    server::AppState,
-    xml::{
-        from_xml, mrap_requests,
-        public_access_block::{PUBLIC_ACCESS_BLOCK_ROOT, PublicAccessBlockConfiguration},
-        xml_response,
+    common::{
+        error::malformed_xml, public_access_block_xml::PUBLIC_ACCESS_BLOCK_ROOT, xml::from_xml,
     },
+    s3control::xml::requests,
 };
 
 /// The four flags as sent: `true`/`false` (any case, surrounding blanks ignored), `absent` for a
 /// flag not sent, anything else `MalformedXML`.
 pub(crate) fn flags(
-    sent: mrap_requests::PublicAccessBlock,
+    sent: requests::PublicAccessBlock,
     absent: bool,
 ) -> Result<PublicAccessBlock, ApiError> {
     let flag = |v: Option<String>| match v.as_deref().map(str::trim) {
@@ -47,91 +38,10 @@ pub(crate) fn parse(body: &[u8]) -> Result<PublicAccessBlock, ApiError> {
     flags(sent, false)
 }
 
-fn empty(status: StatusCode) -> Response {
+pub(crate) fn empty(status: StatusCode) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = status;
     response
-}
-
-// ---------- account ----------
-
-pub(crate) async fn put_account(
-    state: &AppState,
-    account: AccountId,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let config = parse(body)?;
-    state
-        .store(&SetAccountPublicAccessBlock {
-            account,
-            config: Some(config),
-        })
-        .await?;
-    Ok(empty(StatusCode::OK))
-}
-
-pub(crate) async fn get_account(
-    state: &AppState,
-    account: AccountId,
-) -> Result<Response, ApiError> {
-    let record = state.store(&GetAccount { account }).await?;
-    let config = record
-        .public_access_block
-        .ok_or_else(no_such_public_access_block)?;
-    xml_response(&PublicAccessBlockConfiguration::control(&config))
-}
-
-pub(crate) async fn delete_account(
-    state: &AppState,
-    account: AccountId,
-) -> Result<Response, ApiError> {
-    state
-        .store(&SetAccountPublicAccessBlock {
-            account,
-            config: None,
-        })
-        .await?;
-    Ok(empty(StatusCode::OK))
-}
-
-// ---------- bucket ----------
-
-pub(crate) async fn put_bucket(
-    state: &AppState,
-    bucket: BucketName,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    existing(state, &bucket).await?;
-    let config = parse(body)?;
-    state
-        .store(&SetBucketPublicAccessBlock {
-            name: bucket,
-            config: Some(config),
-        })
-        .await?;
-    Ok(empty(StatusCode::OK))
-}
-
-pub(crate) async fn get_bucket(state: &AppState, bucket: BucketName) -> Result<Response, ApiError> {
-    let record = existing(state, &bucket).await?;
-    let config = record
-        .public_access_block
-        .ok_or_else(no_such_public_access_block)?;
-    xml_response(&PublicAccessBlockConfiguration::s3(&config))
-}
-
-pub(crate) async fn delete_bucket(
-    state: &AppState,
-    bucket: BucketName,
-) -> Result<Response, ApiError> {
-    existing(state, &bucket).await?;
-    state
-        .store(&SetBucketPublicAccessBlock {
-            name: bucket,
-            config: None,
-        })
-        .await?;
-    Ok(empty(StatusCode::NO_CONTENT))
 }
 
 #[cfg(test)]

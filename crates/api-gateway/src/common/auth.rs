@@ -1,11 +1,16 @@
 //! The one authorizer round trip per request: authentication (SigV4 over the request exactly as
 //! received) and authorization of the operation's action on its resource.
 
-use axum::http::{HeaderMap, Method};
-use mrap_model::ApiError;
-use mrap_proto::authz::{AuthzRequest, Grant};
+use std::net::SocketAddr;
 
-use crate::{endpoint::CONTROL_PREFIX, operation::Operation, server::AppState};
+use axum::{
+    extract::ConnectInfo,
+    http::{HeaderMap, Method, request::Parts},
+};
+use mrap_model::ApiError;
+use mrap_proto::authz::{AuthzRequest, Grant, Resource};
+
+use crate::{common::request_id::RequestIds, server::AppState};
 
 /// The request as the signature saw it.
 pub(crate) struct SignedParts<'a> {
@@ -22,8 +27,32 @@ pub(crate) struct SignedParts<'a> {
     pub source_ip: Option<String>,
 }
 
-/// Builds the authorizer request for `op`.
-pub(crate) fn authz_request(parts: SignedParts<'_>, op: &Operation) -> AuthzRequest {
+impl<'a> SignedParts<'a> {
+    pub fn new(ids: &'a RequestIds, parts: &'a Parts, payload_hash: String) -> Self {
+        SignedParts {
+            request_id: &ids.request_id,
+            method: &parts.method,
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            payload_hash,
+            source_ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip().to_string()),
+        }
+    }
+}
+
+/// Builds the authorizer request for `action` on `resource`. `signing_service`: `None` means
+/// `s3` (S3 and S3 Control); `s3_control`: a double-encoded canonical URI is accepted too.
+pub(crate) fn authz_request(
+    parts: SignedParts<'_>,
+    action: &str,
+    resource: Resource,
+    signing_service: Option<&str>,
+    s3_control: bool,
+) -> AuthzRequest {
     AuthzRequest {
         request_id: parts.request_id.to_owned(),
         method: parts.method.as_str().to_owned(),
@@ -40,11 +69,10 @@ pub(crate) fn authz_request(parts: SignedParts<'_>, op: &Operation) -> AuthzRequ
             })
             .collect(),
         payload_hash: parts.payload_hash,
-        s3_control: parts.path.starts_with(CONTROL_PREFIX),
-        action: op.action().to_owned(),
-        resource: op.resource(),
-        // `None`: S3 and S3 Control are both signed for `s3`; Access Analyzer names its own.
-        signing_service: op.signing_service().map(str::to_owned),
+        s3_control,
+        action: action.to_owned(),
+        resource,
+        signing_service: signing_service.map(str::to_owned),
         source_ip: parts.source_ip,
     }
 }
@@ -78,10 +106,6 @@ mod tests {
         headers.append("x-multi", HeaderValue::from_static("a"));
         headers.append("x-multi", HeaderValue::from_static("b"));
         let path = "/v20180820/async-requests/mrap/arn%3Aaws%3As3%3Aus-west-2%3A123456789012%3Aasync-request/mrap/create/abc";
-        let op = Operation::DescribeMrapOp {
-            account: AccountId::parse("123456789012").unwrap(),
-            token_arn: "ignored".into(),
-        };
         let req = authz_request(
             SignedParts {
                 request_id: "0123456789ABCDEF",
@@ -92,7 +116,10 @@ mod tests {
                 payload_hash: "UNSIGNED-PAYLOAD".into(),
                 source_ip: Some("127.0.0.1".into()),
             },
-            &op,
+            "s3:DescribeMultiRegionAccessPointOperation",
+            Resource::Account(AccountId::parse("123456789012").unwrap()),
+            None,
+            true,
         );
         assert_eq!(req.path, path);
         assert_eq!(req.query, "x-id=DescribeMultiRegionAccessPointOperation");
@@ -125,7 +152,10 @@ mod tests {
                 payload_hash: "e3b0".into(),
                 source_ip: None,
             },
-            &Operation::ListBuckets,
+            "s3:ListAllMyBuckets",
+            Resource::CallerAccount,
+            None,
+            false,
         );
         assert!(!bucket_req.s3_control);
         assert_eq!(bucket_req.signing_service, None);
@@ -140,9 +170,10 @@ mod tests {
                 payload_hash: "e3b0".into(),
                 source_ip: None,
             },
-            &Operation::ValidatePolicy {
-                query: "maxResults=1".into(),
-            },
+            "access-analyzer:ValidatePolicy",
+            Resource::CallerAccount,
+            Some("access-analyzer"),
+            false,
         );
         assert_eq!(aa.signing_service.as_deref(), Some("access-analyzer"));
         assert_eq!(aa.action, "access-analyzer:ValidatePolicy");

@@ -10,26 +10,25 @@ use mrap_model::{AccountId, ApiError, MrapName, RequestParams};
 use mrap_proto::store::GetMrap;
 
 use crate::{
-    error::{invalid_request, malformed_xml, no_such_mrap},
-    mrap_submit::{check_client_token, submit},
-    request_id::RequestIds,
-    server::AppState,
-    xml::{
-        from_xml,
-        mrap_requests::{PUT_POLICY_ROOT, PutPolicyRequest},
-        mrap_responses::{GetPolicyResult, PolicyStatusResult, PutPolicyResult},
-        xml_response,
+    common::{
+        error::{invalid_request, malformed_xml},
+        xml::{from_xml, xml_response},
     },
+    s3control::{
+        ControlRequest,
+        error::no_such_mrap,
+        mrap_submit::{check_client_token, submit},
+        xml::{
+            requests::{PUT_POLICY_ROOT, PutPolicyRequest},
+            responses::{GetPolicyResult, PolicyStatusResult, PutPolicyResult},
+        },
+    },
+    server::AppState,
 };
 
-pub(crate) async fn put(
-    state: &AppState,
-    ids: &RequestIds,
-    account: AccountId,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let (client_token, params) = parse(body)?;
-    let arn = submit(state, ids, account, client_token, params).await?;
+pub(crate) async fn put(req: ControlRequest<'_>) -> Result<Response, ApiError> {
+    let (client_token, params) = parse(&req.body)?;
+    let arn = submit(req.state, req.ids, req.account, client_token, params).await?;
     xml_response(&PutPolicyResult::new(arn))
 }
 
@@ -56,21 +55,13 @@ async fn record(
     state.store(&GetMrap { account, name }).await
 }
 
-pub(crate) async fn get(
-    state: &AppState,
-    account: AccountId,
-    name: &str,
-) -> Result<Response, ApiError> {
-    let record = record(state, account, name).await?;
+pub(crate) async fn get(req: ControlRequest<'_>) -> Result<Response, ApiError> {
+    let record = record(req.state, req.account, &req.label).await?;
     xml_response(&GetPolicyResult::new(&record.policy))
 }
 
-pub(crate) async fn status(
-    state: &AppState,
-    account: AccountId,
-    name: &str,
-) -> Result<Response, ApiError> {
-    let record = record(state, account, name).await?;
+pub(crate) async fn status(req: ControlRequest<'_>) -> Result<Response, ApiError> {
+    let record = record(req.state, req.account, &req.label).await?;
     xml_response(&PolicyStatusResult::new(&record.policy))
 }
 

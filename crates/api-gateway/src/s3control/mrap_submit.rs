@@ -4,7 +4,10 @@
 use mrap_model::{AccountId, ApiError, RequestParams, RequestToken};
 use mrap_proto::store::SubmitOp;
 
-use crate::{error::invalid_request, request_id::RequestIds, server::AppState};
+use crate::{
+    common::{error::invalid_request, request_id::RequestIds},
+    server::AppState,
+};
 
 /// Model rule for `MultiRegionAccessPointClientToken`: 1–64 characters matching `\S+`.
 pub(crate) fn check_client_token(token: &str) -> Result<(), ApiError> {

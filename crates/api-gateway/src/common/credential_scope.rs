@@ -1,5 +1,5 @@
 //! The SigV4 credential scope's service name, read (not verified) from a request so that the
-//! [`Endpoint`](crate::endpoint::Endpoint) can tell an Access Analyzer call from an S3 one.
+//! gateway can tell an Access Analyzer call from an S3 one.
 //!
 //! `Credential=AKID/20260101/us-east-1/access-analyzer/aws4_request` (SigV4, header form),
 //! `Credential=AKID/20260101/access-analyzer/aws4_request` (SigV4A) or the presigned

@@ -1,17 +1,7 @@
 //! XML bodies, as quick-xml serde structs (Garage style): every response type has a unit test that
-//! compares the exact serialised string, every request type has parsing tests.
-//!
-//! - [`mrap_requests`]: S3 Control request bodies (shape only; the handlers validate values);
-//! - [`mrap_responses`]: S3 Control `…Result` documents;
-//! - [`s3`]: bucket requests and responses;
-//! - [`public_access_block`]: the Block Public Access document of both APIs;
-//! - [`errors`]: the wrapped (S3 Control) and flat (S3) error documents.
-
-pub(crate) mod errors;
-pub(crate) mod mrap_requests;
-pub(crate) mod mrap_responses;
-pub(crate) mod public_access_block;
-pub(crate) mod s3;
+//! compares the exact serialised string, every request type has parsing tests. This module holds
+//! what every surface uses — serialising with the declaration, reading a document by its root —
+//! and each surface keeps its own documents (`s3::xml`, `s3control::xml`).
 
 use axum::{
     body::Body,

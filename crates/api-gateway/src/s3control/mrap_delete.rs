@@ -3,29 +3,26 @@
 //! `NoSuchMultiRegionAccessPoint`).
 
 use axum::response::Response;
-use mrap_model::{AccountId, ApiError, MrapName, RequestParams};
+use mrap_model::{ApiError, MrapName, RequestParams};
 
 use crate::{
-    error::{invalid_request, malformed_xml},
-    mrap_submit::{check_client_token, submit},
-    request_id::RequestIds,
-    server::AppState,
-    xml::{
-        from_xml,
-        mrap_requests::{DELETE_ROOT, DeleteRequest},
-        mrap_responses::DeleteResult,
-        xml_response,
+    common::{
+        error::{invalid_request, malformed_xml},
+        xml::{from_xml, xml_response},
+    },
+    s3control::{
+        ControlRequest,
+        mrap_submit::{check_client_token, submit},
+        xml::{
+            requests::{DELETE_ROOT, DeleteRequest},
+            responses::DeleteResult,
+        },
     },
 };
 
-pub(crate) async fn handle(
-    state: &AppState,
-    ids: &RequestIds,
-    account: AccountId,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let (client_token, params) = parse(body)?;
-    let arn = submit(state, ids, account, client_token, params).await?;
+pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError> {
+    let (client_token, params) = parse(&req.body)?;
+    let arn = submit(req.state, req.ids, req.account, client_token, params).await?;
     xml_response(&DeleteResult::new(arn))
 }
 

@@ -5,7 +5,7 @@
 //! Request: JSON body `{"policyDocument", "policyType", "validatePolicyResourceType"?, "locale"?}`,
 //! query `maxResults` and `nextToken` (the service model binds both to the query string).
 //! Response: 200 `{"findings":[…],"nextToken"?:"…"}`. Refusals are `ValidationException`s (see
-//! [`crate::json_error`] for how codes map onto reasons).
+//! [`super::error`] for how codes map onto reasons).
 //!
 //! - `maxResults`: a positive integer; without it every finding comes back in one page.
 //! - `nextToken`: opaque to clients; here the decimal index of the next finding, checked to be
@@ -28,6 +28,8 @@ use mrap_policy::{Finding, PolicyType};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::access_analyzer::AaRequest;
 
 const POLICY_TYPES: [&str; 4] = [
     "IDENTITY_POLICY",
@@ -70,7 +72,8 @@ pub(crate) struct ValidatePolicyResponse {
     next_token: Option<String>,
 }
 
-pub(crate) fn handle(query: &str, body: &[u8]) -> Result<Response, ApiError> {
+pub(crate) async fn handle(req: AaRequest) -> Result<Response, ApiError> {
+    let (query, body) = (req.query.as_str(), &req.body[..]);
     let request = parse(query, body)?;
     let resource_type = request.resource_type.as_deref();
     let findings =

@@ -7,7 +7,7 @@ use mrap_model::{
 };
 use serde::Serialize;
 
-use super::S3CONTROL_NS;
+use crate::common::xml::S3CONTROL_NS;
 
 /// `CreateMultiRegionAccessPointResult`.
 #[derive(Debug, Serialize)]
@@ -451,7 +451,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::xml::to_xml_with_header;
+    use crate::common::xml::to_xml_with_header;
 
     const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
     const NS: &str = r#"xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/""#;

@@ -86,7 +86,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::xml::from_xml;
+    use crate::common::xml::from_xml;
 
     /// aws-sdk-rust 1.138: ClientToken first, namespace on the root only.
     const RUST_SDK_CREATE: &str = r#"<CreateMultiRegionAccessPointRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>0b7e6d1c-9a55-4a84-8d7c-2d5f3e6a1f00</ClientToken><Details><Name>my-mrap</Name><PublicAccessBlock><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlock><Regions><Region><Bucket>bucket-a</Bucket></Region><Region><Bucket>bucket-b</Bucket><BucketAccountId>111122223333</BucketAccountId></Region></Regions></Details></CreateMultiRegionAccessPointRequest>"#;

@@ -1,0 +1,139 @@
+//! The S3 Control surface (`/v20180820/…`): Multi-Region Access Points and the account's Block
+//! Public Access configuration. Every request names its account in `x-amz-account-id`, errors are
+//! the wrapped `<ErrorResponse>` document, and bodies are small documents.
+
+mod account_pab;
+mod error;
+mod mrap_create;
+mod mrap_delete;
+mod mrap_describe;
+mod mrap_get;
+mod mrap_policy;
+mod mrap_submit;
+pub(crate) mod router;
+pub(crate) mod xml;
+
+use axum::{body::Body, http::request::Parts, response::Response};
+use bytes::Bytes;
+use mrap_model::{AccountId, ApiError};
+use mrap_proto::authz::Resource;
+
+pub(crate) use error::render;
+
+use crate::{
+    common::{auth, body, request_id::RequestIds},
+    server::AppState,
+};
+
+/// The path prefix (API version 2018-08-20).
+pub const CONTROL_PREFIX: &str = "/v20180820/";
+
+/// What a handler gets.
+pub(crate) struct ControlRequest<'a> {
+    pub state: &'a AppState,
+    pub ids: &'a RequestIds,
+    /// The `x-amz-account-id` account.
+    pub account: AccountId,
+    /// The path label, percent-decoded: the MRAP name or the request-token ARN ("" when none).
+    pub label: String,
+    pub body: Bytes,
+}
+
+operation_table! {
+    /// Every S3 Control operation served.
+    pub(crate) enum ControlOp for ControlRequest<'_> {
+        CreateMultiRegionAccessPoint {
+            action: "s3:CreateMultiRegionAccessPoint",
+            route: "/v20180820/async-requests/mrap/create",
+            resource: Account, body: Buffered, handler: mrap_create::handle,
+        },
+        DeleteMultiRegionAccessPoint {
+            action: "s3:DeleteMultiRegionAccessPoint",
+            route: "/v20180820/async-requests/mrap/delete",
+            resource: Account, body: Buffered, handler: mrap_delete::handle,
+        },
+        PutMultiRegionAccessPointPolicy {
+            action: "s3:PutMultiRegionAccessPointPolicy",
+            route: "/v20180820/async-requests/mrap/put-policy",
+            resource: Account, body: Buffered, handler: mrap_policy::put,
+        },
+        DescribeMultiRegionAccessPointOperation {
+            action: "s3:DescribeMultiRegionAccessPointOperation",
+            route: "/v20180820/async-requests/mrap/{request_token+}",
+            resource: Account, body: Buffered, handler: mrap_describe::handle,
+        },
+        GetMultiRegionAccessPoint {
+            action: "s3:GetMultiRegionAccessPoint",
+            route: "/v20180820/mrap/instances/{name+}",
+            resource: Account, body: Buffered, handler: mrap_get::get,
+        },
+        ListMultiRegionAccessPoints {
+            action: "s3:ListMultiRegionAccessPoints",
+            route: "/v20180820/mrap/instances",
+            resource: Account, body: Buffered, handler: mrap_get::list,
+        },
+        GetMultiRegionAccessPointPolicy {
+            action: "s3:GetMultiRegionAccessPointPolicy",
+            route: "/v20180820/mrap/instances/{name+}/policy",
+            resource: Account, body: Buffered, handler: mrap_policy::get,
+        },
+        GetMultiRegionAccessPointPolicyStatus {
+            action: "s3:GetMultiRegionAccessPointPolicyStatus",
+            route: "/v20180820/mrap/instances/{name+}/policystatus",
+            resource: Account, body: Buffered, handler: mrap_policy::status,
+        },
+        PutPublicAccessBlock {
+            action: "s3:PutAccountPublicAccessBlock",
+            route: "/v20180820/configuration/publicAccessBlock",
+            resource: Account, body: Buffered, handler: account_pab::put,
+        },
+        GetPublicAccessBlock {
+            action: "s3:GetAccountPublicAccessBlock",
+            route: "/v20180820/configuration/publicAccessBlock",
+            resource: Account, body: Buffered, handler: account_pab::get,
+        },
+        // Deleting is authorised as putting (AWS documents no separate Delete action).
+        DeletePublicAccessBlock {
+            action: "s3:PutAccountPublicAccessBlock",
+            route: "/v20180820/configuration/publicAccessBlock",
+            resource: Account, body: Buffered, handler: account_pab::delete,
+        },
+    }
+}
+
+/// A classified request: the operation and its path label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Routed {
+    pub op: ControlOp,
+    pub label: String,
+}
+
+/// The pipeline after classification: account header, body, authorizer, handler.
+pub(crate) async fn serve(
+    state: &AppState,
+    ids: &RequestIds,
+    parts: &Parts,
+    routed: Routed,
+    request_body: Body,
+) -> Result<Response, ApiError> {
+    let account = router::account_from(&parts.headers)?;
+    let (bytes, payload_hash) = body::read_checked(request_body, &parts.headers).await?;
+    let authz = auth::authz_request(
+        auth::SignedParts::new(ids, parts, payload_hash),
+        routed.op.action(),
+        Resource::Account(account.clone()),
+        None,
+        true,
+    );
+    auth::authorize(state, &authz).await?;
+    routed
+        .op
+        .call(ControlRequest {
+            state,
+            ids,
+            account,
+            label: routed.label,
+            body: bytes,
+        })
+        .await
+}
