@@ -1,8 +1,9 @@
 //! Authentication: who signed this request, and is the signature right?
 
 use mrap_model::{AccessKeyRecord, ApiError, ErrorCode};
-use mrap_proto::authz::AuthzRequest;
-use mrap_sigv4::{Error as SigError, Options, Request};
+use mrap_proto::authz::{AuthzRequest, ChunkSigning};
+use mrap_sigv4::chunked::{ChunkSigningContext, ChunkedMode};
+use mrap_sigv4::{Auth, Error as SigError, Options, Request};
 
 use crate::ReadModel;
 
@@ -15,11 +16,18 @@ const S3_CONTROL: [Options; 2] = [
     },
 ];
 
+/// A request whose signature checked out.
+pub struct Authenticated {
+    pub key: AccessKeyRecord,
+    /// Set when the body is signed aws-chunked: see `Grant::chunk_signing`.
+    pub chunk_signing: Option<ChunkSigning>,
+}
+
 pub async fn authenticate(
     model: &ReadModel,
     req: &AuthzRequest,
     now_unix: i64,
-) -> Result<AccessKeyRecord, ApiError> {
+) -> Result<Authenticated, ApiError> {
     let wire = Request {
         method: &req.method,
         path: &req.path,
@@ -62,7 +70,25 @@ pub async fn authenticate(
     };
     mrap_sigv4::verify(&wire, &auth, payload_hash, &key.secret, now_unix, accepted)
         .map_err(to_api)?;
-    Ok(key)
+    let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
+    Ok(Authenticated { key, chunk_signing })
+}
+
+/// What the gateway needs to verify the chunk signatures of a signed aws-chunked body, derived
+/// here because only the authorizer holds the secret. `None` for other bodies, and for requests
+/// whose chunks an HMAC key cannot verify (presigned URLs, SigV4A): the gateway refuses those.
+fn chunk_signing(auth: &Auth, payload_hash: &str, secret: &str) -> Option<ChunkSigning> {
+    match ChunkedMode::from_content_sha256(payload_hash)? {
+        ChunkedMode::Signed | ChunkedMode::SignedTrailer => {}
+        ChunkedMode::UnsignedTrailer | ChunkedMode::SignedEcdsa => return None,
+    }
+    let ctx = ChunkSigningContext::for_request(auth, secret)?;
+    Some(ChunkSigning {
+        signing_key: ctx.signing_key.to_vec(),
+        amz_date: ctx.amz_date,
+        scope: ctx.scope,
+        seed_signature: ctx.seed_signature,
+    })
 }
 
 fn to_api(e: SigError) -> ApiError {
@@ -88,5 +114,121 @@ fn to_api(e: SigError) -> ApiError {
             ErrorCode::SignatureDoesNotMatch,
             "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use mrap_sigv4::chunked::{ChunkError, ChunkedDecoder};
+
+    use super::*;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const STREAMING: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+
+    /// The AWS documentation's chunked-upload example, signed with the sigv4 client signer at its
+    /// date (20130524T000000Z): the signature is the documented seed.
+    fn example_auth(payload_hash: &str) -> Auth {
+        let headers: Vec<(String, String)> = [
+            ("host", "s3.amazonaws.com"),
+            ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
+            ("x-amz-content-sha256", payload_hash),
+            ("content-encoding", "aws-chunked"),
+            ("x-amz-decoded-content-length", "66560"),
+            ("content-length", "66824"),
+        ]
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+        let path = "/examplebucket/chunkObject.txt";
+        let added = mrap_sigv4::sign(
+            "PUT",
+            path,
+            "",
+            &headers,
+            payload_hash,
+            "AKIAIOSFODNN7EXAMPLE",
+            SECRET,
+            "us-east-1",
+            "s3",
+            1_369_353_600,
+            Options::S3,
+        );
+        let all: Vec<(String, String)> = headers.into_iter().chain(added).collect();
+        let wire = Request {
+            method: "PUT",
+            path,
+            query: "",
+            headers: &all,
+        };
+        mrap_sigv4::parse(&wire).expect("the signer's output parses")
+    }
+
+    #[test]
+    fn streaming_signed_request_carries_a_context_that_verifies_its_chunks() {
+        let auth = example_auth(STREAMING);
+        let cs = chunk_signing(&auth, STREAMING, SECRET).expect("a context");
+        assert_eq!(
+            cs.seed_signature,
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+        );
+        assert_eq!(cs.scope, "20130524/us-east-1/s3/aws4_request");
+        assert_eq!(cs.amz_date, "20130524T000000Z");
+        let ctx = ChunkSigningContext {
+            signing_key: cs.signing_key.as_slice().try_into().expect("32 bytes"),
+            amz_date: cs.amz_date,
+            scope: cs.scope,
+            seed_signature: cs.seed_signature,
+        };
+        let chunk = |sig: &str, data: &[u8]| {
+            let mut c = format!("{:x};chunk-signature={sig}\r\n", data.len()).into_bytes();
+            c.extend_from_slice(data);
+            Bytes::from(c)
+        };
+        let first = chunk(
+            "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+            &[b'a'; 65536],
+        );
+        let mut out = Vec::new();
+        let mut decoder =
+            ChunkedDecoder::new(ChunkedMode::Signed, Some(ctx.clone()), Some(66560)).expect("new");
+        decoder.push(first.clone(), &mut out).expect("first chunk");
+        decoder
+            .push(Bytes::from_static(b"\r\n"), &mut out)
+            .expect("first chunk verified");
+        assert_eq!(out.concat().len(), 65536);
+        // The same chunk under another request's seed does not verify.
+        let other = ChunkSigningContext {
+            seed_signature: "0".repeat(64),
+            ..ctx
+        };
+        let mut decoder = ChunkedDecoder::new(ChunkedMode::Signed, Some(other), None).expect("new");
+        assert_eq!(
+            decoder.push(first, &mut out).err(),
+            Some(ChunkError::SignatureDoesNotMatch)
+        );
+    }
+
+    #[test]
+    fn only_header_signed_hmac_streaming_requests_get_a_context() {
+        for hash in [
+            "UNSIGNED-PAYLOAD",
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ] {
+            assert!(
+                chunk_signing(&example_auth(hash), hash, SECRET).is_none(),
+                "{hash}"
+            );
+        }
+        let trailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+        assert!(chunk_signing(&example_auth(trailer), trailer, SECRET).is_some());
+        let presigned = Auth {
+            presigned: Some(mrap_sigv4::Presigned { expires_secs: 60 }),
+            ..example_auth(STREAMING)
+        };
+        assert!(chunk_signing(&presigned, STREAMING, SECRET).is_none());
     }
 }

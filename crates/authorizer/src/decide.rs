@@ -21,7 +21,8 @@ const OWNER_ALWAYS: [&str; 3] = [
 
 pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiError> {
     let now_ms = mrap_model::time::now_millis();
-    let key = authn::authenticate(model, req, now_ms / 1000).await?;
+    let authn::Authenticated { key, chunk_signing } =
+        authn::authenticate(model, req, now_ms / 1000).await?;
     let allowed = match &req.resource {
         Resource::CallerAccount => true,
         Resource::Account(a) => *a == key.account,
@@ -39,6 +40,7 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         account: key.account,
         principal_arn: key.principal_arn,
         access_key: key.access_key,
+        chunk_signing,
     })
 }
 

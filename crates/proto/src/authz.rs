@@ -49,4 +49,85 @@ pub struct Grant {
     pub account: AccountId,
     pub principal_arn: String,
     pub access_key: String,
+    /// For a body sent as signed aws-chunked (`x-amz-content-sha256` of
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`) on a request header-signed with
+    /// `AWS4-HMAC-SHA256`: what the gateway needs to verify the chunk signatures. `None` otherwise,
+    /// and from authorizers that predate it.
+    #[serde(default)]
+    pub chunk_signing: Option<ChunkSigning>,
+}
+
+/// Mirrors `mrap_sigv4::chunked::ChunkSigningContext` (proto stays free of sigv4).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkSigning {
+    /// The derived SigV4 key (32 bytes), valid for one date, Region and service only — never the
+    /// secret.
+    pub signing_key: Vec<u8>,
+    /// The request's `X-Amz-Date`, e.g. `20130524T000000Z`.
+    pub amz_date: String,
+    /// `<date>/<region>/<service>/aws4_request`.
+    pub scope: String,
+    /// The request's own signature, which seeds the chunk signature chain.
+    pub seed_signature: String,
+}
+
+// Grants are logged in debug output; the key must not be.
+impl std::fmt::Debug for ChunkSigning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkSigning")
+            .field("signing_key", &"<redacted>")
+            .field("amz_date", &self.amz_date)
+            .field("scope", &self.scope)
+            .field("seed_signature", &self.seed_signature)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(chunk_signing: Option<ChunkSigning>) -> Grant {
+        Grant {
+            account: AccountId::parse("000000000000").expect("valid account"),
+            principal_arn: "arn:aws:iam::000000000000:root".to_owned(),
+            access_key: "test".to_owned(),
+            chunk_signing,
+        }
+    }
+
+    #[test]
+    fn grant_from_an_older_authorizer_decodes() {
+        #[derive(Serialize)]
+        struct OldGrant {
+            account: AccountId,
+            principal_arn: String,
+            access_key: String,
+        }
+        let g = grant(None);
+        let old = OldGrant {
+            account: g.account.clone(),
+            principal_arn: g.principal_arn.clone(),
+            access_key: g.access_key.clone(),
+        };
+        let bytes = crate::codec::encode(&old).expect("encodes");
+        assert_eq!(crate::codec::decode::<Grant>(&bytes).expect("decodes"), g);
+    }
+
+    #[test]
+    fn chunk_signing_round_trips_and_hides_its_key() {
+        let g = grant(Some(ChunkSigning {
+            signing_key: vec![0xab; 32],
+            amz_date: "20130524T000000Z".to_owned(),
+            scope: "20130524/us-east-1/s3/aws4_request".to_owned(),
+            seed_signature: "4f".repeat(32),
+        }));
+        let bytes = crate::codec::encode(&g).expect("encodes");
+        assert_eq!(crate::codec::decode::<Grant>(&bytes).expect("decodes"), g);
+        let shown = format!("{g:?}");
+        assert!(
+            shown.contains("<redacted>") && !shown.contains("171"),
+            "{shown}"
+        );
+    }
 }
