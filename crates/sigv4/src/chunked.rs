@@ -47,7 +47,7 @@ use crate::{Algorithm, Auth};
 mod tests;
 
 /// Longest chunk header or trailer line accepted, CRLF included (s3s allows 1 KiB; a signed
-/// header is at most 16 hex digits + 81 bytes).
+/// header is at most 16 hex digits + 83 bytes).
 pub const MAX_LINE: usize = 4096;
 /// Most trailers accepted, the trailer signature not counted (SDKs send one checksum).
 pub const MAX_TRAILERS: usize = 16;
