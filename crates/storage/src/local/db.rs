@@ -1,0 +1,216 @@
+//! The Region's metadata database: one SQLite file in WAL mode, shared by every process that
+//! opens the Region directory. Every transaction that may write is `Immediate` (it takes the
+//! write lock up front; a deferred read-then-write transaction fails with SQLITE_BUSY despite
+//! the busy timeout once another process has committed).
+//!
+//! Keys are stored as BLOBs: SQLite compares BLOBs with memcmp, which is S3's UTF-8 byte order,
+//! and never stops at a NUL byte.
+
+use crate::{Error, ObjectInfo};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OpenFlags, Row};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS buckets (
+    name TEXT PRIMARY KEY,
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    data_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    last_modified_ms INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    checksum TEXT,
+    parts_count INTEGER,
+    PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    initiated_ms INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    checksum TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated_ms, upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    data_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    md5 BLOB NOT NULL,
+    last_modified_ms INTEGER NOT NULL,
+    checksum TEXT,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+";
+
+/// Maps rusqlite's errors into ours without making rusqlite part of the public API.
+pub(crate) trait DbResult<T> {
+    fn db(self) -> Result<T, Error>;
+}
+
+impl<T> DbResult<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T, Error> {
+        self.map_err(|e| Error::Db(e.to_string()))
+    }
+}
+
+/// One connection per store behind a mutex: calls from one process are serialized, which is
+/// plenty while each call is a few indexed statements. A pool of readers is the next step if
+/// listing under write load ever shows up in the load harness.
+#[derive(Clone)]
+pub(crate) struct Db(Arc<Mutex<Connection>>);
+
+impl Db {
+    pub(crate) fn open(path: &Path) -> Result<Self, Error> {
+        let mut c = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .db()?;
+        c.busy_timeout(Duration::from_secs(10)).db()?;
+        let mode: String = c
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .db()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Db(format!(
+                "{}: journal mode is {mode}, not WAL",
+                path.display()
+            )));
+        }
+        // WAL + NORMAL: a crash may lose the last commits but never corrupts the database
+        c.pragma_update(None, "synchronous", "NORMAL").db()?;
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .db()?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .db()?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::Db(format!(
+                "{}: schema version {version} is newer than this build's {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+        tx.execute_batch(SCHEMA).db()?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .db()?;
+        tx.commit().db()?;
+        Ok(Db(Arc::new(Mutex::new(c))))
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    pub(crate) async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let conn = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic mid-call rolled its transaction back while unwinding: the connection is
+            // still usable.
+            let mut c = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| Error::Backend(format!("database task: {e}")))?
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    ms_of(time::OffsetDateTime::now_utc())
+}
+
+pub(crate) fn ms_of(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn time_from_ms(ms: i64) -> Result<time::OffsetDateTime, Error> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|e| Error::Db(format!("stored time {ms}: {e}")))
+}
+
+/// Column `idx` as a key: a BLOB holding UTF-8.
+pub(crate) fn key_column(r: &Row, idx: usize) -> rusqlite::Result<String> {
+    String::from_utf8(r.get(idx)?)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Blob, Box::new(e)))
+}
+
+/// Column `idx` as JSON text.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    r: &Row,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(idx)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+/// Optional column `idx` as JSON text.
+pub(crate) fn json_column_opt<T: serde::de::DeserializeOwned>(
+    r: &Row,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = r.get(idx)?;
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+    })
+    .transpose()
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Db(format!("encoding metadata: {e}")))
+}
+
+pub(crate) fn time_column(r: &Row, idx: usize) -> rusqlite::Result<time::OffsetDateTime> {
+    let ms: i64 = r.get(idx)?;
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Integer, Box::new(e)))
+}
+
+/// The columns [`object_row`] reads, in order.
+pub(crate) const OBJECT_COLUMNS: &str =
+    "key, size, etag, last_modified_ms, meta, checksum, parts_count, data_id";
+
+/// An object row: what the API returns, and the file holding its bytes.
+pub(crate) fn object_row(r: &Row) -> rusqlite::Result<(ObjectInfo, String)> {
+    Ok((
+        ObjectInfo {
+            key: key_column(r, 0)?,
+            size: r.get(1)?,
+            etag: r.get(2)?,
+            last_modified: time_column(r, 3)?,
+            meta: json_column(r, 4)?,
+            checksum: json_column_opt(r, 5)?,
+            parts_count: r.get(6)?,
+        },
+        r.get(7)?,
+    ))
+}
+
+pub(crate) fn bucket_exists(c: &Connection, bucket: &str) -> Result<bool, Error> {
+    c.prepare_cached("SELECT 1 FROM buckets WHERE name = ?1")
+        .db()?
+        .exists([bucket])
+        .db()
+}
+
+/// `NoSuchBucket` unless the bucket exists.
+pub(crate) fn require_bucket(c: &Connection, bucket: &str) -> Result<(), Error> {
+    if bucket_exists(c, bucket)? {
+        Ok(())
+    } else {
+        Err(Error::NoSuchBucket)
+    }
+}
