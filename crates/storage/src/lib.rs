@@ -11,11 +11,26 @@
 //! [`put_object`](RegionStore::put_object) or [`upload_part`](RegionStore::upload_part).
 //!
 //! Additions to the agreed API (nothing agreed was renamed or changed):
-//! - [`ChecksumAlgorithm::digest`] computes a checksum of a byte slice;
-//! - [`Staged::len`] is the staged size (same as `digests().size`);
-//! - complete leaves a missing part checksum unchecked (the gateway answers S3's `InvalidRequest`
-//!   for it); a part checksum listed for an upload created without an algorithm is `InvalidPart`;
-//!   an upload created without an algorithm ends as a CRC64NVME full-object checksum, as in S3.
+//! - [`ChecksumAlgorithm::digest`] computes a checksum of a byte slice; [`ChecksumType::name`]
+//!   gives `FULL_OBJECT` / `COMPOSITE`;
+//! - [`Staged::len`] / [`Staged::is_empty`] (the staged size, same as `digests().size`);
+//! - `Debug` on the page and info types, `PartialEq` on [`UploadInfo`], [`PartInfo`] and
+//!   [`CompletedPart`].
+//!
+//! Behaviour worth knowing at the call site:
+//! - Complete with no parts is `InvalidPart` (S3 answers `InvalidRequest`/`MalformedXML`: check
+//!   emptiness before calling). A part checksum missing from Complete is not checked (S3 answers
+//!   `InvalidRequest`); a wrong one is `InvalidPart`, and so is any part checksum listed for an
+//!   upload created without an algorithm. Such an upload ends with a full-object CRC64NVME, as
+//!   in S3.
+//! - `create_multipart_upload` refuses (`Backend`) the combinations S3 refuses (CRC64NVME
+//!   composite, SHA full-object); the gateway should answer `InvalidRequest` before that.
+//! - A part's stored checksum is of the upload's algorithm, computed from the file when staging
+//!   was not asked for it.
+//! - [`RangeRequest::resolve`] treats `last < first` as unsatisfiable; S3 ignores such a header,
+//!   so the gateway's parser should drop it.
+//! - Complete's `If-Match` is checked against the current object only (no 409
+//!   `ConditionalRequestConflict` for an object changed since the upload began).
 
 mod checksum;
 mod error;
