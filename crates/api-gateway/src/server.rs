@@ -6,7 +6,7 @@
 //! authorizer, handler) → response with `x-amz-request-id` / `x-amz-id-2`, whether it succeeded
 //! or not. Surfaces live in `s3`, `s3control`, `access_analyzer`; what they share in `common`.
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{sync::Arc, time::Instant};
 
 use axum::{
     Router,
@@ -32,15 +32,16 @@ use crate::{
         request_id::RequestIds,
     },
     s3, s3control,
+    stores::Stores,
 };
 
 /// What every handler may use.
 pub(crate) struct AppState {
     pub nats: async_nats::Client,
     pub namespace: Namespace,
-    pub data_dir: PathBuf,
     pub regions: RegionsConfig,
     pub s3_domains: Vec<String>,
+    pub stores: Stores,
 }
 
 impl AppState {
@@ -59,10 +60,11 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
+    let stores = Stores::open(&config.data_dir, &config.regions).map_err(Error::Config)?;
     let state = Arc::new(AppState {
+        stores,
         nats,
         namespace: config.namespace,
-        data_dir: config.data_dir,
         regions: config.regions,
         s3_domains: crate::config::s3_domains_from_env(),
     });

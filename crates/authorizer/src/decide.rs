@@ -7,7 +7,7 @@
 
 use mrap_model::{ApiError, ErrorCode};
 use mrap_policy::{Decision, RequestContext, RequestPrincipal};
-use mrap_proto::authz::{AuthzRequest, Grant, Resource};
+use mrap_proto::authz::{AuthzRequest, Grant, GrantedBucket, Resource};
 
 use crate::{ReadModel, authn, read_model::BucketView};
 
@@ -23,14 +23,31 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
     let now_ms = mrap_model::time::now_millis();
     let authn::Authenticated { key, chunk_signing } =
         authn::authenticate(model, req, now_ms / 1000).await?;
+    let mut granted_bucket = None;
     let allowed = match &req.resource {
         Resource::CallerAccount => true,
         Resource::Account(a) => *a == key.account,
         // An unknown bucket is not an authorization matter: the handler answers NoSuchBucket.
-        Resource::Bucket(b) => match model.bucket(b.as_str()).await {
-            None => true,
-            Some(bucket) => bucket_allows(model, req, &key, &bucket, now_ms).await,
-        },
+        Resource::Bucket(b) | Resource::Object { bucket: b, .. } => {
+            match model.bucket(b.as_str()).await {
+                None => true,
+                Some(bucket) => {
+                    granted_bucket = Some(GrantedBucket {
+                        region: bucket.record.region.clone(),
+                        owner: bucket.record.owner.clone(),
+                    });
+                    bucket_allows(model, req, &key, &bucket, now_ms).await
+                }
+            }
+        }
+        // Authentication only: each object is authorised by a request of its own.
+        Resource::EachObjectOf(b) => {
+            granted_bucket = model.bucket(b.as_str()).await.map(|bucket| GrantedBucket {
+                region: bucket.record.region.clone(),
+                owner: bucket.record.owner.clone(),
+            });
+            true
+        }
     };
     if !allowed {
         tracing::info!(action = %req.action, principal = %key.principal_arn, "request denied");
@@ -41,6 +58,7 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         principal_arn: key.principal_arn,
         access_key: key.access_key,
         chunk_signing,
+        bucket: granted_bucket,
     })
 }
 
@@ -55,12 +73,13 @@ async fn bucket_allows(
     let Some(policy) = &bucket.policy else {
         return same_account;
     };
-    let ctx = context(
-        req,
-        key,
-        &format!("arn:aws:s3:::{}", bucket.record.name),
-        now_ms,
-    );
+    let arn = match &req.resource {
+        Resource::Object { key: object, .. } => {
+            format!("arn:aws:s3:::{}/{object}", bucket.record.name)
+        }
+        _ => format!("arn:aws:s3:::{}", bucket.record.name),
+    };
+    let ctx = context(req, key, &arn, now_ms);
     match mrap_policy::evaluate(policy, &ctx).decision {
         Decision::ExplicitDeny => same_account && OWNER_ALWAYS.contains(&req.action.as_str()),
         Decision::ImplicitDeny => same_account,

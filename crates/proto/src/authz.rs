@@ -1,7 +1,7 @@
 //! `{prefix}.v1.authz.check`: the gateway asks the authorizer whether a signed HTTP request may
 //! perform an action. The authorizer authenticates (SigV4) and authorizes in one round trip.
 
-use mrap_model::{AccountId, BucketName};
+use mrap_model::{AccountId, BucketName, RegionName};
 use serde::{Deserialize, Serialize};
 
 /// What the request acts on; the authorizer works out the owning account.
@@ -13,6 +13,23 @@ pub enum Resource {
     CallerAccount,
     /// An existing bucket (or one that may not exist: the handler then answers `NoSuchBucket`).
     Bucket(BucketName),
+    /// An object (`arn:aws:s3:::{bucket}/{key}`) of a bucket that may not exist, as `Bucket`.
+    Object { bucket: BucketName, key: String },
+    /// Objects of this bucket that the handler authorises one by one with further requests
+    /// (DeleteObjects): this request is only authenticated, and its grant names the bucket.
+    EachObjectOf(BucketName),
+}
+
+impl Resource {
+    /// The bucket acted on or in, if any.
+    pub fn bucket(&self) -> Option<&BucketName> {
+        match self {
+            Resource::Bucket(bucket)
+            | Resource::Object { bucket, .. }
+            | Resource::EachObjectOf(bucket) => Some(bucket),
+            Resource::Account(_) | Resource::CallerAccount => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +72,18 @@ pub struct Grant {
     /// and from authorizers that predate it.
     #[serde(default)]
     pub chunk_signing: Option<ChunkSigning>,
+    /// For a bucket or object resource: the bucket as the decision saw it, so the gateway needs
+    /// no second lookup to find its Region. `None` when the bucket does not exist (the handler
+    /// answers `NoSuchBucket`) and for other resources.
+    #[serde(default)]
+    pub bucket: Option<GrantedBucket>,
+}
+
+/// The bucket a [`Grant`] was decided on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantedBucket {
+    pub region: RegionName,
+    pub owner: AccountId,
 }
 
 /// Mirrors `mrap_sigv4::chunked::ChunkSigningContext` (proto stays free of sigv4).
@@ -93,6 +122,7 @@ mod tests {
             principal_arn: "arn:aws:iam::000000000000:root".to_owned(),
             access_key: "test".to_owned(),
             chunk_signing,
+            bucket: None,
         }
     }
 

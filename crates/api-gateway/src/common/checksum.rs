@@ -11,97 +11,93 @@
 use base64::Engine;
 use http::HeaderMap;
 use mrap_model::{ApiError, ErrorCode};
+use mrap_storage::ChecksumAlgorithm;
 
-/// The algorithms S3 defines: header suffix, name in messages, digest size in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Algorithm {
-    Crc32,
-    Crc32c,
-    Crc64Nvme,
-    Sha1,
-    Sha256,
+/// The checksum a request declares: its algorithm and, when sent in a header, its value (raw
+/// digest bytes). `x-amz-trailer: x-amz-checksum-<alg>` and `x-amz-sdk-checksum-algorithm` name
+/// an algorithm whose value comes later (in the trailer) or never.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Declared {
+    pub algorithm: ChecksumAlgorithm,
+    pub value: Option<Vec<u8>>,
 }
 
-impl Algorithm {
-    const ALL: [Algorithm; 5] = [
-        Algorithm::Crc32,
-        Algorithm::Crc32c,
-        Algorithm::Crc64Nvme,
-        Algorithm::Sha1,
-        Algorithm::Sha256,
-    ];
-
-    fn header(self) -> &'static str {
-        match self {
-            Algorithm::Crc32 => "x-amz-checksum-crc32",
-            Algorithm::Crc32c => "x-amz-checksum-crc32c",
-            Algorithm::Crc64Nvme => "x-amz-checksum-crc64nvme",
-            Algorithm::Sha1 => "x-amz-checksum-sha1",
-            Algorithm::Sha256 => "x-amz-checksum-sha256",
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Algorithm::Crc32 => "CRC32",
-            Algorithm::Crc32c => "CRC32C",
-            Algorithm::Crc64Nvme => "CRC64NVME",
-            Algorithm::Sha1 => "SHA1",
-            Algorithm::Sha256 => "SHA256",
-        }
-    }
-
-    /// The digest of `body`, big-endian for the CRCs (as the header carries it).
-    fn digest(self, body: &[u8]) -> Vec<u8> {
-        use crc_fast::CrcAlgorithm;
-        let crc32 = |a| (crc_fast::checksum(a, body) as u32).to_be_bytes().to_vec();
-        match self {
-            Algorithm::Crc32 => crc32(CrcAlgorithm::Crc32IsoHdlc),
-            Algorithm::Crc32c => crc32(CrcAlgorithm::Crc32Iscsi),
-            Algorithm::Crc64Nvme => crc_fast::checksum(CrcAlgorithm::Crc64Nvme, body)
-                .to_be_bytes()
-                .to_vec(),
-            Algorithm::Sha1 => <sha1::Sha1 as sha1::Digest>::digest(body).to_vec(),
-            Algorithm::Sha256 => <sha2::Sha256 as sha2::Digest>::digest(body).to_vec(),
-        }
-    }
-}
-
-/// Checks the request's `x-amz-checksum-*` header, if it has one, against `body`.
-pub(crate) fn check(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
-    let mut sent = Algorithm::ALL
+/// The algorithm named by a trailer or header name `x-amz-checksum-<alg>`.
+pub(crate) fn algorithm_of_header(name: &str) -> Option<ChecksumAlgorithm> {
+    ChecksumAlgorithm::ALL
         .into_iter()
-        .filter_map(|a| headers.get(a.header()).map(|v| (a, v.as_bytes())));
-    let Some((algorithm, value)) = sent.next() else {
-        return Ok(());
-    };
-    if sent.next().is_some() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
-        ));
-    }
-    let expected = algorithm.digest(body);
-    let claimed = base64::engine::general_purpose::STANDARD
+        .find(|a| a.header().eq_ignore_ascii_case(name.trim()))
+}
+
+/// Decodes a sent checksum value: base64 of a digest of the algorithm's size.
+pub(crate) fn decode_value(
+    algorithm: ChecksumAlgorithm,
+    value: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    base64::engine::general_purpose::STANDARD
         .decode(value.trim_ascii())
         .ok()
-        .filter(|d| d.len() == expected.len())
+        .filter(|d| d.len() == algorithm.digest_len())
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidRequest,
                 format!("Value for {} header is invalid.", algorithm.header()),
             )
-        })?;
-    if claimed == expected {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::BadDigest,
-            format!(
-                "The {} you specified did not match the calculated checksum.",
-                algorithm.name()
-            ),
-        ))
+        })
+}
+
+/// The refusal for a body whose digest is not the one declared.
+pub(crate) fn mismatch(algorithm: ChecksumAlgorithm) -> ApiError {
+    ApiError::new(
+        ErrorCode::BadDigest,
+        format!(
+            "The {} you specified did not match the calculated checksum.",
+            algorithm.name()
+        ),
+    )
+}
+
+/// The request's declared checksum, if any.
+pub(crate) fn declared(headers: &HeaderMap) -> Result<Option<Declared>, ApiError> {
+    let mut sent = ChecksumAlgorithm::ALL
+        .into_iter()
+        .filter_map(|a| headers.get(a.header()).map(|v| (a, v.as_bytes())));
+    if let Some((algorithm, value)) = sent.next() {
+        if sent.next().is_some() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+            ));
+        }
+        return Ok(Some(Declared {
+            algorithm,
+            value: Some(decode_value(algorithm, value)?),
+        }));
+    }
+    let named = headers
+        .get("x-amz-trailer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(algorithm_of_header)
+        .or_else(|| {
+            headers
+                .get("x-amz-sdk-checksum-algorithm")
+                .and_then(|v| v.to_str().ok())
+                .and_then(ChecksumAlgorithm::parse)
+        });
+    Ok(named.map(|algorithm| Declared {
+        algorithm,
+        value: None,
+    }))
+}
+
+/// Checks the request's `x-amz-checksum-*` header, if it has one, against `body`.
+pub(crate) fn check(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    match declared(headers)? {
+        Some(Declared {
+            algorithm,
+            value: Some(value),
+        }) if algorithm.digest(body) != value => Err(mismatch(algorithm)),
+        _ => Ok(()),
     }
 }
 

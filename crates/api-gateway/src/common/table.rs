@@ -15,6 +15,9 @@ pub(crate) enum ResourceKind {
     CallerAccount,
     Bucket,
     Object,
+    /// Only authenticated here: the handler authorises every object it touches with a request
+    /// of its own (DeleteObjects). Never use it for a handler that does not.
+    EachObject,
 }
 
 /// How the request body reaches the handler.

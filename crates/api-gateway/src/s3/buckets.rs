@@ -1,9 +1,7 @@
 //! Bucket operations: ListBuckets, CreateBucket, HeadBucket, GetBucketLocation, DeleteBucket.
 //!
-//! The policy-store owns the bucket records; the gateway also keeps each bucket's directory in its
-//! Region's storage (`RegionsConfig::storage_dir`) in step with them.
-
-use std::path::PathBuf;
+//! The policy-store owns the bucket records; the gateway keeps each bucket in its Region's store
+//! (`mrap_storage`) in step with them.
 
 use axum::{
     body::Body,
@@ -20,6 +18,7 @@ use crate::{
     },
     s3::{
         S3Request,
+        storage_error::to_api,
         xml::{
             CREATE_BUCKET_ROOT, CreateBucketConfiguration, ListAllMyBucketsResult,
             LocationConstraint,
@@ -52,11 +51,14 @@ pub(crate) async fn create(req: S3Request<'_>) -> Result<Response, ApiError> {
             owner: grant.account.clone(),
         })
         .await?;
-    let dir = bucket_dir(state, spec, &bucket);
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
-        tracing::error!(dir = %dir.display(), error = %e, "could not create a bucket directory");
-        ApiError::internal("We encountered an internal error. Please try again.")
-    })?;
+    // After the record: a bucket the store knows but no record names is never reachable,
+    // while the reverse would answer NoSuchBucket from the store.
+    state
+        .stores
+        .get(spec.name.as_str())?
+        .create_bucket(bucket.as_str())
+        .await
+        .map_err(|e| to_api(e, bucket.as_str()))?;
     let mut response = Response::new(Body::empty());
     if let Ok(location) = HeaderValue::from_str(&format!("/{bucket}")) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -78,32 +80,28 @@ pub(crate) async fn location(req: S3Request<'_>) -> Result<Response, ApiError> {
     xml_response(&LocationConstraint::new(record.region.as_str()))
 }
 
+/// The store refuses a bucket that holds objects or multipart uploads (`BucketNotEmpty`) in the
+/// same transaction that deletes it, so no PUT can slip in; then the record goes. Should the
+/// policy-store refuse (an MRAP still names the bucket), the store's bucket is made again.
 pub(crate) async fn delete(req: S3Request<'_>) -> Result<Response, ApiError> {
     let (state, bucket) = (req.state, req.bucket()?.clone());
     let record = existing(state, &bucket).await?;
-    let dir = state
-        .regions
-        .get(record.region.as_str())
-        .map(|spec| bucket_dir(state, spec, &bucket));
-    // Objects live only in the directory: refuse rather than drop them with the record.
-    if let Some(dir) = &dir
-        && has_entries(dir).await
+    let store = state.stores.get(record.region.as_str())?;
+    store
+        .delete_bucket(bucket.as_str())
+        .await
+        .map_err(|e| to_api(e, bucket.as_str()))?;
+    if let Err(refused) = state
+        .store(&DeleteBucket {
+            name: bucket.clone(),
+        })
+        .await
     {
-        return Err(ApiError::new(
-            ErrorCode::BucketNotEmpty,
-            "The bucket you tried to delete is not empty.",
-        ));
-    }
-    state.store(&DeleteBucket { name: bucket }).await?;
-    if let Some(dir) = dir {
-        match tokio::fs::remove_dir_all(&dir).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            // The record is gone, so the bucket is deleted; a stray empty directory is harmless.
-            Err(e) => {
-                tracing::warn!(dir = %dir.display(), error = %e, "could not remove a bucket directory");
-            }
-        }
+        store
+            .create_bucket(bucket.as_str())
+            .await
+            .map_err(|e| to_api(e, bucket.as_str()))?;
+        return Err(refused);
     }
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
@@ -121,20 +119,6 @@ pub(crate) async fn existing(
         })
         .await?
         .ok_or_else(|| no_such_bucket(bucket.as_str()))
-}
-
-fn bucket_dir(state: &AppState, spec: &RegionSpec, bucket: &BucketName) -> PathBuf {
-    state
-        .regions
-        .storage_dir(&state.data_dir, spec)
-        .join(bucket.as_str())
-}
-
-async fn has_entries(dir: &std::path::Path) -> bool {
-    match tokio::fs::read_dir(dir).await {
-        Ok(mut entries) => matches!(entries.next_entry().await, Ok(Some(_))),
-        Err(_) => false,
-    }
 }
 
 /// The Region named by an optional `CreateBucketConfiguration`: none or empty → us-east-1, the

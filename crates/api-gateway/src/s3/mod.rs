@@ -3,22 +3,32 @@
 
 mod bucket_policy;
 mod buckets;
+mod delete_objects;
 mod error;
+mod ingest;
+mod list;
+mod object_headers;
+mod object_xml;
+mod objects;
 mod public_access_block;
 pub(crate) mod router;
+mod storage_error;
 pub(crate) mod xml;
+
+use std::sync::{Arc, Mutex};
 
 use axum::{body::Body, http::request::Parts, response::Response};
 use bytes::Bytes;
 use mrap_model::{ApiError, BucketName, ErrorCode};
 use mrap_proto::authz::{Grant, Resource};
+use mrap_storage::RegionStore;
 
 pub(crate) use error::render;
 
 use crate::{
     common::{
         auth, body,
-        error::no_such_bucket,
+        error::{decode, no_such_bucket},
         request_id::RequestIds,
         table::{BodyKind, ResourceKind},
     },
@@ -36,9 +46,14 @@ pub(crate) struct S3Request<'a> {
     /// The object key, percent-decoded ("" for bucket operations).
     pub key: String,
     /// The whole body for [`BodyKind::Buffered`] operations; empty for streamed ones, whose
-    /// handlers read [`S3Request::stream`].
+    /// handlers take it with [`S3Request::take_stream`].
     pub body: Bytes,
-    pub stream: Option<Body>,
+    /// Behind a lock only so that the request is `Sync` (a body is not) and handlers may hold
+    /// `&S3Request` across awaits.
+    stream: Mutex<Option<Body>>,
+    /// The payload hash the request was authorized with (for further authorizer calls on the
+    /// same request, such as a copy's source).
+    pub payload_hash: String,
 }
 
 impl S3Request<'_> {
@@ -47,6 +62,82 @@ impl S3Request<'_> {
         self.bucket
             .as_ref()
             .ok_or_else(|| ApiError::internal("a bucket operation without a bucket"))
+    }
+
+    /// The store of the bucket's Region, as the authorizer found the bucket (`NoSuchBucket`
+    /// when it did not).
+    pub fn store(&self) -> Result<Arc<dyn RegionStore>, ApiError> {
+        let bucket = self.bucket()?;
+        let granted = self
+            .grant
+            .bucket
+            .as_ref()
+            .ok_or_else(|| no_such_bucket(bucket.as_str()))?;
+        self.state.stores.get(granted.region.as_str())
+    }
+
+    /// Asks the authorizer whether this same request may also perform `action` on `resource`
+    /// (a copy's source, each key of a DeleteObjects); the grant names the bucket's Region.
+    pub async fn authorize_also(
+        &self,
+        action: &str,
+        resource: Resource,
+    ) -> Result<Grant, ApiError> {
+        self.further_checks().authorize(action, resource).await
+    }
+
+    /// What further authorizer calls on this request need, apart from the (not `Sync`) body.
+    pub fn further_checks(&self) -> FurtherChecks<'_> {
+        FurtherChecks {
+            state: self.state,
+            ids: self.ids,
+            parts: self.parts,
+            payload_hash: &self.payload_hash,
+        }
+    }
+
+    /// The unread body of a [`BodyKind::Streamed`] operation (empty the second time).
+    pub fn take_stream(&self) -> Body {
+        self.stream
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_default()
+    }
+
+    /// The raw query string.
+    pub fn query(&self) -> &str {
+        self.parts.uri.query().unwrap_or("")
+    }
+
+    /// The decoded value of query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query().split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k) == name).then(|| decode(v))
+        })
+    }
+}
+
+/// Further authorizer decisions on the request being served.
+#[derive(Clone, Copy)]
+pub(crate) struct FurtherChecks<'a> {
+    state: &'a AppState,
+    ids: &'a RequestIds,
+    parts: &'a Parts,
+    payload_hash: &'a str,
+}
+
+impl FurtherChecks<'_> {
+    pub async fn authorize(&self, action: &str, resource: Resource) -> Result<Grant, ApiError> {
+        let authz = auth::authz_request(
+            auth::SignedParts::new(self.ids, self.parts, self.payload_hash.to_owned()),
+            action,
+            resource,
+            None,
+            false,
+        );
+        auth::authorize(self.state, &authz).await
     }
 }
 
@@ -102,6 +193,39 @@ operation_table! {
             action: "s3:PutBucketPublicAccessBlock", route: "/{bucket}?publicAccessBlock",
             resource: Bucket, body: Buffered, handler: public_access_block::delete,
         },
+        PutObject {
+            action: "s3:PutObject", route: "/{bucket}/{*key}",
+            resource: Object, body: Streamed, handler: objects::put,
+        },
+        GetObject {
+            action: "s3:GetObject", route: "/{bucket}/{*key}",
+            resource: Object, body: Buffered, handler: objects::get,
+        },
+        HeadObject {
+            action: "s3:GetObject", route: "/{bucket}/{*key}",
+            resource: Object, body: Buffered, handler: objects::head,
+        },
+        DeleteObject {
+            action: "s3:DeleteObject", route: "/{bucket}/{*key}",
+            resource: Object, body: Buffered, handler: objects::delete,
+        },
+        // The source is authorised by the handler (s3:GetObject on it).
+        CopyObject {
+            action: "s3:PutObject", route: "/{bucket}/{*key}",
+            resource: Object, body: Buffered, handler: objects::copy,
+        },
+        ListObjectsV2 {
+            action: "s3:ListBucket", route: "/{bucket}?list-type=2",
+            resource: Bucket, body: Buffered, handler: list::list_v2,
+        },
+        ListObjects {
+            action: "s3:ListBucket", route: "/{bucket}",
+            resource: Bucket, body: Buffered, handler: list::list_v1,
+        },
+        DeleteObjects {
+            action: "s3:DeleteObject", route: "/{bucket}?delete",
+            resource: EachObject, body: Buffered, handler: delete_objects::handle,
+        },
     }
 }
 
@@ -132,7 +256,12 @@ pub(crate) async fn serve(
         (Some(name), _) => Some(BucketName::parse(name).map_err(|_| no_such_bucket(name))?),
     };
     let resource = match (op.resource(), &bucket) {
-        (ResourceKind::Bucket | ResourceKind::Object, Some(b)) => Resource::Bucket(b.clone()),
+        (ResourceKind::Bucket, Some(b)) => Resource::Bucket(b.clone()),
+        (ResourceKind::Object, Some(b)) => Resource::Object {
+            bucket: b.clone(),
+            key: routed.key.clone(),
+        },
+        (ResourceKind::EachObject, Some(b)) => Resource::EachObjectOf(b.clone()),
         _ => Resource::CallerAccount,
     };
     let (bytes, stream, payload_hash) = match op.body() {
@@ -147,7 +276,7 @@ pub(crate) async fn serve(
         ),
     };
     let authz = auth::authz_request(
-        auth::SignedParts::new(ids, parts, payload_hash),
+        auth::SignedParts::new(ids, parts, payload_hash.clone()),
         op.action(),
         resource,
         None,
@@ -162,7 +291,8 @@ pub(crate) async fn serve(
         bucket,
         key: routed.key,
         body: bytes,
-        stream,
+        stream: Mutex::new(stream),
+        payload_hash,
     })
     .await
 }

@@ -137,19 +137,83 @@ fn operation(
         return not_allowed();
     }
     if has_key {
-        // Object operations come with the object API.
-        let _ = headers;
+        object_operation(method, q, headers.contains_key("x-amz-copy-source"))
+    } else {
+        bucket_operation(method, q)
+    }
+}
+
+/// Requests naming a key. HEAD is HeadObject whatever the query.
+fn object_operation(method: &Method, q: &Query, copy: bool) -> Result<S3Op, ApiError> {
+    use S3Op as Op;
+    const SERVED: [&str; 5] = ["uploadId", "partNumber", "uploads", "tagging", "acl"];
+    if *method == Method::HEAD {
+        return Ok(Op::HeadObject);
+    }
+    if q.other_than(&SERVED) {
         return Err(not_implemented());
     }
+    let (upload, part) = (q.has("uploadId"), q.has("partNumber"));
+    match method.clone() {
+        Method::GET if upload => pending(),
+        Method::GET if q.has("tagging") => pending(),
+        Method::GET if q.has("acl") => pending(),
+        // GetObject of one part of a multipart object is not served.
+        Method::GET if part || q.has("uploads") => Err(not_implemented()),
+        Method::GET => Ok(Op::GetObject),
+        Method::PUT if upload && part => pending(),
+        Method::PUT if q.has("tagging") => pending(),
+        Method::PUT if q.has("acl") => pending(),
+        Method::PUT if upload || part || q.has("uploads") => Err(invalid_upload_query()),
+        Method::PUT if copy => Ok(Op::CopyObject),
+        Method::PUT => Ok(Op::PutObject),
+        Method::POST if q.has("uploads") => pending(),
+        Method::POST if upload => pending(),
+        Method::DELETE if upload => pending(),
+        Method::DELETE if q.has("tagging") => pending(),
+        Method::DELETE if part || q.has("uploads") || q.has("acl") => {
+            Err(method_not_allowed(method.as_str()))
+        }
+        Method::DELETE => Ok(Op::DeleteObject),
+        _ => Err(method_not_allowed(method.as_str())),
+    }
+}
+
+/// Object requests with `partNumber` or `uploadId` but not both.
+fn invalid_upload_query() -> ApiError {
+    ApiError::new(
+        mrap_model::ErrorCode::InvalidRequest,
+        "An upload request needs both partNumber and uploadId.",
+    )
+}
+
+/// Operations whose handlers are not wired yet.
+fn pending() -> Result<S3Op, ApiError> {
+    Err(not_implemented())
+}
+
+/// Requests naming only a bucket. HEAD is HeadBucket whatever the query.
+fn bucket_operation(method: &Method, q: &Query) -> Result<S3Op, ApiError> {
+    use S3Op as Op;
+    const SERVED: [&str; 7] = [
+        "location",
+        "policy",
+        "policyStatus",
+        "publicAccessBlock",
+        "acl",
+        "uploads",
+        "delete",
+    ];
     if *method == Method::HEAD {
         return Ok(Op::HeadBucket);
     }
-    const SERVED: [&str; 4] = ["location", "policy", "policyStatus", "publicAccessBlock"];
-    if q.other_than(&SERVED) || q.has("list-type") {
+    if q.other_than(&SERVED) {
         return Err(not_implemented());
     }
     let sub = SERVED.iter().find(|s| q.has(s)).copied();
     match (sub, method.clone()) {
+        (None, Method::GET) if q.has("list-type") => Ok(Op::ListObjectsV2),
+        (None, Method::GET) => Ok(Op::ListObjects),
         (None, Method::PUT) => Ok(Op::CreateBucket),
         (None, Method::DELETE) => Ok(Op::DeleteBucket),
         (None, _) => Err(not_implemented()),
@@ -161,6 +225,9 @@ fn operation(
         (Some("publicAccessBlock"), Method::PUT) => Ok(Op::PutPublicAccessBlock),
         (Some("publicAccessBlock"), Method::GET) => Ok(Op::GetPublicAccessBlock),
         (Some("publicAccessBlock"), Method::DELETE) => Ok(Op::DeletePublicAccessBlock),
-        _ => not_allowed(),
+        (Some("acl"), Method::GET | Method::PUT) => pending(),
+        (Some("uploads"), Method::GET) => pending(),
+        (Some("delete"), Method::POST) => Ok(Op::DeleteObjects),
+        _ => Err(method_not_allowed(method.as_str())),
     }
 }
