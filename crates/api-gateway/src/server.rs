@@ -277,13 +277,13 @@ mod tests {
 
     #[test]
     fn ids_are_stamped_on_every_response() {
-        let mut r = Response::new(Body::empty());
+        let mut r = Response::new(axum::body::Body::empty());
         let ids = RequestIds::fresh();
         stamp_ids(&mut r, &ids, Surface::S3);
         assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());
         assert_eq!(r.headers()["x-amz-id-2"], ids.host_id.as_str());
         assert!(r.headers().get("x-amzn-RequestId").is_none());
-        let mut r = Response::new(Body::empty());
+        let mut r = Response::new(axum::body::Body::empty());
         stamp_ids(&mut r, &ids, Surface::AccessAnalyzer);
         assert_eq!(r.headers()["x-amzn-RequestId"], ids.request_id.as_str());
         assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());

@@ -11,21 +11,17 @@ use crate::{
     s3::object_headers::{millis, quoted},
 };
 
-/// The checksum elements S3 puts in result documents (`ChecksumCRC32`, …, `ChecksumType`).
-#[derive(Debug, Default, Serialize)]
+/// The values of the checksum elements S3 puts in result documents (`ChecksumCRC32`, …,
+/// `ChecksumType`). quick-xml cannot serialise a `#[serde(flatten)]` struct, so each document
+/// declares the six elements itself and fills them from this.
+#[derive(Debug, Default)]
 pub(crate) struct ChecksumElements {
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
-    #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
+    pub crc32: Option<String>,
+    pub crc32c: Option<String>,
+    pub crc64nvme: Option<String>,
+    pub sha1: Option<String>,
+    pub sha256: Option<String>,
+    pub kind: Option<&'static str>,
 }
 
 impl ChecksumElements {
@@ -55,17 +51,33 @@ pub(crate) struct CopyObjectResult {
     etag: String,
     #[serde(rename = "LastModified")]
     last_modified: String,
-    #[serde(flatten)]
-    checksum: ChecksumElements,
+    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
+    crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
+    crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
+    crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
+    sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
 }
 
 impl CopyObjectResult {
     pub fn new(info: &ObjectInfo) -> Self {
+        let c = ChecksumElements::new(info.checksum.as_ref());
         CopyObjectResult {
             xmlns: S3_NS,
             etag: quoted(&info.etag),
             last_modified: format_iso8601(millis(info.last_modified)),
-            checksum: ChecksumElements::new(info.checksum.as_ref()),
+            crc32: c.crc32,
+            crc32c: c.crc32c,
+            crc64nvme: c.crc64nvme,
+            sha1: c.sha1,
+            sha256: c.sha256,
+            kind: c.kind,
         }
     }
 }
@@ -348,7 +360,7 @@ mod tests {
         assert_eq!(
             to_xml_with_header(&doc).unwrap(),
             format!(
-                r#"{DECL}<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix><Marker></Marker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>"#
+                r#"{DECL}<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix/><Marker/><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>"#
             )
         );
     }
