@@ -417,7 +417,11 @@ mod tests {
         }
     }
 
-    fn upload(key: &str, id: &str, checksum: Option<(ChecksumAlgorithm, ChecksumType)>) -> UploadInfo {
+    fn upload(
+        key: &str,
+        id: &str,
+        checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
+    ) -> UploadInfo {
         UploadInfo {
             upload_id: id.into(),
             key: key.into(),
@@ -620,8 +624,7 @@ mod tests {
         };
         let encode = |s: &str| s.replace(' ', "%20");
         assert_eq!(
-            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &empty, encode))
-                .unwrap(),
+            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &empty, encode)).unwrap(),
             format!(
                 r#"{DECL}<ListMultipartUploadsResult {NS}><Bucket>bkt</Bucket><KeyMarker/><UploadIdMarker/><NextKeyMarker/><NextUploadIdMarker/><Prefix/><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>"#
             )
@@ -655,8 +658,7 @@ mod tests {
             )
         };
         assert_eq!(
-            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &page, encode))
-                .unwrap(),
+            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &page, encode)).unwrap(),
             format!(
                 r#"{DECL}<ListMultipartUploadsResult {NS}><Bucket>bkt</Bucket><KeyMarker>0%200</KeyMarker><UploadIdMarker>u-0</UploadIdMarker><NextKeyMarker>d%20x/</NextKeyMarker><NextUploadIdMarker/><Prefix/><Delimiter>/</Delimiter><MaxUploads>3</MaxUploads><IsTruncated>true</IsTruncated>{}{}<CommonPrefixes><Prefix>d%20x/</Prefix></CommonPrefixes><EncodingType>url</EncodingType></ListMultipartUploadsResult>"#,
                 upload_xml("a%20b", "u-1", ""),
