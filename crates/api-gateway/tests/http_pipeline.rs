@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use mrap_model::{AccountId, BucketName, RequestToken};
 use mrap_proto::authz::Resource;
+use mrap_storage::{RegionStore, local::LocalStore};
 use sha2::{Digest, Sha256};
 
 const CREATE_BODY: &str = r#"<CreateMultiRegionAccessPointRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>tok-1</ClientToken><Details><Name>my-mrap</Name><Regions><Region><Bucket>bucket-a</Bucket></Region></Regions></Details></CreateMultiRegionAccessPointRequest>"#;
@@ -206,14 +207,11 @@ async fn control_plane_refusals_use_the_wrapped_layout() {
 }
 
 #[tokio::test]
-async fn bucket_life_cycle_keeps_the_directory_in_step() {
+async fn bucket_life_cycle_keeps_the_region_store_in_step() {
     let h = harness().await;
     let spec = h.stack.regions.get("eu-west-1").unwrap();
-    let dir = h
-        .stack
-        .regions
-        .storage_dir(&h.stack.data_dir, spec)
-        .join("bucket-eu");
+    // A second opener of the Region's store, as another gateway process would be.
+    let store = LocalStore::open(&h.stack.regions.storage_dir(&h.stack.data_dir, spec)).unwrap();
 
     let create = r#"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"#;
     let mut req = Req::new("PUT", "/bucket-eu", "", create.as_bytes());
@@ -221,7 +219,7 @@ async fn bucket_life_cycle_keeps_the_directory_in_step() {
     let r = h.request(req).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.headers["location"], "/bucket-eu");
-    assert!(dir.is_dir());
+    assert_eq!(store.bucket_is_empty("bucket-eu").await.ok(), Some(true));
     let authz = h.tap.of(&r).await;
     assert_eq!(
         (authz.action.as_str(), &authz.resource),
@@ -264,15 +262,20 @@ async fn bucket_life_cycle_keeps_the_directory_in_step() {
     assert!(!r.body.contains("bucket-eu"), "{}", r.body);
 
     // a bucket with an object in it is not deleted
-    std::fs::write(dir.join("obj"), b"x").unwrap();
+    let r = h.s3("PUT", "/bucket-eu/obj", "x").await;
+    assert_eq!(r.status, 200, "{}", r.body);
     h.s3("DELETE", "/bucket-eu", "")
         .await
         .assert_flat(409, "BucketNotEmpty", "/bucket-eu");
-    std::fs::remove_file(dir.join("obj")).unwrap();
+    assert_eq!(store.bucket_is_empty("bucket-eu").await.ok(), Some(false));
+    assert_eq!(h.s3("DELETE", "/bucket-eu/obj", "").await.status, 204);
 
     let r = h.s3("DELETE", "/bucket-eu", "").await;
     assert_eq!(r.status, 204, "{}", r.body);
-    assert!(!dir.exists());
+    assert!(matches!(
+        store.bucket_is_empty("bucket-eu").await,
+        Err(mrap_storage::Error::NoSuchBucket)
+    ));
 
     let r = h.s3("HEAD", "/bucket-eu", "").await;
     assert_eq!((r.status, r.body.as_str()), (404, ""));
@@ -293,9 +296,14 @@ async fn s3_refusals_use_the_flat_layout() {
     h.s3("PUT", "/fine-bucket", "<CreateBucketConfiguration>")
         .await
         .assert_flat(400, "MalformedXML", "/fine-bucket");
-    h.s3("GET", "/fine-bucket/some/key", "").await.assert_flat(
+    h.s3("GET", "/fine-bucket/some/key?torrent", "").await.assert_flat(
         501,
         "NotImplemented",
+        "/fine-bucket/some/key",
+    );
+    h.s3("GET", "/fine-bucket/some/key", "").await.assert_flat(
+        404,
+        "NoSuchBucket",
         "/fine-bucket/some/key",
     );
     h.s3("PATCH", "/fine-bucket", "")
