@@ -296,11 +296,9 @@ async fn s3_refusals_use_the_flat_layout() {
     h.s3("PUT", "/fine-bucket", "<CreateBucketConfiguration>")
         .await
         .assert_flat(400, "MalformedXML", "/fine-bucket");
-    h.s3("GET", "/fine-bucket/some/key?torrent", "").await.assert_flat(
-        501,
-        "NotImplemented",
-        "/fine-bucket/some/key",
-    );
+    h.s3("GET", "/fine-bucket/some/key?torrent", "")
+        .await
+        .assert_flat(501, "NotImplemented", "/fine-bucket/some/key");
     h.s3("GET", "/fine-bucket/some/key", "").await.assert_flat(
         404,
         "NoSuchBucket",

@@ -1,18 +1,24 @@
 //! The S3 surface: buckets and objects, path style (`/{bucket}/{key}`) and virtual-host style
 //! (`{bucket}.{domain}/{key}`). Errors are the flat `<Error>` document.
 
+mod acl;
+mod acl_xml;
 mod bucket_policy;
 mod buckets;
 mod delete_objects;
 mod error;
 mod ingest;
 mod list;
+mod multipart;
+mod multipart_xml;
 mod object_headers;
 mod object_xml;
 mod objects;
 mod public_access_block;
 pub(crate) mod router;
 mod storage_error;
+mod tagging;
+mod tagging_xml;
 pub(crate) mod xml;
 
 use std::sync::{Arc, Mutex};
@@ -225,6 +231,63 @@ operation_table! {
         DeleteObjects {
             action: "s3:DeleteObject", route: "/{bucket}?delete",
             resource: EachObject, body: Buffered, handler: delete_objects::handle,
+        },
+        CreateMultipartUpload {
+            action: "s3:PutObject", route: "/{bucket}/{*key}?uploads",
+            resource: Object, body: Buffered, handler: multipart::create,
+        },
+        UploadPart {
+            action: "s3:PutObject", route: "/{bucket}/{*key}?partNumber&uploadId",
+            resource: Object, body: Streamed, handler: multipart::upload_part,
+        },
+        // The source is authorised by the handler (s3:GetObject on it).
+        UploadPartCopy {
+            action: "s3:PutObject", route: "/{bucket}/{*key}?partNumber&uploadId",
+            resource: Object, body: Buffered, handler: multipart::upload_part_copy,
+        },
+        CompleteMultipartUpload {
+            action: "s3:PutObject", route: "/{bucket}/{*key}?uploadId",
+            resource: Object, body: Buffered, handler: multipart::complete,
+        },
+        AbortMultipartUpload {
+            action: "s3:AbortMultipartUpload", route: "/{bucket}/{*key}?uploadId",
+            resource: Object, body: Buffered, handler: multipart::abort,
+        },
+        ListParts {
+            action: "s3:ListMultipartUploadParts", route: "/{bucket}/{*key}?uploadId",
+            resource: Object, body: Buffered, handler: multipart::list_parts,
+        },
+        ListMultipartUploads {
+            action: "s3:ListBucketMultipartUploads", route: "/{bucket}?uploads",
+            resource: Bucket, body: Buffered, handler: multipart::list_uploads,
+        },
+        PutObjectTagging {
+            action: "s3:PutObjectTagging", route: "/{bucket}/{*key}?tagging",
+            resource: Object, body: Buffered, handler: tagging::put_object_tagging,
+        },
+        GetObjectTagging {
+            action: "s3:GetObjectTagging", route: "/{bucket}/{*key}?tagging",
+            resource: Object, body: Buffered, handler: tagging::get_object_tagging,
+        },
+        DeleteObjectTagging {
+            action: "s3:DeleteObjectTagging", route: "/{bucket}/{*key}?tagging",
+            resource: Object, body: Buffered, handler: tagging::delete_object_tagging,
+        },
+        GetBucketAcl {
+            action: "s3:GetBucketAcl", route: "/{bucket}?acl",
+            resource: Bucket, body: Buffered, handler: acl::get_bucket_acl,
+        },
+        PutBucketAcl {
+            action: "s3:PutBucketAcl", route: "/{bucket}?acl",
+            resource: Bucket, body: Buffered, handler: acl::put_bucket_acl,
+        },
+        GetObjectAcl {
+            action: "s3:GetObjectAcl", route: "/{bucket}/{*key}?acl",
+            resource: Object, body: Buffered, handler: acl::get_object_acl,
+        },
+        PutObjectAcl {
+            action: "s3:PutObjectAcl", route: "/{bucket}/{*key}?acl",
+            resource: Object, body: Buffered, handler: acl::put_object_acl,
         },
     }
 }

@@ -155,22 +155,25 @@ fn object_operation(method: &Method, q: &Query, copy: bool) -> Result<S3Op, ApiE
     }
     let (upload, part) = (q.has("uploadId"), q.has("partNumber"));
     match method.clone() {
-        Method::GET if upload => pending(),
-        Method::GET if q.has("tagging") => pending(),
-        Method::GET if q.has("acl") => pending(),
+        Method::GET if upload => Ok(Op::ListParts),
+        Method::GET if q.has("tagging") => Ok(Op::GetObjectTagging),
+        Method::GET if q.has("acl") => Ok(Op::GetObjectAcl),
         // GetObject of one part of a multipart object is not served.
         Method::GET if part || q.has("uploads") => Err(not_implemented()),
         Method::GET => Ok(Op::GetObject),
-        Method::PUT if upload && part => pending(),
-        Method::PUT if q.has("tagging") => pending(),
-        Method::PUT if q.has("acl") => pending(),
+        Method::PUT if upload && part && copy => Ok(Op::UploadPartCopy),
+        Method::PUT if upload && part => Ok(Op::UploadPart),
+        Method::PUT if q.has("tagging") => Ok(Op::PutObjectTagging),
+        Method::PUT if q.has("acl") => Ok(Op::PutObjectAcl),
         Method::PUT if upload || part || q.has("uploads") => Err(invalid_upload_query()),
         Method::PUT if copy => Ok(Op::CopyObject),
         Method::PUT => Ok(Op::PutObject),
-        Method::POST if q.has("uploads") => pending(),
-        Method::POST if upload => pending(),
-        Method::DELETE if upload => pending(),
-        Method::DELETE if q.has("tagging") => pending(),
+        Method::POST if q.has("uploads") => Ok(Op::CreateMultipartUpload),
+        Method::POST if upload => Ok(Op::CompleteMultipartUpload),
+        // Browser-form uploads and other POSTs on a key are not served.
+        Method::POST => Err(not_implemented()),
+        Method::DELETE if upload => Ok(Op::AbortMultipartUpload),
+        Method::DELETE if q.has("tagging") => Ok(Op::DeleteObjectTagging),
         Method::DELETE if part || q.has("uploads") || q.has("acl") => {
             Err(method_not_allowed(method.as_str()))
         }
@@ -185,11 +188,6 @@ fn invalid_upload_query() -> ApiError {
         mrap_model::ErrorCode::InvalidRequest,
         "An upload request needs both partNumber and uploadId.",
     )
-}
-
-/// Operations whose handlers are not wired yet.
-fn pending() -> Result<S3Op, ApiError> {
-    Err(not_implemented())
 }
 
 /// Requests naming only a bucket. HEAD is HeadBucket whatever the query.
@@ -225,8 +223,9 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<S3Op, ApiError> {
         (Some("publicAccessBlock"), Method::PUT) => Ok(Op::PutPublicAccessBlock),
         (Some("publicAccessBlock"), Method::GET) => Ok(Op::GetPublicAccessBlock),
         (Some("publicAccessBlock"), Method::DELETE) => Ok(Op::DeletePublicAccessBlock),
-        (Some("acl"), Method::GET | Method::PUT) => pending(),
-        (Some("uploads"), Method::GET) => pending(),
+        (Some("acl"), Method::GET) => Ok(Op::GetBucketAcl),
+        (Some("acl"), Method::PUT) => Ok(Op::PutBucketAcl),
+        (Some("uploads"), Method::GET) => Ok(Op::ListMultipartUploads),
         (Some("delete"), Method::POST) => Ok(Op::DeleteObjects),
         _ => Err(method_not_allowed(method.as_str())),
     }
