@@ -14,9 +14,10 @@ use md5::{Digest as _, Md5};
 use mrap_model::{ApiError, ErrorCode};
 use sha2::Sha256;
 
-/// Largest body accepted for the control plane and bucket requests (their documents are small;
-/// an MRAP policy is far below this).
-pub(crate) const MAX_BODY: usize = 1024 * 1024;
+/// Largest document body accepted (everything but object data). The largest S3 documents are a
+/// CompleteMultipartUpload listing 10,000 parts with their checksums (~1.3 MB) and a
+/// DeleteObjects of 1,000 keys of 1,024 bytes (~1.1 MB); policies are far below this.
+pub(crate) const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Reads the whole body, refusing more than `limit` bytes with `EntityTooLarge`.
 pub(crate) async fn read(body: Body, limit: usize) -> Result<Bytes, ApiError> {
@@ -203,6 +204,29 @@ mod tests {
         assert_eq!(
             code(check_content_md5(Some(b"AAAAAAAAAAA="), b"")),
             Some(ErrorCode::InvalidDigest)
+        );
+    }
+
+    #[test]
+    fn a_streamed_body_needs_its_hash_declared_when_header_signed() {
+        let mut h = HeaderMap::new();
+        // presigned or anonymous: signed (or refused) as UNSIGNED-PAYLOAD
+        assert_eq!(declared_payload_hash(&h).unwrap(), "UNSIGNED-PAYLOAD");
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=x"),
+        );
+        assert_eq!(
+            code(declared_payload_hash(&h)),
+            Some(ErrorCode::InvalidRequest)
+        );
+        h.insert(
+            "x-amz-content-sha256",
+            HeaderValue::from_static("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+        );
+        assert_eq!(
+            declared_payload_hash(&h).unwrap(),
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
         );
     }
 

@@ -51,6 +51,8 @@ macro_rules! operation_table {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         $vis enum $Op { $($Variant),+ }
 
+        // Not every surface reads every column (Access Analyzer's one operation needs no
+        // resource or body switch).
         #[allow(dead_code)]
         impl $Op {
             /// Every operation of the table, in table order.
