@@ -17,6 +17,7 @@ mod objects_basic;
 mod objects_boto3;
 mod objects_checksums;
 mod objects_copy_tags_acl;
+mod objects_guesses;
 mod objects_hostile_keys;
 mod objects_list;
 mod objects_multipart;
