@@ -14,4 +14,6 @@ pub(crate) mod public_access_block_xml;
 pub(crate) mod request_id;
 #[macro_use]
 pub(crate) mod table;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub(crate) mod xml;

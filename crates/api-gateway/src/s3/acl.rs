@@ -9,7 +9,7 @@ use mrap_model::{ApiError, ErrorCode};
 
 use crate::{
     common::{
-        error::{malformed_xml, no_such_bucket},
+        error::malformed_xml,
         xml::{from_xml, xml_response},
     },
     s3::{
@@ -22,17 +22,6 @@ use crate::{
     },
 };
 
-/// The bucket owner's account id, as the authorizer found the bucket (`NoSuchBucket` when it
-/// did not).
-fn owner(req: &S3Request<'_>) -> Result<String, ApiError> {
-    let bucket = req.bucket()?;
-    req.grant
-        .bucket
-        .as_ref()
-        .map(|b| b.owner.to_string())
-        .ok_or_else(|| no_such_bucket(bucket.as_str()))
-}
-
 /// Refuses with `NoSuchKey` unless the request's object exists.
 async fn require_object(req: &S3Request<'_>) -> Result<(), ApiError> {
     let bucket = req.bucket()?;
@@ -44,23 +33,23 @@ async fn require_object(req: &S3Request<'_>) -> Result<(), ApiError> {
 }
 
 pub(crate) async fn get_bucket_acl(req: S3Request<'_>) -> Result<Response, ApiError> {
-    xml_response(&AccessControlPolicy::owner_full_control(&owner(&req)?))
+    xml_response(&AccessControlPolicy::owner_full_control(&req.owner()?))
 }
 
 pub(crate) async fn get_object_acl(req: S3Request<'_>) -> Result<Response, ApiError> {
-    let owner = owner(&req)?;
+    let owner = req.owner()?;
     require_object(&req).await?;
     xml_response(&AccessControlPolicy::owner_full_control(&owner))
 }
 
 pub(crate) async fn put_bucket_acl(req: S3Request<'_>) -> Result<Response, ApiError> {
-    let owner = owner(&req)?;
+    let owner = req.owner()?;
     check_put(&req, &owner)?;
     Ok(Response::new(Body::empty()))
 }
 
 pub(crate) async fn put_object_acl(req: S3Request<'_>) -> Result<Response, ApiError> {
-    let owner = owner(&req)?;
+    let owner = req.owner()?;
     check_put(&req, &owner)?;
     require_object(&req).await?;
     Ok(Response::new(Body::empty()))

@@ -111,6 +111,18 @@ impl S3Request<'_> {
             .unwrap_or_default()
     }
 
+    /// The bucket owner's account id, as the authorizer found the bucket (`NoSuchBucket` when it
+    /// did not). With Object Ownership `BucketOwnerEnforced` the owner owns every object and
+    /// initiates every upload.
+    pub fn owner(&self) -> Result<String, ApiError> {
+        let bucket = self.bucket()?;
+        self.grant
+            .bucket
+            .as_ref()
+            .map(|b| b.owner.to_string())
+            .ok_or_else(|| no_such_bucket(bucket.as_str()))
+    }
+
     /// The raw query string.
     pub fn query(&self) -> &str {
         self.parts.uri.query().unwrap_or("")

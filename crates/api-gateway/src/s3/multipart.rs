@@ -22,7 +22,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::{
     common::{
         checksum,
-        error::{invalid_request, malformed_xml, no_such_bucket},
+        error::{invalid_request, malformed_xml},
         xml::{from_xml, xml_response},
     },
     s3::{
@@ -130,17 +130,6 @@ async fn find_upload(
         .await
         .map(|page| page.upload)
         .map_err(|e| to_api(e, bucket))
-}
-
-/// The bucket owner's account id: owner and initiator of every upload (Object Ownership
-/// `BucketOwnerEnforced`).
-fn owner(req: &S3Request<'_>) -> Result<String, ApiError> {
-    let bucket = req.bucket()?;
-    req.grant
-        .bucket
-        .as_ref()
-        .map(|b| b.owner.to_string())
-        .ok_or_else(|| no_such_bucket(bucket.as_str()))
 }
 
 /// `x-amz-checksum-algorithm` and `x-amz-checksum-type` of CreateMultipartUpload, with S3's
@@ -472,7 +461,7 @@ pub(crate) async fn list_parts(req: S3Request<'_>) -> Result<Response, ApiError>
     let marker = count_param(&req, "part-number-marker", 0)?;
     let marker = u32::try_from(marker).unwrap_or(u32::MAX);
     let max_parts = max_listed(&req, "max-parts")?;
-    let owner = owner(&req)?;
+    let owner = req.owner()?;
     let page = req
         .store()?
         .list_parts(bucket.as_str(), &req.key, &upload_id, marker, max_parts)
@@ -511,7 +500,7 @@ pub(crate) async fn list_uploads(req: S3Request<'_>) -> Result<Response, ApiErro
         .and_then(|_| req.query_param("upload-id-marker"))
         .filter(|m| !m.is_empty());
     let max_uploads = max_listed(&req, "max-uploads")?;
-    let owner = owner(&req)?;
+    let owner = req.owner()?;
     let params = ListUploadsParams {
         prefix: prefix.clone(),
         delimiter: delimiter.clone(),
@@ -543,21 +532,10 @@ pub(crate) async fn list_uploads(req: S3Request<'_>) -> Result<Response, ApiErro
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use axum::http::{HeaderName, HeaderValue};
     use mrap_storage::ObjectMeta;
 
     use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(
-                HeaderName::try_from(*k).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        h
-    }
+    use crate::common::test_support::headers;
 
     fn upload(checksum: Option<(ChecksumAlgorithm, ChecksumType)>) -> UploadInfo {
         UploadInfo {
