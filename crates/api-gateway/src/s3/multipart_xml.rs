@@ -4,7 +4,7 @@
 //! `2023-11-15T12:02:40.000Z`.
 
 use mrap_model::time::format_iso8601;
-use mrap_storage::{Checksum, ChecksumAlgorithm, ObjectInfo, PartInfo, UploadInfo};
+use mrap_storage::{ChecksumAlgorithm, ObjectInfo, PartInfo, UploadInfo};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -13,6 +13,7 @@ use crate::{
     s3::{
         acl_xml::CanonicalUser,
         object_headers::{millis, quoted},
+        object_xml::ChecksumValue,
     },
 };
 
@@ -21,35 +22,6 @@ const STORAGE_CLASS: &str = "STANDARD";
 
 fn iso8601(t: OffsetDateTime) -> String {
     format_iso8601(millis(t))
-}
-
-/// One `Checksum<ALG>` element: serialised as `$value`, the variant names the element, so a
-/// document carries at most one without five optional fields each.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) enum ChecksumValue {
-    #[serde(rename = "ChecksumCRC32")]
-    Crc32(String),
-    #[serde(rename = "ChecksumCRC32C")]
-    Crc32c(String),
-    #[serde(rename = "ChecksumCRC64NVME")]
-    Crc64Nvme(String),
-    #[serde(rename = "ChecksumSHA1")]
-    Sha1(String),
-    #[serde(rename = "ChecksumSHA256")]
-    Sha256(String),
-}
-
-impl ChecksumValue {
-    pub fn new(checksum: &Checksum) -> Self {
-        let value = checksum.to_header_value();
-        match checksum.algorithm {
-            ChecksumAlgorithm::Crc32 => Self::Crc32(value),
-            ChecksumAlgorithm::Crc32c => Self::Crc32c(value),
-            ChecksumAlgorithm::Crc64Nvme => Self::Crc64Nvme(value),
-            ChecksumAlgorithm::Sha1 => Self::Sha1(value),
-            ChecksumAlgorithm::Sha256 => Self::Sha256(value),
-        }
-    }
 }
 
 /// `InitiateMultipartUploadResult` (CreateMultipartUpload).
@@ -396,6 +368,7 @@ mod tests {
 
     use super::*;
     use crate::common::xml::{from_xml, to_xml_with_header};
+    use mrap_storage::Checksum;
 
     const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
     const NS: &str = r#"xmlns="http://s3.amazonaws.com/doc/2006-03-01/""#;

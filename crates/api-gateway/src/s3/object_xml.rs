@@ -11,34 +11,32 @@ use crate::{
     s3::object_headers::{millis, quoted},
 };
 
-/// The values of the checksum elements S3 puts in result documents (`ChecksumCRC32`, …,
-/// `ChecksumType`). quick-xml cannot serialise a `#[serde(flatten)]` struct, so each document
-/// declares the six elements itself and fills them from this.
-#[derive(Debug, Default)]
-pub(crate) struct ChecksumElements {
-    pub crc32: Option<String>,
-    pub crc32c: Option<String>,
-    pub crc64nvme: Option<String>,
-    pub sha1: Option<String>,
-    pub sha256: Option<String>,
-    pub kind: Option<&'static str>,
+/// One `Checksum<ALG>` element: serialised as `$value`, the variant names the element, so a
+/// document carries at most one without five optional fields each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) enum ChecksumValue {
+    #[serde(rename = "ChecksumCRC32")]
+    Crc32(String),
+    #[serde(rename = "ChecksumCRC32C")]
+    Crc32c(String),
+    #[serde(rename = "ChecksumCRC64NVME")]
+    Crc64Nvme(String),
+    #[serde(rename = "ChecksumSHA1")]
+    Sha1(String),
+    #[serde(rename = "ChecksumSHA256")]
+    Sha256(String),
 }
 
-impl ChecksumElements {
-    pub fn new(checksum: Option<&Checksum>) -> Self {
-        let mut elements = ChecksumElements::default();
-        if let Some(c) = checksum {
-            let value = Some(c.to_header_value());
-            match c.algorithm {
-                ChecksumAlgorithm::Crc32 => elements.crc32 = value,
-                ChecksumAlgorithm::Crc32c => elements.crc32c = value,
-                ChecksumAlgorithm::Crc64Nvme => elements.crc64nvme = value,
-                ChecksumAlgorithm::Sha1 => elements.sha1 = value,
-                ChecksumAlgorithm::Sha256 => elements.sha256 = value,
-            }
-            elements.kind = Some(c.kind.name());
+impl ChecksumValue {
+    pub fn new(checksum: &Checksum) -> Self {
+        let value = checksum.to_header_value();
+        match checksum.algorithm {
+            ChecksumAlgorithm::Crc32 => Self::Crc32(value),
+            ChecksumAlgorithm::Crc32c => Self::Crc32c(value),
+            ChecksumAlgorithm::Crc64Nvme => Self::Crc64Nvme(value),
+            ChecksumAlgorithm::Sha1 => Self::Sha1(value),
+            ChecksumAlgorithm::Sha256 => Self::Sha256(value),
         }
-        elements
     }
 }
 
@@ -51,33 +49,20 @@ pub(crate) struct CopyObjectResult {
     etag: String,
     #[serde(rename = "LastModified")]
     last_modified: String,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
+    #[serde(rename = "$value", skip_serializing_if = "Option::is_none")]
+    checksum: Option<ChecksumValue>,
     #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
+    checksum_type: Option<&'static str>,
 }
 
 impl CopyObjectResult {
     pub fn new(info: &ObjectInfo) -> Self {
-        let c = ChecksumElements::new(info.checksum.as_ref());
         CopyObjectResult {
             xmlns: S3_NS,
             etag: quoted(&info.etag),
             last_modified: format_iso8601(millis(info.last_modified)),
-            crc32: c.crc32,
-            crc32c: c.crc32c,
-            crc64nvme: c.crc64nvme,
-            sha1: c.sha1,
-            sha256: c.sha256,
-            kind: c.kind,
+            checksum: info.checksum.as_ref().map(ChecksumValue::new),
+            checksum_type: info.checksum.as_ref().map(|c| c.kind.name()),
         }
     }
 }
