@@ -5,9 +5,10 @@
 
 mod common;
 
+use bytes::Bytes;
 use common::*;
 use mrap_model::{AccountId, BucketName, RequestToken};
-use mrap_proto::authz::Resource;
+use mrap_proto::{authz::Resource, subjects::KvBucket};
 use mrap_storage::{RegionStore, local::LocalStore};
 use sha2::{Digest, Sha256};
 
@@ -174,7 +175,7 @@ async fn control_plane_refusals_use_the_wrapped_layout() {
         ];
         h.request(req).await.assert_wrapped(400, code);
     }
-    let big = "x".repeat(1024 * 1024 + 1);
+    let big = "x".repeat(2 * 1024 * 1024 + 1);
     h.control("POST", "/v20180820/async-requests/mrap/create", &big)
         .await
         .assert_wrapped(400, "EntityTooLarge");
@@ -342,4 +343,27 @@ async fn an_unreachable_authorizer_is_a_503_not_a_hang() {
         )
         .await;
     r.assert_wrapped(503, "ServiceUnavailable");
+}
+
+/// Deciding access fails closed: a bucket record the authorizer cannot decode is a refusal the
+/// client may retry (503), never an allow and never "no such bucket".
+#[tokio::test]
+async fn unreadable_authorization_data_is_a_refusal() {
+    let h = harness().await;
+    h.create_bucket(MAIN, "bucket-corrupt", None).await;
+    let r = h.s3("PUT", "/bucket-corrupt/k", "x").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let client = async_nats::connect(&h.stack.nats_url).await.unwrap();
+    let kv = async_nats::jetstream::new(client)
+        .get_key_value(h.stack.namespace.kv(KvBucket::Buckets))
+        .await
+        .unwrap();
+    kv.put("bucket-corrupt", Bytes::from_static(b"\xc1 not a record"))
+        .await
+        .unwrap();
+    h.s3("GET", "/bucket-corrupt/k", "").await.assert_flat(
+        503,
+        "ServiceUnavailable",
+        "/bucket-corrupt/k",
+    );
 }

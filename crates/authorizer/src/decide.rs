@@ -29,20 +29,20 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         Resource::Account(a) => *a == key.account,
         // An unknown bucket is not an authorization matter: the handler answers NoSuchBucket.
         Resource::Bucket(b) | Resource::Object { bucket: b, .. } => {
-            match model.bucket(b.as_str()).await {
+            match model.bucket(b.as_str()).await? {
                 None => true,
                 Some(bucket) => {
                     granted_bucket = Some(GrantedBucket {
                         region: bucket.record.region.clone(),
                         owner: bucket.record.owner.clone(),
                     });
-                    bucket_allows(model, req, &key, &bucket, now_ms).await
+                    bucket_allows(model, req, &key, &bucket, now_ms).await?
                 }
             }
         }
         // Authentication only: each object is authorised by a request of its own.
         Resource::EachObjectOf(b) => {
-            granted_bucket = model.bucket(b.as_str()).await.map(|bucket| GrantedBucket {
+            granted_bucket = model.bucket(b.as_str()).await?.map(|bucket| GrantedBucket {
                 region: bucket.record.region.clone(),
                 owner: bucket.record.owner.clone(),
             });
@@ -68,10 +68,10 @@ async fn bucket_allows(
     key: &mrap_model::AccessKeyRecord,
     bucket: &BucketView,
     now_ms: i64,
-) -> bool {
+) -> Result<bool, ApiError> {
     let same_account = bucket.record.owner == key.account;
     let Some(policy) = &bucket.policy else {
-        return same_account;
+        return Ok(same_account);
     };
     let arn = match &req.resource {
         Resource::Object { key: object, .. } => {
@@ -80,7 +80,7 @@ async fn bucket_allows(
         _ => format!("arn:aws:s3:::{}", bucket.record.name),
     };
     let ctx = context(req, key, &arn, now_ms);
-    match mrap_policy::evaluate(policy, &ctx).decision {
+    Ok(match mrap_policy::evaluate(policy, &ctx).decision {
         Decision::ExplicitDeny => same_account && OWNER_ALWAYS.contains(&req.action.as_str()),
         Decision::ImplicitDeny => same_account,
         Decision::Allow if same_account => true,
@@ -92,11 +92,11 @@ async fn bucket_allows(
                 .is_some_and(|p| p.restrict_public_buckets)
                 || model
                     .account_pab(&bucket.record.owner)
-                    .await
+                    .await?
                     .is_some_and(|p| p.restrict_public_buckets);
             !(is_public && restrict)
         }
-    }
+    })
 }
 
 /// The request context: principal, action, resource and the global condition keys we know.

@@ -10,7 +10,9 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_nats::jetstream::kv::{self, Operation};
 use futures::StreamExt;
-use mrap_model::{AccessKeyRecord, AccountId, AccountRecord, BucketRecord, PublicAccessBlock};
+use mrap_model::{
+    AccessKeyRecord, AccountId, AccountRecord, ApiError, BucketRecord, ErrorCode, PublicAccessBlock,
+};
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
@@ -51,8 +53,10 @@ impl ReadModel {
         Some(rec)
     }
 
-    /// The bucket's current settings, `None` if it does not exist.
-    pub async fn bucket(&self, name: &str) -> Option<Arc<BucketView>> {
+    /// The bucket's current settings, `None` if it does not exist. A store that cannot be read
+    /// (or a record or policy that does not decode) is an error, never "no such bucket" or "no
+    /// policy": deciding without them would fail open.
+    pub async fn bucket(&self, name: &str) -> Result<Option<Arc<BucketView>>, ApiError> {
         let entry = match self.buckets_kv.entry(name).await {
             Ok(Some(e)) if e.operation == Operation::Put => e,
             Ok(_) => {
@@ -60,41 +64,47 @@ impl ReadModel {
                 if self.buckets.read().await.contains_key(name) {
                     self.buckets.write().await.remove(name);
                 }
-                return None;
+                return Ok(None);
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "bucket read failed");
-                return None;
-            }
+            Err(e) => return Err(unreadable("bucket", &e)),
         };
         if let Some((rev, view)) = self.buckets.read().await.get(name)
             && *rev == entry.revision
         {
-            return Some(view.clone());
+            return Ok(Some(view.clone()));
         }
-        let record: BucketRecord = mrap_proto::codec::decode(&entry.value).ok()?;
-        let policy = record
-            .policy
-            .as_ref()
-            .and_then(|p| mrap_policy::parse(&p.text).ok());
+        let record: BucketRecord =
+            mrap_proto::codec::decode(&entry.value).map_err(|e| unreadable("bucket", &e))?;
+        let policy = match &record.policy {
+            Some(p) => {
+                Some(mrap_policy::parse(&p.text).map_err(|e| unreadable("bucket policy", &e))?)
+            }
+            None => None,
+        };
         let view = Arc::new(BucketView { record, policy });
         self.buckets
             .write()
             .await
             .insert(name.to_owned(), (entry.revision, view.clone()));
-        Some(view)
+        Ok(Some(view))
     }
 
-    pub async fn account_pab(&self, account: &AccountId) -> Option<PublicAccessBlock> {
-        let bytes = self
+    /// The account's Block Public Access configuration; an unreadable account is an error.
+    pub async fn account_pab(
+        &self,
+        account: &AccountId,
+    ) -> Result<Option<PublicAccessBlock>, ApiError> {
+        let Some(bytes) = self
             .accounts_kv
             .get(account.as_str())
             .await
-            .ok()
-            .flatten()?;
-        mrap_proto::codec::decode::<AccountRecord>(&bytes)
-            .ok()?
-            .public_access_block
+            .map_err(|e| unreadable("account", &e))?
+        else {
+            return Ok(None);
+        };
+        let record: AccountRecord =
+            mrap_proto::codec::decode(&bytes).map_err(|e| unreadable("account", &e))?;
+        Ok(record.public_access_block)
     }
 
     /// Applies every access-key change until `shutdown`. A watch that ends (server restart) is
@@ -132,4 +142,13 @@ impl ReadModel {
             }
         }
     }
+}
+
+/// What a request gets when the data to decide it cannot be read: a refusal the client may retry.
+fn unreadable(what: &str, e: &dyn std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %e, what, "authorization data unreadable; refusing");
+    ApiError::new(
+        ErrorCode::ServiceUnavailable,
+        "The authorization data could not be read. Please try again.",
+    )
 }
