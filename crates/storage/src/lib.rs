@@ -4,6 +4,8 @@
 //! opaque UTF-8 byte strings ordered bytewise, ETags, checksums, multipart uploads, conditional
 //! writes) over some backend. [`local::LocalStore`] is the embedded backend: object bytes in files
 //! named by generated ids, metadata in one SQLite database per Region directory.
+//! [`s3::S3Store`] keeps a Region on an S3-compatible endpoint (MinIO, Ceph RGW, AWS); its module
+//! docs list what it emulates and what particular backends cannot do.
 //!
 //! A request body is first [`staged`](RegionStore::stage) — streamed to a temporary file while its
 //! size and digests are computed — so the gateway can check `Content-MD5`, `x-amz-checksum-*` and
@@ -39,6 +41,7 @@ pub mod local;
 mod multipart;
 mod object;
 mod range;
+pub mod s3;
 mod stage;
 
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType};

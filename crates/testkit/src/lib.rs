@@ -3,5 +3,7 @@
 pub mod nats;
 pub mod stack;
 
+/// For [`Stack::start_with_regions`] without a direct dependency on the model crate.
+pub use mrap_model::{RegionSpec, RegionsConfig};
 pub use nats::NatsServer;
 pub use stack::{Stack, StackOptions};

@@ -80,12 +80,35 @@ impl Stack {
         Ok(stack)
     }
 
+    /// A stack with its own nats-server serving `regions` instead of the built-in default
+    /// (`deploy/regions.json`): e.g. one Region backed by an S3-compatible server
+    /// (`"storage": "s3"`). A separate constructor rather than a `StackOptions` field, so that
+    /// struct literals of `StackOptions` elsewhere keep compiling.
+    pub async fn start_with_regions(opts: StackOptions, regions: RegionsConfig) -> Result<Stack> {
+        let server = NatsServer::start()?;
+        let url = server.url();
+        let mut stack = Self::start_on_with(&url, opts, Some(regions)).await?;
+        stack.nats = Some(server);
+        Ok(stack)
+    }
+
     /// A stack on an existing server, under a fresh subject prefix.
     pub async fn start_on(nats_url: &str, opts: StackOptions) -> Result<Stack> {
+        Self::start_on_with(nats_url, opts, None).await
+    }
+
+    async fn start_on_with(
+        nats_url: &str,
+        opts: StackOptions,
+        regions: Option<RegionsConfig>,
+    ) -> Result<Stack> {
         let namespace = Namespace::new(unique_prefix());
         let data = tempfile::tempdir()?;
         let data_dir = data.path().to_path_buf();
-        let regions = RegionsConfig::load(None).map_err(anyhow::Error::msg)?;
+        let regions = match regions {
+            Some(regions) => regions,
+            None => RegionsConfig::load(None).map_err(anyhow::Error::msg)?,
+        };
         let shutdown = CancellationToken::new();
         let nats_cfg = mrap_proto::NatsConfig::new(nats_url);
         let mut tasks: Vec<(&'static str, JoinHandle<Result<()>>)> = Vec::new();

@@ -403,18 +403,29 @@ async fn answers_http(port: u16) -> bool {
 /// The Region the backend suite backs with the S3-compatible server.
 pub const S3_BACKED_REGION: &str = "ap-southeast-2";
 
-/// A stack whose [`S3_BACKED_REGION`] keeps its buckets on `peer` instead of the local backend.
-///
-/// Not possible yet: a Region's `storage` is `"local"` or a directory (`mrap_model::RegionSpec`)
-/// and `StackOptions` cannot take a Regions file. What the suite needs is a Regions entry such as
-/// `{"name": "ap-southeast-2", "storage": "s3", "endpoint": "<peer>", "access_key": "test",
-/// "secret_key": "test"}` and a way to hand the testkit that `RegionsConfig`.
+/// A stack whose [`S3_BACKED_REGION`] keeps its buckets on `peer` instead of the local backend:
+/// the default Regions with that one entry turned into `"storage": "s3"` (path style, moto's
+/// any-key credentials inline, every bucket `B` kept as `mrap-B` to exercise the prefix).
 pub async fn stack_with_s3_backed_region(peer: &MotoServer) -> Result<Stack, String> {
-    Err(format!(
-        "the gateway has no S3-compatible storage backend yet: cannot back {S3_BACKED_REGION} \
-         with {}",
-        peer.endpoint()
-    ))
+    let mut regions = mrap_testkit::RegionsConfig::load(None)?;
+    let spec = regions
+        .regions
+        .iter_mut()
+        .find(|r| r.name.as_str() == S3_BACKED_REGION)
+        .ok_or_else(|| format!("the default Regions have no {S3_BACKED_REGION}"))?;
+    spec.storage = "s3".into();
+    spec.endpoint = Some(peer.endpoint());
+    spec.bucket_prefix = "mrap-".into();
+    spec.access_key = Some("test".into());
+    spec.secret_key = Some("test".into());
+    Stack::start_with_regions(super::StackOptions::default(), regions)
+        .await
+        .map_err(|e| {
+            format!(
+                "starting a stack with {S3_BACKED_REGION} on {}: {e:#}",
+                peer.endpoint()
+            )
+        })
 }
 
 #[cfg(test)]
