@@ -103,3 +103,124 @@ pub fn xml_field<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
     Some(&xml[start..end])
 }
+
+/// SigV4 header signing for object requests, with a configurable Region.
+#[derive(Clone)]
+pub struct Signer {
+    pub access_key: String,
+    pub secret: String,
+    pub region: String,
+}
+
+impl Signer {
+    /// The headers to send: `host`, `extra`, and what signing adds (`x-amz-date`,
+    /// `x-amz-content-sha256`, `authorization`). `path` is already percent-encoded.
+    pub fn headers(
+        &self,
+        method: &str,
+        authority: &str,
+        path: &str,
+        payload_hash: &str,
+        extra: &[(String, String)],
+    ) -> Vec<(String, String)> {
+        let mut headers = vec![("host".to_owned(), authority.to_owned())];
+        headers.extend(extra.iter().cloned());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let added = mrap_sigv4::sign(
+            method,
+            path,
+            "",
+            &headers,
+            payload_hash,
+            &self.access_key,
+            &self.secret,
+            &self.region,
+            "s3",
+            now,
+            mrap_sigv4::Options::S3,
+        );
+        headers.extend(added);
+        headers
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection, reopened when the server closes it (e.g. a server that
+/// answers `Connection: close`); `reconnects` counts those reopenings.
+pub struct Conn<B> {
+    authority: String,
+    sender: Option<hyper::client::conn::http1::SendRequest<B>>,
+    pub reconnects: u64,
+}
+
+impl<B> Conn<B>
+where
+    B: hyper::body::Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    pub fn new(authority: &str) -> Self {
+        Self {
+            authority: authority.to_owned(),
+            sender: None,
+            reconnects: 0,
+        }
+    }
+
+    async fn connect(&mut self) -> Result<()> {
+        let stream = tokio::net::TcpStream::connect(&self.authority)
+            .await
+            .with_context(|| format!("connecting to {}", self.authority))?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        if self.sender.is_some() {
+            self.reconnects += 1;
+        }
+        self.sender = Some(sender);
+        Ok(())
+    }
+
+    /// Sends `req` (origin-form URI, `host` header set by the caller).
+    pub async fn send(
+        &mut self,
+        req: hyper::Request<B>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>> {
+        // At most one reopening per request: a closed or unusable connection is replaced.
+        let usable = match self.sender.as_mut() {
+            Some(s) if !s.is_closed() => s.ready().await.is_ok(),
+            _ => false,
+        };
+        if !usable {
+            self.connect().await?;
+            if let Some(s) = self.sender.as_mut() {
+                s.ready().await.context("new connection not ready")?;
+            }
+        }
+        let sender = self.sender.as_mut().context("no connection")?;
+        sender
+            .send_request(req)
+            .await
+            .context("HTTP request failed")
+    }
+}
+
+/// `http://host:port[/]` → `host:port`, refusing anything that is not loopback.
+pub fn loopback_authority(endpoint: &str) -> Result<String> {
+    let authority = endpoint
+        .strip_prefix("http://")
+        .context("the endpoint must be http://host:port (the harness only talks to loopback)")?
+        .trim_end_matches('/');
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split([':', '/']).next().unwrap_or_default(),
+    };
+    if !(host == "localhost" || host == "::1" || host.starts_with("127.")) {
+        anyhow::bail!("refusing to load {endpoint}: the harness only targets loopback");
+    }
+    Ok(authority.to_owned())
+}

@@ -1,12 +1,21 @@
-//! `mrap-load`: measures MRAP create latency against a running stack.
+//! `mrap-load`: measures MRAP create latency against a running stack (the default scenario), and
+//! with a subcommand first, S3 object performance:
 //!
+//! - `mrap-load objects …`: 4 KiB GET/PUT throughput and latency against several S3 endpoints and a
+//!   local-file baseline, side by side ([`objects`]);
+//! - `mrap-load big-object …`: the server's RSS while a 1 GiB object streams in and out
+//!   ([`big_object`]).
+//!
+//! The default scenario:
 //! Each worker loops: create an MRAP (timing until the request token comes back: "accepted"),
 //! poll Describe every millisecond until the operation is terminal (timing from the create's start:
 //! "succeeded"), then delete it and wait for that too, so the account stays under its quota.
 //!
 //! Usage: `mrap-load --help`. The harness refuses non-loopback endpoints.
 
+mod big_object;
 mod client;
+mod objects;
 mod stats;
 
 use std::{
@@ -18,6 +27,7 @@ use anyhow::{Context, Result, bail};
 use client::{Client, xml_field};
 
 const USAGE: &str = "usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]\n\
+       mrap-load objects --help | mrap-load big-object --help\n\
 credentials: MRAP_ACCOUNT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (default 000000000000, test, test)";
 
 struct Args {
@@ -46,17 +56,7 @@ fn parse_args() -> Result<Args> {
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
-    let authority = args.endpoint.trim_start_matches("http://");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split([':', '/']).next().unwrap_or_default(),
-    };
-    if !(host == "localhost" || host == "::1" || host.starts_with("127.")) {
-        bail!(
-            "refusing to load {}: the harness only targets loopback",
-            args.endpoint
-        );
-    }
+    client::loopback_authority(&args.endpoint)?;
     if args.concurrency == 0 || args.concurrency > 90 {
         bail!("--concurrency must be 1..=90 (the account quota is 100 MRAPs)");
     }
@@ -65,6 +65,12 @@ fn parse_args() -> Result<Args> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    match argv.first().map(String::as_str) {
+        Some("objects") => return objects::run(&argv[1..]).await,
+        Some("big-object") => return big_object::run(&argv[1..]).await,
+        _ => {}
+    }
     let args = parse_args()?;
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
     let client = Client::new(
