@@ -19,7 +19,6 @@ mod config;
 mod s3;
 mod s3control;
 mod server;
-mod stores;
 
 pub use common::host;
 pub use config::{Config, Error};

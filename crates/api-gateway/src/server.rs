@@ -19,6 +19,7 @@ use mrap_proto::{
     Namespace,
     store::{self, StoreCall},
 };
+use mrap_storage::{RegionStore, Stores};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -32,7 +33,6 @@ use crate::{
         request_id::RequestIds,
     },
     s3, s3control,
-    stores::Stores,
 };
 
 /// What every handler may use.
@@ -45,6 +45,18 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// The store of `region`; a bucket recorded in a Region this gateway does not serve is a
+    /// deployment fault, reported as unavailable rather than as a missing bucket.
+    pub fn region_store(&self, region: &str) -> Result<Arc<dyn RegionStore>, ApiError> {
+        self.stores.get(region).ok_or_else(|| {
+            tracing::error!(region, "a bucket's Region has no store in this gateway");
+            ApiError::new(
+                mrap_model::ErrorCode::ServiceUnavailable,
+                "The Region of this bucket is not served by this endpoint.",
+            )
+        })
+    }
+
     /// One policy-store call; refusals come back as the error to render.
     pub async fn store<C: StoreCall>(&self, request: &C) -> Result<C::Reply, ApiError> {
         store::call(&self.nats, &self.namespace, request)

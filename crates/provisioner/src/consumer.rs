@@ -105,6 +105,8 @@ pub async fn run(
         wiring: Wiring {
             data_dir: config.data_dir.clone(),
             regions: config.regions.clone(),
+            stores: mrap_storage::Stores::open(&config.data_dir, &config.regions)
+                .map_err(Error::Config)?,
         },
     });
     let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));

@@ -1,16 +1,19 @@
 //! Regional wiring: making a Region's storage serve an MRAP.
 //!
-//! A Region is wired when its storage holds the bucket and an MRAP marker
-//! `{region dir}/.mrap/{alias}.json` describing the MRAP, written atomically (temp file + rename)
-//! so a crash never leaves half a marker. Wiring and unwiring are idempotent.
+//! A Region is wired when its store holds the bucket (made again if it is missing, so wiring also
+//! heals) and an MRAP marker `{region dir}/.mrap/{alias}.json` describing the MRAP, written
+//! atomically (temp file + rename) so a crash never leaves half a marker. Wiring and unwiring are
+//! idempotent.
 
 use std::path::PathBuf;
 
 use mrap_model::{MrapRecord, MrapRegion, RegionsConfig};
+use mrap_storage::Stores;
 
 pub struct Wiring {
     pub data_dir: PathBuf,
     pub regions: RegionsConfig,
+    pub stores: Stores,
 }
 
 impl Wiring {
@@ -29,10 +32,12 @@ impl Wiring {
             .join(format!("{}.json", mrap.alias)))
     }
 
-    /// Checks the Region's storage and the bucket in it, then writes the marker.
+    /// Checks the Region's store and the bucket in it, then writes the marker.
     pub async fn wire(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<(), String> {
-        let bucket_dir = self.region_dir(region)?.join(region.bucket.as_str());
-        tokio::fs::create_dir_all(&bucket_dir)
+        self.stores
+            .get(region.region.as_str())
+            .ok_or_else(|| format!("Region {} has no store", region.region))?
+            .create_bucket(region.bucket.as_str())
             .await
             .map_err(|e| format!("Region {} storage unavailable: {e}", region.region))?;
         let marker = self.marker(region, mrap)?;

@@ -43,6 +43,7 @@ mod object;
 mod range;
 pub mod s3;
 mod stage;
+mod stores;
 
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 pub use error::Error;
@@ -52,6 +53,7 @@ pub use multipart::{
 pub use object::{GetOutput, ListPage, ListParams, ObjectInfo, ObjectMeta, WriteCondition};
 pub use range::RangeRequest;
 pub use stage::{Digests, Staged, Wanted};
+pub use stores::Stores;
 
 /// A request or response body: chunks of bytes, or the error that ended the stream.
 pub type ByteStream =

@@ -54,8 +54,7 @@ pub(crate) async fn create(req: S3Request<'_>) -> Result<Response, ApiError> {
     // After the record: a bucket the store knows but no record names is never reachable,
     // while the reverse would answer NoSuchBucket from the store.
     state
-        .stores
-        .get(spec.name.as_str())?
+        .region_store(spec.name.as_str())?
         .create_bucket(bucket.as_str())
         .await
         .map_err(|e| to_api(e, bucket.as_str()))?;
@@ -86,7 +85,7 @@ pub(crate) async fn location(req: S3Request<'_>) -> Result<Response, ApiError> {
 pub(crate) async fn delete(req: S3Request<'_>) -> Result<Response, ApiError> {
     let (state, bucket) = (req.state, req.bucket()?.clone());
     let record = existing(state, &bucket).await?;
-    let store = state.stores.get(record.region.as_str())?;
+    let store = state.region_store(record.region.as_str())?;
     store
         .delete_bucket(bucket.as_str())
         .await

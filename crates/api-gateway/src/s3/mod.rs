@@ -79,7 +79,7 @@ impl S3Request<'_> {
             .bucket
             .as_ref()
             .ok_or_else(|| no_such_bucket(bucket.as_str()))?;
-        self.state.stores.get(granted.region.as_str())
+        self.state.region_store(granted.region.as_str())
     }
 
     /// Asks the authorizer whether this same request may also perform `action` on `resource`

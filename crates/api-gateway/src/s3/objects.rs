@@ -211,7 +211,7 @@ pub(crate) async fn open_source(
         .bucket
         .ok_or_else(|| crate::common::error::no_such_bucket(bucket.as_str()))?
         .region;
-    let store = req.state.stores.get(region.as_str())?;
+    let store = req.state.region_store(region.as_str())?;
     let output = store
         .get_object(bucket.as_str(), &key, range)
         .await

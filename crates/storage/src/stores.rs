@@ -1,19 +1,21 @@
-//! The Regions' object stores, one per Region of the deployment, opened once at start-up.
+//! The Regions' object stores, one per Region of the deployment, opened once at start-up by
+//! every process that reads or writes object data (the gateway, the provisioner).
 
 use std::{collections::HashMap, path::Path, sync::Arc};
 
 use mrap_model::{
-    ApiError, RegionsConfig,
+    RegionsConfig,
     regions::{S3Backend, S3CredentialSource},
 };
-use mrap_storage::{
+
+use crate::{
     Error as StorageError, RegionStore,
     local::LocalStore,
     s3::{S3Config, S3Credentials, S3Store},
 };
 
 #[derive(Clone)]
-pub(crate) struct Stores {
+pub struct Stores {
     by_region: HashMap<String, Arc<dyn RegionStore>>,
 }
 
@@ -42,16 +44,9 @@ impl Stores {
         Ok(Stores { by_region })
     }
 
-    /// The store of `region`; a bucket recorded in a Region this gateway does not serve is a
-    /// deployment fault, reported as unavailable rather than as a missing bucket.
-    pub fn get(&self, region: &str) -> Result<Arc<dyn RegionStore>, ApiError> {
-        self.by_region.get(region).cloned().ok_or_else(|| {
-            tracing::error!(region, "a bucket's Region has no store in this gateway");
-            ApiError::new(
-                mrap_model::ErrorCode::ServiceUnavailable,
-                "The Region of this bucket is not served by this endpoint.",
-            )
-        })
+    /// The store of `region`, if the Regions file declares it.
+    pub fn get(&self, region: &str) -> Option<Arc<dyn RegionStore>> {
+        self.by_region.get(region).cloned()
     }
 }
 
