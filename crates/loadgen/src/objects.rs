@@ -579,7 +579,12 @@ fn markdown(rows: &[Row]) -> String {
                 r.target,
                 r.op.name(),
                 r.errors,
-                r.first_error.as_deref().unwrap_or("?")
+                r.first_error
+                    .as_deref()
+                    .unwrap_or("?")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
         }
     }
