@@ -8,88 +8,21 @@ mod conformance;
 
 use conformance::*;
 use mrap_storage::s3::{S3Config, S3Credentials, S3Store};
-use std::io::{Read as _, Write as _};
-use std::path::PathBuf;
+use mrap_testkit::MotoServer;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
-/// The moto_server of this test binary: its endpoint, or why it could not be started.
+/// The moto_server of this test binary (never dropped: its watchdog stops it at exit).
 fn moto() -> &'static str {
-    static ENDPOINT: OnceLock<Result<String, String>> = OnceLock::new();
-    match ENDPOINT.get_or_init(start_moto) {
-        Ok(endpoint) => endpoint,
+    static SERVER: OnceLock<Result<(MotoServer, String), String>> = OnceLock::new();
+    match SERVER.get_or_init(|| {
+        MotoServer::start().map(|m| {
+            let endpoint = m.endpoint();
+            (m, endpoint)
+        })
+    }) {
+        Ok((_, endpoint)) => endpoint,
         Err(why) => panic!("{why}"),
     }
-}
-
-fn moto_binary() -> Result<PathBuf, String> {
-    std::env::var_os("MOTO_SERVER_BIN")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-                .map(|d| d.join("moto_server"))
-                .find(|p| p.is_file())
-        })
-        .ok_or_else(|| {
-            "no moto_server found: set MOTO_SERVER_BIN or `pip install 'moto[server]'` \
-             (the s3 backend tests need an S3-compatible server)"
-                .to_owned()
-        })
-}
-
-/// Starts moto_server under a watchdog shell that kills it once this process is gone (a static
-/// is never dropped, and a panicking test must not leave the server behind), then waits (at
-/// most 30 s: moto imports slowly) until it answers HTTP.
-fn start_moto() -> Result<String, String> {
-    let bin = moto_binary()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("probing for a free port: {e}"))?
-        .port();
-    let script = r#""$1" -H 127.0.0.1 -p "$2" >/dev/null 2>&1 &
-server=$!
-while kill -0 "$3" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
-kill "$server" 2>/dev/null"#;
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", script, "moto-watchdog"])
-        .arg(&bin)
-        .arg(port.to_string())
-        .arg(std::process::id().to_string())
-        .stdin(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| format!("spawning {}: {e}", bin.display()))?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("{} exited with {status}", bin.display()));
-        }
-        if answers_http(port) {
-            return Ok(format!("http://127.0.0.1:{port}"));
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(format!(
-                "{} did not answer on port {port} within 30 s",
-                bin.display()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn answers_http(port: u16) -> bool {
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut buf = [0u8; 7];
-    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.")
 }
 
 /// A store over the shared server whose buckets no other test sees.

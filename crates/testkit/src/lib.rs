@@ -1,8 +1,10 @@
 //! mrap-testkit: real dependencies for tests — a nats-server per test, the whole stack
 //! in-process, and helpers to find the service binaries.
+pub mod moto;
 pub mod nats;
 pub mod stack;
 
+pub use moto::MotoServer;
 /// For [`Stack::start_with_regions`] without a direct dependency on the model crate.
 pub use mrap_model::{RegionSpec, RegionsConfig};
 pub use nats::NatsServer;

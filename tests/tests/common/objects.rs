@@ -9,6 +9,8 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
+use mrap_testkit::MotoServer;
+
 use super::{ACCESS_KEY, SECRET_KEY, Stack, create_bucket_with, credentials, http_client, s3};
 
 /// How the client addresses a bucket.
@@ -312,93 +314,6 @@ pub fn url_decode(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------- an S3-compatible peer
-
-/// A `moto_server` (PyPI `moto[server]`: S3 without signature checks) on a free loopback port,
-/// killed on drop — the S3-compatible endpoint that backs a Region in the backend suite.
-/// The binary is `$MOTO_SERVER_BIN`, else `moto_server` on `PATH`.
-pub struct MotoServer {
-    child: std::process::Child,
-    pub port: u16,
-}
-
-impl MotoServer {
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the server and waits (at most 30 s: moto imports slowly) until it answers HTTP.
-    pub async fn start() -> Result<MotoServer, String> {
-        let bin = std::env::var_os("MOTO_SERVER_BIN")
-            .filter(|v| !v.is_empty())
-            .map(std::path::PathBuf::from)
-            .or_else(|| {
-                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-                    .map(|d| d.join("moto_server"))
-                    .find(|p| p.is_file())
-            })
-            .ok_or_else(|| {
-                "no moto_server found: set MOTO_SERVER_BIN or `pip install 'moto[server]'` \
-                 (the S3-compatible backend suite needs it)"
-                    .to_owned()
-            })?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("probing for a free port: {e}"))?
-            .port();
-        let child = std::process::Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| format!("spawning {}: {e}", bin.display()))?;
-        let mut server = MotoServer { child, port };
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!("{} exited with {status}", bin.display()));
-            }
-            if answers_http(port).await {
-                return Ok(server);
-            }
-            if tokio::time::Instant::now() > deadline {
-                server.kill();
-                return Err(format!(
-                    "{} did not answer on port {port} within 30 s",
-                    bin.display()
-                ));
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for MotoServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-async fn answers_http(port: u16) -> bool {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
-        return false;
-    };
-    let request = "GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n";
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 12];
-    matches!(
-        tokio::time::timeout(std::time::Duration::from_secs(2), stream.read_exact(&mut buf)).await,
-        Ok(Ok(_)) if buf.starts_with(b"HTTP/1.")
-    )
-}
 
 /// The Region the backend suite backs with the S3-compatible server.
 pub const S3_BACKED_REGION: &str = "ap-southeast-2";

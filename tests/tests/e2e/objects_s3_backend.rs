@@ -2,6 +2,8 @@
 //! free loopback port) instead of the local backend: every family of `objects_*.rs`, through
 //! the gateway, in both addressing styles.
 
+use mrap_testkit::MotoServer;
+
 use crate::{
     common::{objects::*, *},
     objects_basic, objects_checksums, objects_copy_tags_acl, objects_hostile_keys, objects_list,
@@ -46,7 +48,7 @@ pub(crate) async fn whole_suite(stack: &Stack, region: &str, backed_by_moto: boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_backed_region_passes_the_object_suite() -> TestResult {
-    let moto = MotoServer::start().await?;
+    let moto = tokio::task::spawn_blocking(MotoServer::start).await??;
     let stack = stack_with_s3_backed_region(&moto).await?;
     whole_suite(&stack, S3_BACKED_REGION, true).await;
     stack.stop().await?;
@@ -57,7 +59,7 @@ async fn s3_backed_region_passes_the_object_suite() -> TestResult {
 /// test can only fail for the gateway's reasons once it is enabled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moto_server_starts_and_serves_s3() -> TestResult {
-    let moto = MotoServer::start().await?;
+    let moto = tokio::task::spawn_blocking(MotoServer::start).await??;
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
