@@ -13,6 +13,7 @@ use axum::{
     extract::{Request, State},
     http::{HeaderValue, Method, request::Parts},
     response::Response,
+    serve::ListenerExt,
 };
 use mrap_model::{ApiError, RegionsConfig};
 use mrap_proto::{
@@ -86,6 +87,14 @@ pub async fn run(
         service = SERVICE,
         "api-gateway listening"
     );
+    // Without TCP_NODELAY the kernel holds a small response's body until the client acknowledges
+    // its headers, which a client delays by up to 40 ms: every request on a kept-alive connection
+    // waited that long (4 KiB GETs on one connection: 23/s; with it: 1,350/s).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     // Connect info gives the authorizer the peer address for `aws:SourceIp`.
     axum::serve(
         listener,

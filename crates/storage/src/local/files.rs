@@ -4,8 +4,9 @@
 
 use crate::stage::CHUNK;
 use crate::{ByteStream, Error};
+use bytes::Bytes;
 use futures::StreamExt as _;
-use std::io::{Seek as _, SeekFrom};
+use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt as _;
 
@@ -64,8 +65,41 @@ pub(crate) fn open_at(path: &Path, first: u64) -> std::io::Result<std::fs::File>
     Ok(f)
 }
 
-/// Streams `len` bytes from an open file.
-pub(crate) fn read_stream(file: std::fs::File, len: u64) -> ByteStream {
-    let reader = tokio::fs::File::from_std(file).take(len);
-    tokio_util::io::ReaderStream::with_capacity(reader, CHUNK).boxed()
+/// Objects up to this size are read at once where their file is opened: one hand-off to the
+/// blocking pool per GET instead of two, and no streaming buffer larger than the object.
+const SMALL_READ: u64 = 64 * 1024;
+
+/// An object's bytes, opened for a GET.
+pub(crate) enum Opened {
+    Small(Bytes),
+    File(std::fs::File),
+}
+
+impl Opened {
+    /// Reads a small object now (blocking); keeps a large one open for streaming.
+    pub(crate) fn new(file: std::fs::File, len: u64) -> std::io::Result<Opened> {
+        if len > SMALL_READ {
+            return Ok(Opened::File(file));
+        }
+        let mut buf = Vec::with_capacity(len as usize);
+        file.take(len).read_to_end(&mut buf)?;
+        if (buf.len() as u64) < len {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "an object's data file is shorter than its size",
+            ));
+        }
+        Ok(Opened::Small(Bytes::from(buf)))
+    }
+
+    /// Streams `len` bytes.
+    pub(crate) fn into_stream(self, len: u64) -> ByteStream {
+        match self {
+            Opened::Small(bytes) => futures::stream::once(async move { Ok(bytes) }).boxed(),
+            Opened::File(file) => {
+                let reader = tokio::fs::File::from_std(file).take(len);
+                tokio_util::io::ReaderStream::with_capacity(reader, CHUNK).boxed()
+            }
+        }
+    }
 }

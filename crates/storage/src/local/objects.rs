@@ -4,7 +4,7 @@ use super::LocalStore;
 use super::db::{
     DbResult as _, OBJECT_COLUMNS, ms_of, now_ms, object_row, require_bucket, time_from_ms, to_json,
 };
-use super::files::{Layout, open_at, read_stream};
+use super::files::{Layout, Opened, open_at};
 use crate::listing::{self, Entry, From};
 use crate::{
     Error, GetOutput, ListPage, ListParams, ObjectInfo, ObjectMeta, RangeRequest, Staged,
@@ -110,7 +110,7 @@ impl LocalStore {
         range: Option<RangeRequest>,
     ) -> Result<GetOutput, Error> {
         let (bucket, key, layout) = (bucket.to_owned(), key.to_owned(), self.layout.clone());
-        let (info, resolved, file) = self
+        let (info, resolved, data) = self
             .db
             .call(move |c| {
                 // An overwrite commits and then deletes the old file; if that happened between
@@ -120,8 +120,12 @@ impl LocalStore {
                     let (info, data_id) = find_object(c, &bucket, &key)?;
                     let resolved = range.map(|r| r.resolve(info.size)).transpose()?;
                     let first = resolved.map_or(0, |(first, _)| first);
+                    let len = resolved.map_or(info.size, |(first, last)| last - first + 1);
                     match open_at(&layout.data_path(&data_id), first) {
-                        Ok(file) => return Ok((info, resolved, file)),
+                        Ok(file) => {
+                            let data = Opened::new(file, len).map_err(Error::Io)?;
+                            return Ok((info, resolved, data));
+                        }
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 3 => {
                             attempts += 1;
                         }
@@ -134,7 +138,7 @@ impl LocalStore {
         Ok(GetOutput {
             info,
             range: resolved,
-            body: read_stream(file, len),
+            body: data.into_stream(len),
         })
     }
 
