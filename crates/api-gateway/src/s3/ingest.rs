@@ -10,18 +10,21 @@ use std::{
     task::{Context, Poll},
 };
 
-use axum::{body::Body, http::HeaderMap};
+use axum::http::HeaderMap;
 use base64::Engine;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use mrap_model::{ApiError, ErrorCode};
 use mrap_proto::authz::Grant;
 use mrap_sigv4::chunked::{ChunkError, ChunkSigningContext, ChunkedDecoder, ChunkedMode, Trailers};
-use mrap_storage::{ByteStream, ChecksumAlgorithm, RegionStore, Staged, Wanted};
+use mrap_storage::{ByteStream, RegionStore, Staged, Wanted};
 
 use crate::{
     common::checksum::{self, Declared},
-    s3::storage_error::{entity_too_large, to_api},
+    s3::{
+        S3Request,
+        storage_error::{entity_too_large, to_api},
+    },
 };
 
 /// The largest object a single PUT (or a copy) may create.
@@ -122,16 +125,18 @@ fn plan(headers: &HeaderMap, max: u64) -> Result<Plan, ApiError> {
     })
 }
 
-/// Streams the body of a PutObject / UploadPart into `store`'s staging area for `bucket` and
-/// verifies it. `signing` comes from the authorizer's grant (signed aws-chunked bodies).
+/// Streams the body of a PutObject / UploadPart into its bucket's staging area in `store` and
+/// verifies it; `max` is the largest body accepted. Signed aws-chunked bodies are verified with
+/// the key in the authorizer's grant.
 pub(crate) async fn ingest(
+    req: &S3Request<'_>,
     store: &dyn RegionStore,
-    bucket: &str,
-    headers: &HeaderMap,
-    body: Body,
-    signing: Option<ChunkSigningContext>,
     max: u64,
-) -> Result<(Staged, Option<ChecksumAlgorithm>), ApiError> {
+) -> Result<Staged, ApiError> {
+    let bucket = req.bucket()?.as_str();
+    let headers = &req.parts.headers;
+    let body = req.take_stream();
+    let signing = chunk_context(&req.grant);
     let plan = plan(headers, max)?;
     let wanted = Wanted {
         sha256: plan.sha256.is_some(),
@@ -212,12 +217,11 @@ pub(crate) async fn ingest(
             return Err(checksum::mismatch(declared.algorithm));
         }
     }
-    let algorithm = plan.checksum.map(|d| d.algorithm);
-    Ok((staged, algorithm))
+    Ok(staged)
 }
 
 /// What verifying a signed aws-chunked body needs, from the authorizer's grant.
-pub(crate) fn chunk_context(grant: &Grant) -> Option<ChunkSigningContext> {
+fn chunk_context(grant: &Grant) -> Option<ChunkSigningContext> {
     let signing = grant.chunk_signing.as_ref()?;
     Some(ChunkSigningContext {
         signing_key: signing.signing_key.as_slice().try_into().ok()?,

@@ -27,7 +27,7 @@ use crate::{
     },
     s3::{
         S3Request,
-        ingest::{chunk_context, ingest},
+        ingest::ingest,
         multipart_xml::{
             COMPLETE_ROOT, CompleteMultipartUpload, CompleteMultipartUploadResult,
             CompletedPartXml, CopyPartResult, InitiateMultipartUploadResult,
@@ -234,16 +234,7 @@ pub(crate) async fn upload_part(req: S3Request<'_>) -> Result<Response, ApiError
     let upload = find_upload(&*store, bucket.as_str(), &req.key, &upload_id).await?;
     let headers = &req.parts.headers;
     check_part_algorithm(&upload, checksum::declared(headers)?.map(|d| d.algorithm))?;
-    let body = req.take_stream();
-    let (staged, _) = ingest(
-        &*store,
-        bucket.as_str(),
-        headers,
-        body,
-        chunk_context(&req.grant),
-        MAX_PART_SIZE,
-    )
-    .await?;
+    let staged = ingest(&req, &*store, MAX_PART_SIZE).await?;
     let part = store
         .upload_part(bucket.as_str(), &req.key, &upload_id, part_number, staged)
         .await

@@ -13,7 +13,7 @@ use crate::{
     common::{error::decode, xml::xml_response},
     s3::{
         S3Request,
-        ingest::{MAX_OBJECT_SIZE, chunk_context, ingest},
+        ingest::{MAX_OBJECT_SIZE, ingest},
         object_headers::{
             apply_response_overrides, check_acl_headers, check_key, describe,
             evaluate_read_conditions, meta_from_headers, not_modified, parse_range, quoted,
@@ -59,16 +59,7 @@ pub(crate) async fn put(req: S3Request<'_>) -> Result<Response, ApiError> {
     let meta = meta_from_headers(headers)?;
     let condition = write_condition(headers);
     let store = req.store()?;
-    let body = req.take_stream();
-    let (staged, _) = ingest(
-        &*store,
-        bucket.as_str(),
-        headers,
-        body,
-        chunk_context(&req.grant),
-        MAX_OBJECT_SIZE,
-    )
-    .await?;
+    let staged = ingest(&req, &*store, MAX_OBJECT_SIZE).await?;
     let info = store
         .put_object(bucket.as_str(), &req.key, staged, meta, condition)
         .await
