@@ -5,7 +5,8 @@
 //! [`access_analyzer`] (`ValidatePolicy`). Each owns its router, its operation table
 //! (`operation_table!`: action, route, resource, body handling and handler per row), its error
 //! document, its wire types and its handlers. [`common`] holds the pipeline they share: request
-//! ids, Host parsing, body limits and integrity checks, the one authorizer round trip per request.
+//! ids, Host parsing, body limits and integrity checks, the authorizer round trip (one per request,
+//! plus one per further resource a copy or a DeleteObjects touches).
 //! [`server`] picks the surface of each request.
 //!
 //! The gateway owns nothing durable: the policy-store answers every query and records every
