@@ -114,6 +114,16 @@ impl ChecksumType {
             ChecksumType::Composite => "COMPOSITE",
         }
     }
+
+    /// Whether a multipart upload may combine its parts' `algorithm` checksums this way (S3's
+    /// table, s3-objects.md §7.3): only CRCs combine into the CRC of the whole object, and
+    /// CRC64NVME exists only as a full-object checksum.
+    pub fn combines(self, algorithm: ChecksumAlgorithm) -> bool {
+        match self {
+            ChecksumType::FullObject => algorithm.crc().is_some(),
+            ChecksumType::Composite => algorithm != ChecksumAlgorithm::Crc64Nvme,
+        }
+    }
 }
 
 /// A stored checksum.

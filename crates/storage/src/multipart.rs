@@ -3,6 +3,22 @@
 use crate::{Checksum, ChecksumAlgorithm, ChecksumType, Error, ObjectMeta};
 use md5::{Digest as _, Md5};
 
+/// Refuses an upload whose parts' checksums could not be combined the way it asks (the gateway
+/// answers S3's InvalidRequest first; refusing here too keeps an upload that could never complete
+/// out of every backend).
+pub(crate) fn check_combination(
+    checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
+) -> Result<(), Error> {
+    match checksum {
+        Some((algorithm, kind)) if !kind.combines(algorithm) => Err(Error::Backend(format!(
+            "the {} checksum type cannot be used with the {} algorithm",
+            kind.name(),
+            algorithm.name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Every part of a multipart upload but the last must be at least this large.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 

@@ -166,15 +166,7 @@ fn requested_checksum(
     } else {
         ChecksumType::Composite
     });
-    let combinable = match kind {
-        ChecksumType::Composite => algorithm != ChecksumAlgorithm::Crc64Nvme,
-        // Only CRCs can be combined into the CRC of the whole object.
-        ChecksumType::FullObject => !matches!(
-            algorithm,
-            ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256
-        ),
-    };
-    if !combinable {
+    if !kind.combines(algorithm) {
         return Err(invalid_request(format!(
             "The {} checksum type cannot be used with the {} checksum algorithm.",
             kind.name(),

@@ -111,21 +111,7 @@ impl LocalStore {
         meta: ObjectMeta,
         checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
     ) -> Result<String, Error> {
-        // The gateway answers S3's InvalidRequest for these; refusing here keeps an upload that
-        // could never complete out of the database.
-        if let Some((algorithm, kind)) = checksum {
-            let combinable = match kind {
-                ChecksumType::FullObject => algorithm.crc().is_some(),
-                ChecksumType::Composite => algorithm != ChecksumAlgorithm::Crc64Nvme,
-            };
-            if !combinable {
-                return Err(Error::Backend(format!(
-                    "the {} checksum type cannot be used with the {} algorithm",
-                    kind.name(),
-                    algorithm.name()
-                )));
-            }
-        }
+        crate::multipart::check_combination(checksum)?;
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         self.db
             .call(move |c| {

@@ -46,20 +46,7 @@ impl S3Store {
         meta: ObjectMeta,
         checksum: Option<(ChecksumAlgorithm, ChecksumType)>,
     ) -> Result<String, Error> {
-        // the combinations S3 refuses, refused the same way as in the local backend
-        if let Some((algorithm, kind)) = checksum {
-            let combinable = match kind {
-                ChecksumType::FullObject => algorithm.crc().is_some(),
-                ChecksumType::Composite => algorithm != ChecksumAlgorithm::Crc64Nvme,
-            };
-            if !combinable {
-                return Err(Error::Backend(format!(
-                    "the {} checksum type cannot be used with the {} algorithm",
-                    kind.name(),
-                    algorithm.name()
-                )));
-            }
-        }
+        crate::multipart::check_combination(checksum)?;
         let mut req = self
             .client
             .create_multipart_upload()
