@@ -13,7 +13,7 @@ use crate::{
     common::xml::{S3_NS, xml_response},
     s3::{
         S3Request,
-        object_xml::{CommonPrefix, Contents, Encoding, ListV1Result, ListV2Result, encoding_name},
+        object_xml::{CommonPrefix, Contents, Encoding, ListV1Result, ListV2Result},
         storage_error::to_api,
     },
 };
@@ -43,15 +43,7 @@ fn common(req: &S3Request<'_>) -> Result<Common, ApiError> {
             })?
             .min(MAX_KEYS),
     };
-    let encoding = match req.query_param("encoding-type").as_deref() {
-        None => Encoding::Plain,
-        Some("url") => Encoding::Url,
-        Some(_) => {
-            return Err(invalid_argument(
-                "Invalid Encoding Method specified in Request",
-            ));
-        }
-    };
+    let encoding = Encoding::from_query(req.query_param("encoding-type").as_deref())?;
     Ok(Common {
         prefix: req.query_param("prefix").unwrap_or_default(),
         delimiter: req.query_param("delimiter").filter(|d| !d.is_empty()),
@@ -121,7 +113,7 @@ pub(crate) async fn list_v2(req: S3Request<'_>) -> Result<Response, ApiError> {
         prefix: c.encoding.apply(&c.prefix),
         delimiter: c.delimiter.as_deref().map(|d| c.encoding.apply(d)),
         max_keys: c.max_keys,
-        encoding_type: encoding_name(c.encoding),
+        encoding_type: c.encoding.name(),
         key_count: contents.len() + common_prefixes.len(),
         is_truncated: page.is_truncated,
         continuation_token: token,
@@ -153,7 +145,7 @@ pub(crate) async fn list_v1(req: S3Request<'_>) -> Result<Response, ApiError> {
         next_marker,
         max_keys: c.max_keys,
         delimiter: c.delimiter.as_deref().map(|d| c.encoding.apply(d)),
-        encoding_type: encoding_name(c.encoding),
+        encoding_type: c.encoding.name(),
         is_truncated: page.is_truncated,
         contents,
         common_prefixes,

@@ -8,7 +8,7 @@
 
 use axum::{
     body::Body,
-    http::{HeaderMap, HeaderValue, StatusCode},
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use base64::Engine as _;
@@ -17,7 +17,6 @@ use mrap_storage::{
     ChecksumAlgorithm, ChecksumType, CompletedPart, ListUploadsParams, RangeRequest, RegionStore,
     UploadInfo, Wanted,
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::{
     common::{
@@ -34,8 +33,9 @@ use crate::{
             ListMultipartUploadsResult, ListPartsResult, PartsListing, UploadsListing,
         },
         object_headers::{
-            check_acl_headers, check_key, meta_from_headers, quoted, write_condition,
+            check_acl_headers, check_key, insert, meta_from_headers, quoted, text, write_condition,
         },
+        object_xml::Encoding,
         objects::open_source,
         storage_error::to_api,
     },
@@ -47,32 +47,6 @@ const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 const MAX_PART_NUMBER: u32 = 10_000;
 /// Default and ceiling of `max-parts` and `max-uploads`.
 const MAX_LISTED: usize = 1000;
-
-/// What S3 leaves unencoded in a listed key with `encoding-type=url`: the unreserved
-/// characters and `/` (botocore decodes with `unquote_plus`, so a space must be `%20`).
-const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-
-fn url_encode(s: &str) -> String {
-    utf8_percent_encode(s, URL_ENCODE).to_string()
-}
-
-fn set(response: &mut Response, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        response.headers_mut().insert(name, v);
-    }
-}
-
-fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
 
 fn no_such_upload() -> ApiError {
     to_api(mrap_storage::Error::NoSuchUpload, "")
@@ -195,8 +169,12 @@ pub(crate) async fn create(req: S3Request<'_>) -> Result<Response, ApiError> {
         &upload_id,
     ))?;
     if let Some((algorithm, kind)) = checksum {
-        set(&mut response, "x-amz-checksum-algorithm", algorithm.name());
-        set(&mut response, "x-amz-checksum-type", kind.name());
+        insert(
+            response.headers_mut(),
+            "x-amz-checksum-algorithm",
+            algorithm.name(),
+        );
+        insert(response.headers_mut(), "x-amz-checksum-type", kind.name());
     }
     Ok(response)
 }
@@ -232,11 +210,11 @@ pub(crate) async fn upload_part(req: S3Request<'_>) -> Result<Response, ApiError
         .await
         .map_err(|e| to_api(e, bucket.as_str()))?;
     let mut response = Response::new(Body::empty());
-    set(&mut response, "etag", &quoted(&part.etag));
+    insert(response.headers_mut(), "etag", &quoted(&part.etag));
     // s3transfer copies this into Complete's part list.
     if let Some(checksum) = &part.checksum {
-        set(
-            &mut response,
+        insert(
+            response.headers_mut(),
             checksum.algorithm.header(),
             &checksum.to_header_value(),
         );
@@ -415,7 +393,7 @@ pub(crate) async fn complete(req: S3Request<'_>) -> Result<Response, ApiError> {
         )
         .await
         .map_err(|e| to_api(e, bucket.as_str()))?;
-    let location = format!("/{}/{}", bucket.as_str(), url_encode(&req.key));
+    let location = format!("/{}/{}", bucket.as_str(), Encoding::Url.apply(&req.key));
     xml_response(&CompleteMultipartUploadResult::new(
         location,
         bucket.as_str(),
@@ -463,16 +441,7 @@ pub(crate) async fn list_parts(req: S3Request<'_>) -> Result<Response, ApiError>
 /// `GET /{bucket}?uploads`: uploads in progress, by key then initiation.
 pub(crate) async fn list_uploads(req: S3Request<'_>) -> Result<Response, ApiError> {
     let bucket = req.bucket()?;
-    let url_encoded = match req.query_param("encoding-type") {
-        None => false,
-        Some(v) if v == "url" => true,
-        Some(_) => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidArgument,
-                "Invalid Encoding Method specified in Request",
-            ));
-        }
-    };
+    let encoding = Encoding::from_query(req.query_param("encoding-type").as_deref())?;
     let prefix = req.query_param("prefix").unwrap_or_default();
     // An empty delimiter groups nothing and is not echoed.
     let delimiter = req.query_param("delimiter").filter(|d| !d.is_empty());
@@ -504,11 +473,9 @@ pub(crate) async fn list_uploads(req: S3Request<'_>) -> Result<Response, ApiErro
         key_marker: key_marker.as_deref(),
         upload_id_marker: upload_id_marker.as_deref(),
         max_uploads,
-        url_encoded,
+        encoding,
     };
-    xml_response(&ListMultipartUploadsResult::new(
-        &listing, &page, url_encode,
-    ))
+    xml_response(&ListMultipartUploadsResult::new(&listing, &page))
 }
 
 #[cfg(test)]
@@ -767,11 +734,5 @@ mod tests {
             check(&[("x-amz-checksum-type", "COMPOSITE")], &upload(None), &none),
             Err("The upload was created using the null checksum mode. The complete request must use the same checksum mode.".into())
         );
-    }
-
-    #[test]
-    fn url_encoding_of_listed_names() {
-        assert_eq!(url_encode("a b+c=d/é~_.-"), "a%20b%2Bc%3Dd/%C3%A9~_.-");
-        assert_eq!(url_encode("%2F"), "%252F");
     }
 }

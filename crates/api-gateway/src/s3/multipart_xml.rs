@@ -13,7 +13,7 @@ use crate::{
     s3::{
         acl_xml::CanonicalUser,
         object_headers::{millis, quoted},
-        object_xml::ChecksumValue,
+        object_xml::{ChecksumValue, Encoding},
     },
 };
 
@@ -312,22 +312,12 @@ pub(crate) struct UploadsListing<'a> {
     pub upload_id_marker: Option<&'a str>,
     pub max_uploads: usize,
     /// `encoding-type=url`: keys, prefixes, markers and the delimiter are URL-encoded.
-    pub url_encoded: bool,
+    pub encoding: Encoding,
 }
 
 impl ListMultipartUploadsResult {
-    pub fn new(
-        listing: &UploadsListing<'_>,
-        page: &mrap_storage::UploadsPage,
-        encode: impl Fn(&str) -> String,
-    ) -> Self {
-        let enc = |s: &str| {
-            if listing.url_encoded {
-                encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+    pub fn new(listing: &UploadsListing<'_>, page: &mrap_storage::UploadsPage) -> Self {
+        let enc = |s: &str| listing.encoding.apply(s);
         let upload = |u: &UploadInfo| Upload {
             key: enc(&u.key),
             upload_id: u.upload_id.clone(),
@@ -355,7 +345,7 @@ impl ListMultipartUploadsResult {
                 .iter()
                 .map(|p| CommonPrefix { prefix: enc(p) })
                 .collect(),
-            encoding_type: listing.url_encoded.then_some("url"),
+            encoding_type: listing.encoding.name(),
         }
     }
 }
@@ -586,7 +576,7 @@ mod tests {
             key_marker: None,
             upload_id_marker: None,
             max_uploads: 1000,
-            url_encoded: false,
+            encoding: Encoding::Plain,
         };
         let empty = UploadsPage {
             uploads: Vec::new(),
@@ -595,9 +585,8 @@ mod tests {
             next_key_marker: None,
             next_upload_id_marker: None,
         };
-        let encode = |s: &str| s.replace(' ', "%20");
         assert_eq!(
-            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &empty, encode)).unwrap(),
+            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &empty)).unwrap(),
             format!(
                 r#"{DECL}<ListMultipartUploadsResult {NS}><Bucket>bkt</Bucket><KeyMarker/><UploadIdMarker/><NextKeyMarker/><NextUploadIdMarker/><Prefix/><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>"#
             )
@@ -622,7 +611,7 @@ mod tests {
             key_marker: Some("0 0"),
             upload_id_marker: Some("u-0"),
             max_uploads: 3,
-            url_encoded: true,
+            encoding: Encoding::Url,
             ..listing
         };
         let upload_xml = |key: &str, id: &str, checksum: &str| {
@@ -631,7 +620,7 @@ mod tests {
             )
         };
         assert_eq!(
-            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &page, encode)).unwrap(),
+            to_xml_with_header(&ListMultipartUploadsResult::new(&listing, &page)).unwrap(),
             format!(
                 r#"{DECL}<ListMultipartUploadsResult {NS}><Bucket>bkt</Bucket><KeyMarker>0%200</KeyMarker><UploadIdMarker>u-0</UploadIdMarker><NextKeyMarker>d%20x/</NextKeyMarker><NextUploadIdMarker/><Prefix/><Delimiter>/</Delimiter><MaxUploads>3</MaxUploads><IsTruncated>true</IsTruncated>{}{}<CommonPrefixes><Prefix>d%20x/</Prefix></CommonPrefixes><EncodingType>url</EncodingType></ListMultipartUploadsResult>"#,
                 upload_xml("a%20b", "u-1", ""),

@@ -32,8 +32,12 @@ const GRANT_HEADERS: [&str; 5] = [
 /// The Content-Type S3 stores when a PUT sends none.
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
-fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+/// A request header's value as text, trimmed (`None` when absent or not visible ASCII).
+pub(crate) fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 pub(crate) fn check_key(key: &str) -> Result<(), ApiError> {
@@ -49,7 +53,7 @@ pub(crate) fn check_key(key: &str) -> Result<(), ApiError> {
 /// `x-amz-acl` and `x-amz-grant-*`: only what leaves the owner in full control is accepted.
 pub(crate) fn check_acl_headers(headers: &HeaderMap) -> Result<(), ApiError> {
     let canned_ok =
-        text(headers, "x-amz-acl").is_none_or(|acl| ACCEPTED_CANNED_ACLS.contains(&acl.trim()));
+        text(headers, "x-amz-acl").is_none_or(|acl| ACCEPTED_CANNED_ACLS.contains(&acl));
     if !canned_ok || GRANT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
         return Err(acl_not_supported());
     }
@@ -260,7 +264,8 @@ pub(crate) fn parse_range(value: &str) -> Option<RangeRequest> {
     Some(RangeRequest::From { first, last })
 }
 
-fn insert(headers: &mut HeaderMap, name: &str, value: &str) {
+/// Sets a response header; a value that cannot be a header value is left out.
+pub(crate) fn insert(headers: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
         headers.insert(name, value);
     }

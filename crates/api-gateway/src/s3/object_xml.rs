@@ -1,7 +1,7 @@
 //! Object documents: `CopyObjectResult`, the listings (`ListBucketResult` v1 and v2) and
 //! DeleteObjects' request and `DeleteResult`.
 
-use mrap_model::{AccountId, time::format_iso8601};
+use mrap_model::{AccountId, ApiError, ErrorCode, time::format_iso8601};
 use mrap_storage::{Checksum, ChecksumAlgorithm, ObjectInfo};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
@@ -90,8 +90,21 @@ impl Encoding {
             Encoding::Url => utf8_percent_encode(name, URL_ENCODE).to_string(),
         }
     }
-    fn name(self) -> Option<&'static str> {
+    /// The `EncodingType` element: `url`, or absent.
+    pub fn name(self) -> Option<&'static str> {
         (self == Encoding::Url).then_some("url")
+    }
+
+    /// The `encoding-type` query parameter of a listing: absent or `url`.
+    pub fn from_query(value: Option<&str>) -> Result<Encoding, ApiError> {
+        match value {
+            None => Ok(Encoding::Plain),
+            Some("url") => Ok(Encoding::Url),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::InvalidArgument,
+                "Invalid Encoding Method specified in Request",
+            )),
+        }
     }
 }
 
@@ -205,10 +218,6 @@ pub(crate) struct ListV1Result {
     pub common_prefixes: Vec<CommonPrefix>,
 }
 
-pub(crate) fn encoding_name(encoding: Encoding) -> Option<&'static str> {
-    encoding.name()
-}
-
 /// DeleteObjects' request body.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -279,6 +288,20 @@ mod tests {
     }
 
     #[test]
+    fn url_encoding_of_listed_names() {
+        assert_eq!(
+            Encoding::Url.apply("a b+c=d/é~_.-"),
+            "a%20b%2Bc%3Dd/%C3%A9~_.-"
+        );
+        assert_eq!(Encoding::Url.apply("%2F"), "%252F");
+        assert_eq!(Encoding::Plain.apply("a b"), "a b");
+        assert_eq!(
+            Encoding::from_query(Some("gzip")).map_err(|e| e.code),
+            Err(ErrorCode::InvalidArgument)
+        );
+    }
+
+    #[test]
     fn copy_result() {
         let mut i = info("k");
         i.checksum = Some(Checksum {
@@ -310,7 +333,7 @@ mod tests {
             prefix: "a b/".into(),
             delimiter: Some("/".into()),
             max_keys: 2,
-            encoding_type: encoding_name(Encoding::Url),
+            encoding_type: Encoding::Url.name(),
             key_count: 2,
             is_truncated: true,
             continuation_token: None,

@@ -2,7 +2,7 @@
 
 use axum::{
     body::Body,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::Response,
 };
 use mrap_model::{ApiError, BucketName, ErrorCode};
@@ -16,7 +16,7 @@ use crate::{
         ingest::{MAX_OBJECT_SIZE, ingest},
         object_headers::{
             apply_response_overrides, check_acl_headers, check_key, describe,
-            evaluate_read_conditions, meta_from_headers, not_modified, parse_range, quoted,
+            evaluate_read_conditions, insert, meta_from_headers, not_modified, parse_range, quoted,
             write_condition,
         },
         object_xml::CopyObjectResult,
@@ -24,23 +24,21 @@ use crate::{
     },
 };
 
-fn set(response: &mut Response, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        response.headers_mut().insert(name, v);
-    }
-}
-
 /// `ETag` and, when one was computed, the checksum of what was written.
 fn written(info: &ObjectInfo) -> Response {
     let mut response = Response::new(Body::empty());
-    set(&mut response, "etag", &quoted(&info.etag));
+    insert(response.headers_mut(), "etag", &quoted(&info.etag));
     if let Some(checksum) = &info.checksum {
-        set(
-            &mut response,
+        insert(
+            response.headers_mut(),
             checksum.algorithm.header(),
             &checksum.to_header_value(),
         );
-        set(&mut response, "x-amz-checksum-type", checksum.kind.name());
+        insert(
+            response.headers_mut(),
+            "x-amz-checksum-type",
+            checksum.kind.name(),
+        );
     }
     response
 }
@@ -122,8 +120,8 @@ async fn read(req: S3Request<'_>, head: bool) -> Result<Response, ApiError> {
     let length = match range {
         Some((first, last)) => {
             *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-            set(
-                &mut response,
+            insert(
+                response.headers_mut(),
                 "content-range",
                 &format!("bytes {first}-{last}/{}", info.size),
             );
@@ -131,7 +129,11 @@ async fn read(req: S3Request<'_>, head: bool) -> Result<Response, ApiError> {
         }
         None => info.size,
     };
-    set(&mut response, "content-length", &length.to_string());
+    insert(
+        response.headers_mut(),
+        "content-length",
+        &length.to_string(),
+    );
     Ok(response)
 }
 
