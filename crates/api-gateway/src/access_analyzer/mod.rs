@@ -76,14 +76,16 @@ pub(crate) async fn serve(
     request_body: Body,
 ) -> Result<Response, ApiError> {
     let (bytes, payload_hash) = body::read_checked(request_body, &parts.headers).await?;
-    let authz = auth::authz_request(
-        auth::SignedParts::new(ids, parts, payload_hash),
-        op.action(),
-        Resource::CallerAccount,
-        Some(SERVICE),
-        false,
-    );
-    auth::authorize(state, &authz).await?;
+    auth::Checks {
+        state,
+        ids,
+        parts,
+        payload_hash: &payload_hash,
+        signing_service: Some(SERVICE),
+        s3_control: false,
+    }
+    .authorize(op.action(), Resource::CallerAccount)
+    .await?;
     op.call(AaRequest {
         query: parts.uri.query().unwrap_or("").to_owned(),
         body: bytes,

@@ -77,9 +77,37 @@ pub(crate) fn authz_request(
     }
 }
 
+/// The authorizer calls of one signed request: the one that decides its operation, and any a
+/// handler needs about further resources of the same request (a copy's source, each key of a
+/// DeleteObjects).
+#[derive(Clone, Copy)]
+pub(crate) struct Checks<'a> {
+    pub state: &'a AppState,
+    pub ids: &'a RequestIds,
+    pub parts: &'a Parts,
+    pub payload_hash: &'a str,
+    /// `None`: `s3` (S3 and S3 Control).
+    pub signing_service: Option<&'static str>,
+    pub s3_control: bool,
+}
+
+impl Checks<'_> {
+    /// May this request perform `action` on `resource`? The grant says who asked.
+    pub async fn authorize(&self, action: &str, resource: Resource) -> Result<Grant, ApiError> {
+        let authz = authz_request(
+            SignedParts::new(self.ids, self.parts, self.payload_hash.to_owned()),
+            action,
+            resource,
+            self.signing_service,
+            self.s3_control,
+        );
+        authorize(self.state, &authz).await
+    }
+}
+
 /// Asks the authorizer; a refusal (`AccessDenied`, `SignatureDoesNotMatch`, …) comes back as the
 /// error to render, an unreachable authorizer as `ServiceUnavailable`.
-pub(crate) async fn authorize(state: &AppState, request: &AuthzRequest) -> Result<Grant, ApiError> {
+async fn authorize(state: &AppState, request: &AuthzRequest) -> Result<Grant, ApiError> {
     mrap_proto::call(&state.nats, &state.namespace.authz_check(), request)
         .await
         .map_err(mrap_proto::RpcError::into_api)

@@ -92,13 +92,15 @@ impl S3Request<'_> {
         self.further_checks().authorize(action, resource).await
     }
 
-    /// What further authorizer calls on this request need, apart from the (not `Sync`) body.
-    pub fn further_checks(&self) -> FurtherChecks<'_> {
-        FurtherChecks {
+    /// Further authorizer calls on this request (`Copy`, unlike the request with its body).
+    pub fn further_checks(&self) -> auth::Checks<'_> {
+        auth::Checks {
             state: self.state,
             ids: self.ids,
             parts: self.parts,
             payload_hash: &self.payload_hash,
+            signing_service: None,
+            s3_control: false,
         }
     }
 
@@ -134,28 +136,6 @@ impl S3Request<'_> {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             (decode(k) == name).then(|| decode(v))
         })
-    }
-}
-
-/// Further authorizer decisions on the request being served.
-#[derive(Clone, Copy)]
-pub(crate) struct FurtherChecks<'a> {
-    state: &'a AppState,
-    ids: &'a RequestIds,
-    parts: &'a Parts,
-    payload_hash: &'a str,
-}
-
-impl FurtherChecks<'_> {
-    pub async fn authorize(&self, action: &str, resource: Resource) -> Result<Grant, ApiError> {
-        let authz = auth::authz_request(
-            auth::SignedParts::new(self.ids, self.parts, self.payload_hash.to_owned()),
-            action,
-            resource,
-            None,
-            false,
-        );
-        auth::authorize(self.state, &authz).await
     }
 }
 
@@ -350,14 +330,16 @@ pub(crate) async fn serve(
             body::declared_payload_hash(&parts.headers)?,
         ),
     };
-    let authz = auth::authz_request(
-        auth::SignedParts::new(ids, parts, payload_hash.clone()),
-        op.action(),
-        resource,
-        None,
-        false,
-    );
-    let grant = auth::authorize(state, &authz).await?;
+    let grant = auth::Checks {
+        state,
+        ids,
+        parts,
+        payload_hash: &payload_hash,
+        signing_service: None,
+        s3_control: false,
+    }
+    .authorize(op.action(), resource)
+    .await?;
     op.call(S3Request {
         state,
         ids,

@@ -118,14 +118,16 @@ pub(crate) async fn serve(
 ) -> Result<Response, ApiError> {
     let account = router::account_from(&parts.headers)?;
     let (bytes, payload_hash) = body::read_checked(request_body, &parts.headers).await?;
-    let authz = auth::authz_request(
-        auth::SignedParts::new(ids, parts, payload_hash),
-        routed.op.action(),
-        Resource::Account(account.clone()),
-        None,
-        true,
-    );
-    auth::authorize(state, &authz).await?;
+    auth::Checks {
+        state,
+        ids,
+        parts,
+        payload_hash: &payload_hash,
+        signing_service: None,
+        s3_control: true,
+    }
+    .authorize(routed.op.action(), Resource::Account(account.clone()))
+    .await?;
     routed
         .op
         .call(ControlRequest {
