@@ -21,6 +21,10 @@ pub struct Authenticated {
     pub key: AccessKeyRecord,
     /// Set when the body is signed aws-chunked: see `Grant::chunk_signing`.
     pub chunk_signing: Option<ChunkSigning>,
+    /// `s3:signatureversion`: `AWS4-HMAC-SHA256` or `AWS4-ECDSA-P256-SHA256`.
+    pub signature_version: &'static str,
+    /// `s3:authType`: `REST-HEADER` or `REST-QUERY-STRING` (presigned).
+    pub auth_type: &'static str,
 }
 
 pub async fn authenticate(
@@ -71,7 +75,16 @@ pub async fn authenticate(
     mrap_sigv4::verify(&wire, &auth, payload_hash, &key.secret, now_unix, accepted)
         .map_err(to_api)?;
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
-    Ok(Authenticated { key, chunk_signing })
+    Ok(Authenticated {
+        key,
+        chunk_signing,
+        signature_version: auth.algorithm.name(),
+        auth_type: if auth.presigned.is_some() {
+            "REST-QUERY-STRING"
+        } else {
+            "REST-HEADER"
+        },
+    })
 }
 
 /// What the gateway needs to verify the chunk signatures of a signed aws-chunked body, derived

@@ -49,10 +49,13 @@ pub async fn run(
 ) -> Result<(), Error> {
     let ns = config.namespace;
     let js = async_nats::jetstream::new(nats.clone());
-    let keys = jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?;
-    let buckets = jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?;
-    let accounts = jetstream::open_kv(&js, &ns, KvBucket::Accounts).await?;
-    let model = Arc::new(ReadModel::new(keys, buckets, accounts));
+    let model = Arc::new(ReadModel::new(read_model::Sources {
+        keys: jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?,
+        buckets: jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?,
+        accounts: jetstream::open_kv(&js, &ns, KvBucket::Accounts).await?,
+        mraps: jetstream::open_kv(&js, &ns, KvBucket::Mraps).await?,
+        aliases: jetstream::open_kv(&js, &ns, KvBucket::Aliases).await?,
+    }));
     let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
 
     let service = nats

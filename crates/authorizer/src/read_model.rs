@@ -5,14 +5,19 @@
 //! Bucket and account settings (owner, policy, Block Public Access) must never be stale — a
 //! request right after `PutBucketPolicy` has to see it — so they are read from KV each time, and
 //! only the parsed policy is cached, keyed by the KV revision it was parsed from.
+//! MRAPs (status, Regions, Block Public Access, established policy) change asynchronously anyway
+//! (a put-policy is an operation that completes later), so they live in memory by alias, fed by a
+//! watch of every record, with a read-through on a miss so an MRAP ready a moment ago is found.
 
 use std::{collections::HashMap, sync::Arc};
 
 use async_nats::jetstream::kv::{self, Operation};
 use futures::StreamExt;
 use mrap_model::{
-    AccessKeyRecord, AccountId, AccountRecord, ApiError, BucketRecord, ErrorCode, PublicAccessBlock,
+    AccessKeyRecord, AccountId, AccountRecord, ApiError, BucketRecord, ErrorCode, MrapRecord,
+    PublicAccessBlock,
 };
+use mrap_proto::mrap_index::MrapIndex;
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
@@ -23,21 +28,39 @@ pub struct BucketView {
     pub policy: Option<mrap_policy::Policy>,
 }
 
+/// An MRAP as authorization needs it.
+pub struct MrapView {
+    pub record: MrapRecord,
+    /// The established policy, parsed; `None` until one is established.
+    pub policy: Option<mrap_policy::Policy>,
+}
+
+/// The KV buckets the authorizer reads.
+pub struct Sources {
+    pub keys: kv::Store,
+    pub buckets: kv::Store,
+    pub accounts: kv::Store,
+    pub mraps: kv::Store,
+    pub aliases: kv::Store,
+}
+
 pub struct ReadModel {
-    keys_kv: kv::Store,
-    buckets_kv: kv::Store,
-    accounts_kv: kv::Store,
+    kv: Sources,
     keys: RwLock<HashMap<String, AccessKeyRecord>>,
     /// bucket name → (KV revision, view)
     buckets: RwLock<HashMap<String, (u64, Arc<BucketView>)>>,
+    mraps: Arc<MrapIndex<MrapView>>,
 }
 
 impl ReadModel {
-    pub fn new(keys_kv: kv::Store, buckets_kv: kv::Store, accounts_kv: kv::Store) -> Self {
+    pub fn new(kv: Sources) -> Self {
         Self {
-            keys_kv,
-            buckets_kv,
-            accounts_kv,
+            mraps: Arc::new(MrapIndex::new(
+                kv.mraps.clone(),
+                kv.aliases.clone(),
+                mrap_view,
+            )),
+            kv,
             keys: RwLock::default(),
             buckets: RwLock::default(),
         }
@@ -47,7 +70,7 @@ impl ReadModel {
         if let Some(k) = self.keys.read().await.get(id) {
             return Some(k.clone());
         }
-        let bytes = self.keys_kv.get(id).await.ok().flatten()?;
+        let bytes = self.kv.keys.get(id).await.ok().flatten()?;
         let rec: AccessKeyRecord = mrap_proto::codec::decode(&bytes).ok()?;
         self.keys.write().await.insert(id.to_owned(), rec.clone());
         Some(rec)
@@ -57,7 +80,7 @@ impl ReadModel {
     /// (or a record or policy that does not decode) is an error, never "no such bucket" or "no
     /// policy": deciding without them would fail open.
     pub async fn bucket(&self, name: &str) -> Result<Option<Arc<BucketView>>, ApiError> {
-        let entry = match self.buckets_kv.entry(name).await {
+        let entry = match self.kv.buckets.entry(name).await {
             Ok(Some(e)) if e.operation == Operation::Put => e,
             Ok(_) => {
                 // Gone: drop its parsed policy too, so the cache holds live buckets only.
@@ -95,7 +118,8 @@ impl ReadModel {
         account: &AccountId,
     ) -> Result<Option<PublicAccessBlock>, ApiError> {
         let Some(bytes) = self
-            .accounts_kv
+            .kv
+            .accounts
             .get(account.as_str())
             .await
             .map_err(|e| unreadable("account", &e))?
@@ -107,23 +131,32 @@ impl ReadModel {
         Ok(record.public_access_block)
     }
 
-    /// Applies every access-key change until `shutdown`. A watch that ends (server restart) is
-    /// re-opened after a pause; the cache stays usable meanwhile thanks to the read-through.
+    /// The MRAP with this alias (`None`: no such MRAP, or deleted). An unreadable store or
+    /// record is an error.
+    pub async fn mrap(&self, alias: &str) -> Result<Option<Arc<MrapView>>, ApiError> {
+        self.mraps.get(alias).await.map_err(|e| unreadable("MRAP", &e))
+    }
+
+    /// Applies every access-key and MRAP change until `shutdown`. A watch that ends (server
+    /// restart) is re-opened after a pause; the caches stay usable meanwhile thanks to the
+    /// read-throughs.
     pub async fn follow(self: Arc<Self>, shutdown: CancellationToken) {
+        let mraps = tokio::spawn(self.mraps.clone().follow(shutdown.clone()));
         loop {
             tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = self.follow_once() => {}
+                _ = shutdown.cancelled() => break,
+                _ = self.follow_keys() => {}
             }
             tokio::select! {
-                _ = shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
             }
         }
+        mraps.abort();
     }
 
-    async fn follow_once(&self) {
-        let Ok(mut keys) = self.keys_kv.watch_all().await else {
+    async fn follow_keys(&self) {
+        let Ok(mut keys) = self.kv.keys.watch_all().await else {
             tracing::warn!("could not open the access-key watch; retrying");
             return;
         };
@@ -142,6 +175,15 @@ impl ReadModel {
             }
         }
     }
+}
+
+/// The authorizer's view of an MRAP: its record and established policy, parsed.
+fn mrap_view(record: MrapRecord) -> Result<MrapView, String> {
+    let policy = match &record.policy.established {
+        Some(p) => Some(mrap_policy::parse(&p.text).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    Ok(MrapView { record, policy })
 }
 
 /// What a request gets when the data to decide it cannot be read: a refusal the client may retry.

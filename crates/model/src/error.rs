@@ -71,6 +71,7 @@ error_codes! {
     MissingContentLength => 411,
     NoSuchKey => 404,
     NoSuchUpload => 404,
+    NoSuchAccessPoint => 404,
     PreconditionFailed => 412,
     // S3 Control, synchronous
     ClientTokenConflict => 409,

@@ -19,10 +19,10 @@ pub use bucket::BucketRecord;
 pub use error::{ApiError, ErrorCode};
 pub use identity::AccessKeyRecord;
 pub use ids::{AccountId, Alias, BucketName, MrapName, RegionName, RequestToken};
-pub use mrap::{MrapRecord, MrapRegion, MrapStatus};
+pub use mrap::{ACTIVE_DIAL, AliasRecord, MrapRecord, MrapRegion, MrapStatus};
 pub use operation::{
     AsyncOperation, ErrorDetails, OpPhase, OpStatus, OperationKind, RegionProgress, RequestParams,
     RequestedRegion,
 };
 pub use policy::{AccountRecord, MrapPolicy, StoredFinding, StoredPolicy};
-pub use regions::{RegionSpec, RegionsConfig};
+pub use regions::{RegionSpec, RegionState, RegionsConfig};

@@ -34,6 +34,34 @@ pub struct MrapRegion {
     pub bucket: BucketName,
     pub region: RegionName,
     pub bucket_account_id: AccountId,
+    /// The route's `TrafficDialPercentage`: 0 = passive (no traffic), anything else = active.
+    /// Every Region starts active; records written before routes existed read as active.
+    #[serde(default = "active_dial")]
+    pub traffic_dial_percentage: u8,
+}
+
+/// The dial of an active route, which every Region of a new MRAP has.
+pub const ACTIVE_DIAL: u8 = 100;
+
+fn active_dial() -> u8 {
+    ACTIVE_DIAL
+}
+
+impl MrapRegion {
+    /// A Region of a new MRAP: its route active.
+    pub fn new(bucket: BucketName, region: RegionName, bucket_account_id: AccountId) -> Self {
+        Self {
+            bucket,
+            region,
+            bucket_account_id,
+            traffic_dial_percentage: ACTIVE_DIAL,
+        }
+    }
+
+    /// Whether the route takes traffic (a dial of 0 is passive, a standby for failover).
+    pub fn is_active(&self) -> bool {
+        self.traffic_dial_percentage > 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,8 +89,23 @@ impl MrapRecord {
         format!("{account}.{name}")
     }
 
+    /// `arn:aws:s3::{account}:accesspoint/{alias}`.
+    pub fn arn(&self) -> String {
+        self.alias.arn(&self.account)
+    }
+
     /// `{account}/{name}`: how a bucket refers to the MRAPs it belongs to.
     pub fn member_ref(&self) -> String {
         format!("{}/{}", self.account, self.name)
     }
+}
+
+/// The aliases bucket's value: which MRAP an alias names (kept after the MRAP is deleted, so an
+/// alias is never minted twice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasRecord {
+    pub account: String,
+    pub name: String,
+    /// The create operation that minted it.
+    pub op_id: String,
 }

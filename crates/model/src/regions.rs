@@ -26,7 +26,10 @@
 //! An `"s3"` Region still has a local directory, `{MRAP_DATA_DIR}/{region}`
 //! ([`RegionsConfig::storage_dir`]), where request bodies are staged before they are sent.
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -242,9 +245,25 @@ impl RegionSpec {
     }
 }
 
+/// What an operator said about a Region at runtime (`mrap-admin region down|up`), kept by the
+/// policy-store and watched by every gateway: a Region taken down gets no MRAP traffic, as if its
+/// backend had stopped answering, until it is brought back up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionState {
+    pub region: RegionName,
+    pub down: bool,
+    /// When it was last changed (Unix ms).
+    pub changed_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionsConfig {
     pub regions: Vec<RegionSpec>,
+    /// Round-trip latency between Regions in ms, `from → to → ms`; one direction is enough (the
+    /// table is read both ways). MRAP requests go to the nearest Region by this table, seen from
+    /// the gateway's own Region (`MRAP_GATEWAY_REGION`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub latency_ms: BTreeMap<String, BTreeMap<String, u32>>,
 }
 
 /// The Regions a deployment gets when no file is given (the same as `deploy/regions.json`).
@@ -260,6 +279,15 @@ impl RegionsConfig {
         for r in &cfg.regions {
             RegionName::parse(r.name.as_str())?;
             r.validate().map_err(|e| format!("regions file: {e}"))?;
+        }
+        for (from, row) in &cfg.latency_ms {
+            for name in std::iter::once(from).chain(row.keys()) {
+                if cfg.get(name).is_none() {
+                    return Err(format!(
+                        "regions file: the latency table names {name:?}, which is not a declared Region"
+                    ));
+                }
+            }
         }
         Ok(cfg)
     }
@@ -278,6 +306,21 @@ impl RegionsConfig {
 
     pub fn get(&self, name: &str) -> Option<&RegionSpec> {
         self.regions.iter().find(|r| r.name.as_str() == name)
+    }
+
+    /// How far Region `to` is from a gateway in Region `from`: 0 within a Region, else the
+    /// latency table (either direction), else `to`'s own `latency_ms` (its distance from a gateway
+    /// that names no Region).
+    pub fn distance(&self, from: Option<&str>, to: &str) -> u32 {
+        let own = || self.get(to).map_or(u32::MAX, |r| r.latency_ms);
+        let Some(from) = from else {
+            return own();
+        };
+        if from == to {
+            return 0;
+        }
+        let table = |a: &str, b: &str| self.latency_ms.get(a).and_then(|row| row.get(b)).copied();
+        table(from, to).or_else(|| table(to, from)).unwrap_or_else(own)
     }
 
     /// Directory holding the buckets of `region` (for an `"s3"` Region, its local directory:
@@ -309,6 +352,23 @@ mod tests {
     }
 
     #[test]
+    fn distance_reads_the_table_both_ways_and_falls_back_to_each_regions_own() {
+        let cfg = RegionsConfig::from_json(
+            r#"{"regions":[{"name":"a","latency_ms":7},{"name":"b","latency_ms":9},{"name":"c","latency_ms":3}],
+                "latency_ms":{"a":{"b":40}}}"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.distance(Some("a"), "a"), 0);
+        assert_eq!(cfg.distance(Some("a"), "b"), 40);
+        assert_eq!(cfg.distance(Some("b"), "a"), 40);
+        assert_eq!(cfg.distance(Some("a"), "c"), 3);
+        assert_eq!(cfg.distance(None, "b"), 9);
+        assert_eq!(cfg.distance(None, "nowhere"), u32::MAX);
+        let unknown = r#"{"regions":[{"name":"a"}],"latency_ms":{"a":{"z":1}}}"#;
+        assert!(RegionsConfig::from_json(unknown).unwrap_err().contains("\"z\""));
+    }
+
+    #[test]
     fn bad_files_are_refused() {
         assert!(RegionsConfig::from_json("{}").is_err());
         assert!(RegionsConfig::from_json(r#"{"regions":[]}"#).is_err());
@@ -328,6 +388,7 @@ mod tests {
         let r = one(r#"{"name":"us-east-1","storage":"/srv/east","latency_ms":3}"#).unwrap();
         let cfg = RegionsConfig {
             regions: vec![r.clone()],
+            latency_ms: BTreeMap::new(),
         };
         assert_eq!(
             cfg.storage_dir(Path::new("/d"), &r),
@@ -359,6 +420,7 @@ mod tests {
         ));
         let cfg = RegionsConfig {
             regions: vec![r.clone()],
+            latency_ms: BTreeMap::new(),
         };
         assert_eq!(
             cfg.storage_dir(Path::new("/d"), &r),

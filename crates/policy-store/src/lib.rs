@@ -12,6 +12,7 @@ mod listing;
 mod mraps;
 mod ops;
 mod policies;
+mod routes;
 mod state;
 
 use async_nats::service::ServiceExt;
@@ -134,6 +135,9 @@ pub async fn run(
     serve!(SetBucketPublicAccessBlock, policies::set_bucket_pab);
     serve!(GetAccount, policies::get_account);
     serve!(SetAccountPublicAccessBlock, policies::set_account_pab);
+    serve!(GetMrapByAlias, routes::get_by_alias);
+    serve!(SubmitRoutes, routes::submit);
+    serve!(SetRegionDown, routes::set_region_down);
     tracing::info!(prefix = state.ns.prefix(), "policy-store serving");
     while tasks.join_next().await.is_some() {}
     Ok(())

@@ -4,24 +4,16 @@
 //! job redelivered after a crash replays harmlessly.
 
 use mrap_model::{
-    Alias, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase, RequestParams,
+    Alias, AliasRecord, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase,
+    RequestParams,
 };
 use mrap_proto::store::{
     AbandonMrap, BeginDelete, ClaimMrap, GetMrap, ListMraps, MrapReady, RemoveMrap,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::{MAX_MRAPS_PER_ACCOUNT, buckets, kvx, listing, ops, state::State};
 
-/// alias → owner; never deleted, which is what makes aliases unique across time.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct AliasRecord {
-    account: String,
-    name: String,
-    op_id: String,
-}
-
-fn no_such_mrap(name: &str) -> ApiError {
+pub(crate) fn no_such_mrap(name: &str) -> ApiError {
     ApiError::new(
         ErrorCode::NoSuchMultiRegionAccessPoint,
         format!("The specified Multi-Region Access Point '{name}' does not exist"),

@@ -22,6 +22,7 @@ pub struct Inner {
     pub access_keys: kv::Store,
     pub pending: kv::Store,
     pub accounts: kv::Store,
+    pub region_states: kv::Store,
 }
 
 impl std::ops::Deref for State {
@@ -47,6 +48,7 @@ impl State {
             access_keys: kv(KvBucket::AccessKeys).await?,
             pending: kv(KvBucket::Pending).await?,
             accounts: kv(KvBucket::Accounts).await?,
+            region_states: kv(KvBucket::RegionStates).await?,
             ns,
             nats,
             js,

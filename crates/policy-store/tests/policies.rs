@@ -166,11 +166,11 @@ async fn mrap_policies_go_proposed_then_established() {
         }],
     };
     let t = call(&h, &submit("create", "c", create)).await.unwrap();
-    let region = MrapRegion {
-        bucket: b,
-        region: RegionName::parse("us-east-1").unwrap(),
-        bucket_account_id: h.account.clone(),
-    };
+    let region = MrapRegion::new(
+        b,
+        RegionName::parse("us-east-1").unwrap(),
+        h.account.clone(),
+    );
     call(
         &h,
         &ClaimMrap {

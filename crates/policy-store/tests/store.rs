@@ -189,11 +189,11 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     )
     .await
     .unwrap();
-    let regions = vec![MrapRegion {
-        bucket: BucketName::parse("bkt-a").unwrap(),
+    let regions = vec![MrapRegion::new(
+        BucketName::parse("bkt-a").unwrap(),
         region,
-        bucket_account_id: h.account.clone(),
-    }];
+        h.account.clone(),
+    )];
     let t1 = call(&h, &submit(&h, "c1", create_params("shared-name")))
         .await
         .unwrap();

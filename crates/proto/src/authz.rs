@@ -1,7 +1,7 @@
 //! `{prefix}.v1.authz.check`: the gateway asks the authorizer whether a signed HTTP request may
 //! perform an action. The authorizer authenticates (SigV4) and authorizes in one round trip.
 
-use mrap_model::{AccountId, BucketName, RegionName};
+use mrap_model::{AccountId, Alias, BucketName, RegionName};
 use serde::{Deserialize, Serialize};
 
 /// What the request acts on; the authorizer works out the owning account.
@@ -18,6 +18,15 @@ pub enum Resource {
     /// Objects of this bucket that the handler authorises one by one with further requests
     /// (DeleteObjects): this request is only authenticated, and its grant names the bucket.
     EachObjectOf(BucketName),
+    /// A request through an MRAP, routed by the gateway to `bucket` (one of the MRAP's). `key`:
+    /// the object (`…/object/{key}` in the MRAP layer), `None` for an operation on the MRAP as a
+    /// whole (`ListObjectsV2`, `ListMultipartUploads`). The authorizer checks that the MRAP is
+    /// ready and holds the bucket, and decides identity ∩ MRAP policy ∩ bucket policy ∩ BPA.
+    ThroughMrap {
+        alias: Alias,
+        bucket: BucketName,
+        key: Option<String>,
+    },
 }
 
 impl Resource {
@@ -26,7 +35,8 @@ impl Resource {
         match self {
             Resource::Bucket(bucket)
             | Resource::Object { bucket, .. }
-            | Resource::EachObjectOf(bucket) => Some(bucket),
+            | Resource::EachObjectOf(bucket)
+            | Resource::ThroughMrap { bucket, .. } => Some(bucket),
             Resource::Account(_) | Resource::CallerAccount => None,
         }
     }

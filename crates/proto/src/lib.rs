@@ -4,13 +4,15 @@
 //! - [`codec`] is the MessagePack encoding (`to_vec_named`, so peers tolerate added fields);
 //! - [`trace`] carries W3C trace context in NATS headers;
 //! - [`rpc`] is request/reply over `async_nats::service` with typed errors in the reply body;
-//! - [`authz`], [`store`], [`jobs`] are the message types; [`jetstream`] declares streams and KV.
+//! - [`authz`], [`store`], [`jobs`] are the message types; [`jetstream`] declares streams and KV;
+//! - [`mrap_index`] keeps MRAPs by alias in memory from a KV watch (authorizer and gateways).
 
 pub mod authz;
 pub mod codec;
 pub mod connect;
 pub mod jetstream;
 pub mod jobs;
+pub mod mrap_index;
 pub mod rpc;
 pub mod store;
 pub mod subjects;

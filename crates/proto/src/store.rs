@@ -2,8 +2,8 @@
 //! of durable state. Each type names its subject through [`StoreCall`].
 
 use mrap_model::{
-    AccountId, AsyncOperation, BucketName, BucketRecord, ErrorCode, MrapName, MrapRecord,
-    MrapRegion, OpStatus, RegionName, RequestParams, RequestToken,
+    AccountId, Alias, AsyncOperation, BucketName, BucketRecord, ErrorCode, MrapName, MrapRecord,
+    MrapRegion, OpStatus, RegionName, RegionState, RequestParams, RequestToken,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -68,6 +68,45 @@ pub struct ListMraps {
     pub account: AccountId,
 }
 store_call!(ListMraps, "mrap", "list", Vec<MrapRecord>);
+
+// ---------- routes ----------
+
+/// `GetMultiRegionAccessPointRoutes`: the MRAP named by its ARN's alias, in `account`.
+/// `NoSuchMultiRegionAccessPoint` when the account has no MRAP with that alias.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetMrapByAlias {
+    pub account: AccountId,
+    pub alias: Alias,
+}
+store_call!(GetMrapByAlias, "mrap", "get-by-alias", MrapRecord);
+
+/// One `Route` of `SubmitMultiRegionAccessPointRoutes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteUpdate {
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub traffic_dial_percentage: i64,
+}
+
+/// `SubmitMultiRegionAccessPointRoutes`: applied at once, all or nothing (`InvalidRequest` for a
+/// route naming no Region of the MRAP, a dial outside 0–100, or a result with no active Region).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitRoutes {
+    pub account: AccountId,
+    pub alias: Alias,
+    pub updates: Vec<RouteUpdate>,
+}
+store_call!(SubmitRoutes, "mrap", "submit-routes", MrapRecord);
+
+// ---------- Regions (operator) ----------
+
+/// `mrap-admin region down|up NAME`: `InvalidArgument` for a Region the deployment lacks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRegionDown {
+    pub region: RegionName,
+    pub down: bool,
+}
+store_call!(SetRegionDown, "region", "set-down", RegionState);
 
 // ---------- asynchronous operations ----------
 

@@ -101,10 +101,12 @@ pub enum KvBucket {
     Pending,
     /// account id → `AccountRecord` (account-level Block Public Access)
     Accounts,
+    /// Region name → `RegionState` (an operator took it down or brought it back)
+    RegionStates,
 }
 
 impl KvBucket {
-    pub const ALL: [KvBucket; 8] = [
+    pub const ALL: [KvBucket; 9] = [
         KvBucket::Buckets,
         KvBucket::Mraps,
         KvBucket::Ops,
@@ -113,6 +115,7 @@ impl KvBucket {
         KvBucket::AccessKeys,
         KvBucket::Pending,
         KvBucket::Accounts,
+        KvBucket::RegionStates,
     ];
 
     fn suffix(self) -> &'static str {
@@ -125,6 +128,7 @@ impl KvBucket {
             KvBucket::AccessKeys => "access_keys",
             KvBucket::Pending => "pending",
             KvBucket::Accounts => "accounts",
+            KvBucket::RegionStates => "region_states",
         }
     }
 }

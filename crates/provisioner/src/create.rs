@@ -134,11 +134,7 @@ async fn resolve_buckets(
                 r.bucket.as_str(),
             ));
         }
-        out.push(MrapRegion {
-            bucket: bucket.name,
-            region: bucket.region,
-            bucket_account_id: bucket.owner,
-        });
+        out.push(MrapRegion::new(bucket.name, bucket.region, bucket.owner));
     }
     Ok(out)
 }

@@ -37,9 +37,15 @@ impl Wiring {
         self.stores
             .get(region.region.as_str())
             .ok_or_else(|| format!("Region {} has no store", region.region))?
-            .create_bucket(region.bucket.as_str())
+            .check_bucket(region.bucket.as_str())
             .await
-            .map_err(|e| format!("Region {} storage unavailable: {e}", region.region))?;
+            .map_err(|e| match e {
+                mrap_storage::Error::NoSuchBucket => format!(
+                    "Region {}: the storage backend does not hold the bucket {}",
+                    region.region, region.bucket
+                ),
+                e => format!("Region {} storage unavailable: {e}", region.region),
+            })?;
         let marker = self.marker(region, mrap)?;
         if let Some(dir) = marker.parent() {
             tokio::fs::create_dir_all(dir)

@@ -69,6 +69,11 @@ pub trait RegionStore: Send + Sync + 'static {
     /// respect to writes: once it has succeeded, no object or upload can appear in the bucket
     /// (they fail `NoSuchBucket`).
     async fn delete_bucket(&self, bucket: &str) -> Result<(), Error>;
+    /// Succeeds when the backend answers and holds `bucket` (`NoSuchBucket` when it answers
+    /// without it): what the provisioner checks before it wires a Region into an MRAP.
+    async fn check_bucket(&self, bucket: &str) -> Result<(), Error>;
+    /// Succeeds when the backend answers at all: the gateway's health probe for failover.
+    async fn probe(&self) -> Result<(), Error>;
     /// True when the bucket holds no object and no multipart upload.
     async fn bucket_is_empty(&self, bucket: &str) -> Result<bool, Error>;
     /// Streams `body` to a temporary file, computing its size, MD5 and what `wanted` asks for.

@@ -71,6 +71,14 @@ pub(crate) fn no_such_bucket(bucket: &str) -> ApiError {
     )
 }
 
+/// An MRAP alias that names nothing usable: unknown, deleted, or not `READY`.
+pub(crate) fn no_such_access_point(alias: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NoSuchAccessPoint,
+        format!("The specified accesspoint does not exist: {alias}"),
+    )
+}
+
 pub(crate) fn no_such_public_access_block() -> ApiError {
     ApiError::new(
         ErrorCode::NoSuchPublicAccessBlockConfiguration,

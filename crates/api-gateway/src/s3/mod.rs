@@ -19,13 +19,14 @@ pub(crate) mod router;
 mod storage_error;
 mod tagging;
 mod tagging_xml;
+mod through_mrap;
 pub(crate) mod xml;
 
 use std::sync::{Arc, Mutex};
 
 use axum::{body::Body, http::request::Parts, response::Response};
 use bytes::Bytes;
-use mrap_model::{ApiError, BucketName, ErrorCode};
+use mrap_model::{Alias, ApiError, BucketName, ErrorCode};
 use mrap_proto::authz::{Grant, Resource};
 use mrap_storage::RegionStore;
 
@@ -284,16 +285,19 @@ operation_table! {
     }
 }
 
-/// A classified request: the operation, the bucket as named (not yet checked) and the key.
+/// A classified request: the operation, the bucket as named (not yet checked) or the MRAP it
+/// goes through, and the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Routed {
     pub op: S3Op,
     pub bucket: Option<String>,
+    /// Set for a request through an MRAP (then `bucket` is `None` until it is routed).
+    pub mrap: Option<Alias>,
     pub key: String,
 }
 
 /// The pipeline after classification: bucket name, body (read first, or streamed later),
-/// authorizer, handler.
+/// authorizer, handler. Requests through an MRAP take [`through_mrap::serve`].
 pub(crate) async fn serve(
     state: &AppState,
     ids: &RequestIds,
@@ -301,6 +305,9 @@ pub(crate) async fn serve(
     routed: Routed,
     request_body: Body,
 ) -> Result<Response, ApiError> {
+    if let Some(alias) = routed.mrap.clone() {
+        return through_mrap::serve(state, ids, parts, routed, alias, request_body).await;
+    }
     let op = routed.op;
     let bucket = match (&routed.bucket, op) {
         (None, _) => None,
@@ -319,37 +326,88 @@ pub(crate) async fn serve(
         (ResourceKind::EachObject, Some(b)) => Resource::EachObjectOf(b.clone()),
         _ => Resource::CallerAccount,
     };
-    let (bytes, stream, payload_hash) = match op.body() {
-        BodyKind::Buffered => {
-            let (bytes, hash) = body::read_checked(request_body, &parts.headers).await?;
-            (bytes, None, hash)
-        }
-        BodyKind::Streamed => (
-            Bytes::new(),
-            Some(request_body),
-            body::declared_payload_hash(&parts.headers)?,
-        ),
-    };
-    let grant = auth::Checks {
-        state,
-        ids,
-        parts,
-        payload_hash: &payload_hash,
-        signing_service: None,
-        s3_control: false,
+    let mut body = RequestBody::read(op, request_body, &parts.headers).await?;
+    let grant = body
+        .checks(state, ids, parts)
+        .authorize(op.action(), resource)
+        .await?;
+    op.call(body.request(state, ids, parts, grant, bucket, routed.key))
+        .await
+}
+
+/// A request's body as its operation takes it: read and checked before the authorizer
+/// ([`BodyKind::Buffered`]) or left to stream to the handler ([`BodyKind::Streamed`]).
+pub(crate) struct RequestBody {
+    bytes: Bytes,
+    stream: Option<Body>,
+    /// The payload hash to authorize with.
+    payload_hash: String,
+}
+
+impl RequestBody {
+    pub async fn read(
+        op: S3Op,
+        request_body: Body,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Self, ApiError> {
+        Ok(match op.body() {
+            BodyKind::Buffered => {
+                let (bytes, payload_hash) = body::read_checked(request_body, headers).await?;
+                RequestBody {
+                    bytes,
+                    stream: None,
+                    payload_hash,
+                }
+            }
+            BodyKind::Streamed => RequestBody {
+                bytes: Bytes::new(),
+                stream: Some(request_body),
+                payload_hash: body::declared_payload_hash(headers)?,
+            },
+        })
     }
-    .authorize(op.action(), resource)
-    .await?;
-    op.call(S3Request {
-        state,
-        ids,
-        parts,
-        grant,
-        bucket,
-        key: routed.key,
-        body: bytes,
-        stream: Mutex::new(stream),
-        payload_hash,
-    })
-    .await
+
+    /// Whether the body is still unread (a streamed operation that has not run yet).
+    pub fn is_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    pub fn checks<'a>(
+        &'a self,
+        state: &'a AppState,
+        ids: &'a RequestIds,
+        parts: &'a Parts,
+    ) -> auth::Checks<'a> {
+        auth::Checks {
+            state,
+            ids,
+            parts,
+            payload_hash: &self.payload_hash,
+            signing_service: None,
+            s3_control: false,
+        }
+    }
+
+    /// The handler's request; a streamed body goes with it (and is gone from `self`).
+    pub fn request<'a>(
+        &mut self,
+        state: &'a AppState,
+        ids: &'a RequestIds,
+        parts: &'a Parts,
+        grant: Grant,
+        bucket: Option<BucketName>,
+        key: String,
+    ) -> S3Request<'a> {
+        S3Request {
+            state,
+            ids,
+            parts,
+            grant,
+            bucket,
+            key,
+            body: self.bytes.clone(),
+            stream: Mutex::new(self.stream.take()),
+            payload_hash: self.payload_hash.clone(),
+        }
+    }
 }

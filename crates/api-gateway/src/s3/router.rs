@@ -5,11 +5,11 @@
 //! (`prefix`, `max-keys`, `x-id`, presigned `X-Amz-*`, …) never change the operation.
 
 use axum::http::{HeaderMap, Method};
-use mrap_model::ApiError;
+use mrap_model::{Alias, ApiError};
 
 use crate::{
     common::{
-        error::{decode, method_not_allowed, not_implemented},
+        error::{decode, method_not_allowed, no_such_access_point, not_implemented},
         host::HostStyle,
     },
     s3::{Routed, S3Op},
@@ -81,7 +81,9 @@ impl Query {
     }
 }
 
-/// Splits the request into bucket and raw key by addressing style, then classifies it.
+/// Splits the request into bucket (or MRAP alias) and raw key by addressing style, then
+/// classifies it. Through an MRAP: host `{alias}.accesspoint.s3-global.…`, or path style with an
+/// alias as the first segment (no bucket name can end in `.mrap`, so the two never collide).
 pub(crate) fn classify(
     method: &Method,
     path: &str,
@@ -89,21 +91,27 @@ pub(crate) fn classify(
     headers: &HeaderMap,
     host: &HostStyle,
 ) -> Result<Routed, ApiError> {
-    let (bucket, raw_key) = match host {
+    let (bucket, mrap, raw_key) = match host {
         HostStyle::VirtualHost { bucket } => {
-            (Some(bucket.clone()), path.strip_prefix('/').unwrap_or(path))
+            (Some(bucket.clone()), None, path.strip_prefix('/').unwrap_or(path))
         }
-        // Requests through an MRAP come with the data plane.
-        HostStyle::MrapDataPlane { .. } => return Err(not_implemented()),
+        HostStyle::MrapDataPlane { alias } => {
+            let alias = Alias::parse(alias).map_err(|_| no_such_access_point(alias))?;
+            (None, Some(alias), path.strip_prefix('/').unwrap_or(path))
+        }
         HostStyle::Path => {
             let rest = path.strip_prefix('/').unwrap_or(path);
-            let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-            ((!bucket.is_empty()).then(|| decode(bucket)), key)
+            let (first, key) = rest.split_once('/').unwrap_or((rest, ""));
+            let first = (!first.is_empty()).then(|| decode(first));
+            match first.as_deref().map(Alias::parse) {
+                Some(Ok(alias)) => (None, Some(alias), key),
+                _ => (first, None, key),
+            }
         }
     };
     let op = operation(
         method,
-        bucket.is_some(),
+        bucket.is_some() || mrap.is_some(),
         !raw_key.is_empty(),
         &Query::parse(query),
         headers,
@@ -111,6 +119,7 @@ pub(crate) fn classify(
     Ok(Routed {
         op,
         bucket,
+        mrap,
         key: decode(raw_key),
     })
 }
@@ -380,11 +389,26 @@ mod tests {
             (r.op, r.bucket.as_deref()),
             (S3Op::ListObjectsV2, Some("my-bucket"))
         );
-        // through an MRAP: the data plane comes with the next issue
-        let mrap = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
+        // through an MRAP, host and path style
+        let through = |r: Routed| (r.op, r.bucket, r.mrap.map(|a| a.to_string()), r.key);
+        let want = |op, key: &str| (op, None, Some("mfzwi23gnjvgw.mrap".to_owned()), key.to_owned());
+        let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
         assert_eq!(
-            classify_at("GET", "/k", "", mrap, false).map(|r| r.op),
-            Err(ErrorCode::NotImplemented)
+            classify_at("GET", "/k/x%20y", "", host, false).map(through),
+            Ok(want(S3Op::GetObject, "k/x y"))
+        );
+        assert_eq!(
+            classify_at("GET", "/", "list-type=2", host, false).map(through),
+            Ok(want(S3Op::ListObjectsV2, ""))
+        );
+        assert_eq!(
+            classify_at("PUT", "/mfzwi23gnjvgw.mrap/k", "", "localhost:4566", false).map(through),
+            Ok(want(S3Op::PutObject, "k"))
+        );
+        assert_eq!(
+            classify_at("GET", "/k", "", "NOT_AN_ALIAS.accesspoint.s3-global.amazonaws.com", false)
+                .map(|r| r.op),
+            Err(ErrorCode::NoSuchAccessPoint)
         );
         // routes stay low-cardinality whatever the key
         assert_eq!(S3Op::GetObject.route(), "/{bucket}/{*key}");

@@ -44,6 +44,25 @@ impl RegionStore for LocalStore {
         self.delete_bucket_impl(bucket).await
     }
 
+    async fn check_bucket(&self, bucket: &str) -> Result<(), Error> {
+        let b = bucket.to_owned();
+        self.db.call(move |c| require_bucket(c, &b)).await
+    }
+
+    async fn probe(&self) -> Result<(), Error> {
+        // The database answers a read and the staging directory is still there.
+        self.db
+            .call(|c| {
+                c.query_row("SELECT 1", [], |_| Ok(()))
+                    .map_err(|e| Error::Backend(format!("metadata database: {e}")))
+            })
+            .await?;
+        tokio::fs::metadata(self.layout.tmp_dir())
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::Backend(format!("staging directory: {e}")))
+    }
+
     async fn bucket_is_empty(&self, bucket: &str) -> Result<bool, Error> {
         self.bucket_is_empty_impl(bucket).await
     }

@@ -196,6 +196,20 @@ impl RegionStore for S3Store {
         self.delete_bucket_impl(bucket).await
     }
 
+    async fn check_bucket(&self, bucket: &str) -> Result<(), Error> {
+        self.require_bucket(bucket).await
+    }
+
+    async fn probe(&self) -> Result<(), Error> {
+        self.client
+            .list_buckets()
+            .max_buckets(1)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| convert::backend_error("ListBuckets", e))
+    }
+
     async fn bucket_is_empty(&self, bucket: &str) -> Result<bool, Error> {
         self.bucket_is_empty_impl(bucket).await
     }

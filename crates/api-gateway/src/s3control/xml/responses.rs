@@ -479,11 +479,11 @@ mod tests {
     }
 
     fn region(bucket: &str, region: &str, account: &str) -> MrapRegion {
-        MrapRegion {
-            bucket: BucketName::parse(bucket).unwrap(),
-            region: RegionName::parse(region).unwrap(),
-            bucket_account_id: AccountId::parse(account).unwrap(),
-        }
+        MrapRegion::new(
+            BucketName::parse(bucket).unwrap(),
+            RegionName::parse(region).unwrap(),
+            AccountId::parse(account).unwrap(),
+        )
     }
 
     fn op(params: RequestParams, verb: &str, status: OpStatus) -> AsyncOperation {
