@@ -48,3 +48,14 @@ pub(crate) fn s3_domains_from_env() -> Vec<String> {
         .filter(|d| !d.is_empty())
         .collect()
 }
+
+/// Where proxy mode keeps its local CA (`MRAP_PROXY_CA_DIR`, default `{data_dir}/proxy-ca`):
+/// `ca.pem` for clients' `AWS_CA_BUNDLE` and its key `ca-key.pem`. Gateways that should present
+/// the same CA share this directory. Read by `run`, as [`s3_domains_from_env`], so that
+/// [`Config`]'s shape stays what callers build.
+pub(crate) fn proxy_ca_dir_from_env(data_dir: &std::path::Path) -> PathBuf {
+    std::env::var("MRAP_PROXY_CA_DIR")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| data_dir.join("proxy-ca"), PathBuf::from)
+}

@@ -7,7 +7,8 @@
 //! document, its wire types and its handlers. [`common`] holds the pipeline they share: request
 //! ids, Host parsing, body limits and integrity checks, the authorizer round trip (one per request,
 //! plus one per further resource a copy or a DeleteObjects touches).
-//! [`server`] picks the surface of each request.
+//! [`server`] picks the surface of each request; [`proxy`] lets SDKs reach MRAP hosts through
+//! the gateway as an HTTPS proxy (`CONNECT`, TLS from a local CA).
 //!
 //! The gateway owns nothing durable: the policy-store answers every query and records every
 //! change; the gateway only mints request tokens and reads and writes object data through the
@@ -17,6 +18,8 @@
 pub(crate) mod common;
 mod access_analyzer;
 mod config;
+pub mod proxy;
+mod routing;
 mod s3;
 mod s3control;
 mod server;

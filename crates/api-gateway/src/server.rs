@@ -13,7 +13,6 @@ use axum::{
     extract::{Request, State},
     http::{HeaderValue, Method, request::Parts},
     response::Response,
-    serve::ListenerExt,
 };
 use mrap_model::{ApiError, RegionsConfig};
 use mrap_proto::{
@@ -21,7 +20,6 @@ use mrap_proto::{
     store::{self, StoreCall},
 };
 use mrap_storage::{RegionStore, Stores};
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span, field::Empty, info_span};
@@ -33,6 +31,8 @@ use crate::{
         host::{self, HostStyle},
         request_id::RequestIds,
     },
+    proxy,
+    routing::{self, Routing},
     s3, s3control,
 };
 
@@ -43,6 +43,8 @@ pub(crate) struct AppState {
     pub regions: RegionsConfig,
     pub s3_domains: Vec<String>,
     pub stores: Stores,
+    /// Where requests through an MRAP go.
+    pub routing: Arc<Routing>,
 }
 
 impl AppState {
@@ -74,7 +76,16 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     let stores = Stores::open(&config.data_dir, &config.regions).map_err(Error::Config)?;
+    let routing = Routing::start(
+        nats.clone(),
+        config.namespace.clone(),
+        stores.clone(),
+        &config.regions,
+        routing::gateway_region_from_env(&config.regions).map_err(Error::Config)?,
+        shutdown.clone(),
+    );
     let state = Arc::new(AppState {
+        routing,
         stores,
         nats,
         namespace: config.namespace,
@@ -82,26 +93,20 @@ pub async fn run(
         s3_domains: crate::config::s3_domains_from_env(),
     });
     let app = Router::new().fallback(handle).with_state(state);
+    let ca_dir = crate::config::proxy_ca_dir_from_env(&config.data_dir);
+    let proxy = Arc::new(proxy::Proxy::start(&ca_dir).map_err(|e| Error::Config(e.to_string()))?);
+    tracing::info!(
+        ca = %proxy.ca_cert().display(),
+        "proxy mode: CONNECT to *.mrap.accesspoint.s3-global.amazonaws.com:443 served with a certificate of this CA"
+    );
     tracing::info!(
         addr = %listener.local_addr()?,
         service = SERVICE,
         "api-gateway listening"
     );
-    // Without TCP_NODELAY the kernel holds a small response's body until the client acknowledges
-    // its headers, which a client delays by up to 40 ms: every request on a kept-alive connection
-    // waited that long (4 KiB GETs on one connection: 23/s; with it: 1,350/s).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    // Connect info gives the authorizer the peer address for `aws:SourceIp`.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.cancelled_owned())
-    .await?;
+    // TCP_NODELAY, the peer address, graceful shutdown; CONNECT tunnels to MRAP hosts are served
+    // by the same router.
+    proxy::serve(listener, app, proxy, shutdown).await?;
     Ok(())
 }
 
@@ -203,6 +208,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         aws.request_id = %ids.request_id,
         mrap.service = SERVICE,
         mrap.error_code = Empty,
+        mrap.routed_region = Empty,
     );
 
     let head = parts.method == Method::HEAD;
@@ -266,7 +272,16 @@ fn stamp_ids(response: &mut Response, ids: &RequestIds, surface: Surface) {
             headers.insert(name, v);
         }
     }
+    if let Some(region) = ids.routed_region()
+        && let Ok(v) = HeaderValue::from_str(&region)
+    {
+        headers.insert(ROUTED_REGION_HEADER, v);
+    }
 }
+
+/// The response header naming the Region a request through an MRAP was served by (documented
+/// in the README).
+pub(crate) const ROUTED_REGION_HEADER: &str = "x-mrap-region";
 
 /// `<Resource>` of a flat S3 error: the path as the bucket/key the request named.
 fn s3_resource(style: &HostStyle, path: &str) -> String {
@@ -308,5 +323,10 @@ mod tests {
         stamp_ids(&mut r, &ids, Surface::AccessAnalyzer);
         assert_eq!(r.headers()["x-amzn-RequestId"], ids.request_id.as_str());
         assert_eq!(r.headers()["x-amz-request-id"], ids.request_id.as_str());
+        assert!(r.headers().get(ROUTED_REGION_HEADER).is_none());
+        ids.set_routed_region("eu-west-1");
+        let mut r = Response::new(axum::body::Body::empty());
+        stamp_ids(&mut r, &ids, Surface::S3);
+        assert_eq!(r.headers()[ROUTED_REGION_HEADER], "eu-west-1");
     }
 }

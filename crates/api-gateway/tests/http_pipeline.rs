@@ -202,9 +202,10 @@ async fn control_plane_refusals_use_the_wrapped_layout() {
     h.control("GET", "/v20180820/jobs", "")
         .await
         .assert_wrapped(501, "NotImplemented");
+    // A routes call must name an MRAP by its ARN.
     h.control("GET", "/v20180820/mrap/instances/x/routes", "")
         .await
-        .assert_wrapped(501, "NotImplemented");
+        .assert_wrapped(400, "InvalidRequest");
 }
 
 #[tokio::test]

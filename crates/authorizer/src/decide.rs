@@ -104,7 +104,12 @@ fn no_such_access_point(alias: &str) -> ApiError {
 
 /// One IAM layer: the principal's identity side (a root's allows everything) and the resource's
 /// policy, owned by `owner`.
-fn layer(who: &Authenticated, policy: Option<&Policy>, owner: &AccountId, ctx: &RequestContext) -> Evaluation {
+fn layer(
+    who: &Authenticated,
+    policy: Option<&Policy>,
+    owner: &AccountId,
+    ctx: &RequestContext,
+) -> Evaluation {
     let identity = Evaluation {
         decision: Decision::Allow,
         statements: Vec::new(),
@@ -133,7 +138,12 @@ async fn bucket_allows(
     now_ms: i64,
 ) -> Result<bool, ApiError> {
     let owner = &bucket.record.owner;
-    let ctx = context(req, who, bucket_arn(bucket, object_key(&req.resource)), now_ms);
+    let ctx = context(
+        req,
+        who,
+        bucket_arn(bucket, object_key(&req.resource)),
+        now_ms,
+    );
     Ok(
         match layer(who, bucket.policy.as_ref(), owner, &ctx).decision {
             Decision::ExplicitDeny => {
@@ -178,7 +188,12 @@ async fn mrap_allows(
         ..base
     };
     let through_mrap = layer(who, mrap.policy.as_ref(), &m.account, &mrap_ctx);
-    let in_bucket = layer(who, bucket.policy.as_ref(), &bucket.record.owner, &bucket_ctx);
+    let in_bucket = layer(
+        who,
+        bucket.policy.as_ref(),
+        &bucket.record.owner,
+        &bucket_ctx,
+    );
     if through_mrap.decision != Decision::Allow || in_bucket.decision != Decision::Allow {
         return Ok(false);
     }
@@ -186,7 +201,10 @@ async fn mrap_allows(
         && m.policy.established.as_ref().is_some_and(|p| p.is_public))
         || (bucket.record.owner != who.key.account && bucket_is_public(bucket));
     if public_to_others {
-        let settings = [Some(m.public_access_block), bucket.record.public_access_block];
+        let settings = [
+            Some(m.public_access_block),
+            bucket.record.public_access_block,
+        ];
         if restricts(model, &settings, &[&m.account, &bucket.record.owner]).await? {
             return Ok(false);
         }

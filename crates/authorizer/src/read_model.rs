@@ -134,7 +134,10 @@ impl ReadModel {
     /// The MRAP with this alias (`None`: no such MRAP, or deleted). An unreadable store or
     /// record is an error.
     pub async fn mrap(&self, alias: &str) -> Result<Option<Arc<MrapView>>, ApiError> {
-        self.mraps.get(alias).await.map_err(|e| unreadable("MRAP", &e))
+        self.mraps
+            .get(alias)
+            .await
+            .map_err(|e| unreadable("MRAP", &e))
     }
 
     /// Applies every access-key and MRAP change until `shutdown`. A watch that ends (server

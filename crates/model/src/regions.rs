@@ -320,7 +320,9 @@ impl RegionsConfig {
             return 0;
         }
         let table = |a: &str, b: &str| self.latency_ms.get(a).and_then(|row| row.get(b)).copied();
-        table(from, to).or_else(|| table(to, from)).unwrap_or_else(own)
+        table(from, to)
+            .or_else(|| table(to, from))
+            .unwrap_or_else(own)
     }
 
     /// Directory holding the buckets of `region` (for an `"s3"` Region, its local directory:
@@ -365,7 +367,11 @@ mod tests {
         assert_eq!(cfg.distance(None, "b"), 9);
         assert_eq!(cfg.distance(None, "nowhere"), u32::MAX);
         let unknown = r#"{"regions":[{"name":"a"}],"latency_ms":{"a":{"z":1}}}"#;
-        assert!(RegionsConfig::from_json(unknown).unwrap_err().contains("\"z\""));
+        assert!(
+            RegionsConfig::from_json(unknown)
+                .unwrap_err()
+                .contains("\"z\"")
+        );
     }
 
     #[test]

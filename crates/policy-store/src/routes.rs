@@ -1,8 +1,6 @@
 //! MRAP routes (`Get/SubmitMultiRegionAccessPointRoutes`) and the operator's Region switches.
 
-use mrap_model::{
-    AliasRecord, ApiError, ErrorCode, MrapName, MrapRecord, MrapRegion, RegionState,
-};
+use mrap_model::{AliasRecord, ApiError, ErrorCode, MrapName, MrapRecord, MrapRegion, RegionState};
 use mrap_proto::store::{GetMrapByAlias, RouteUpdate, SetRegionDown, SubmitRoutes};
 
 use crate::{kvx, mraps::no_such_mrap, state::State};
@@ -88,9 +86,9 @@ fn unknown_route(u: &RouteUpdate) -> String {
         (None, Some(g)) => {
             format!("The Region {g} is not part of this Multi-Region Access Point.")
         }
-        (Some(b), Some(g)) => format!(
-            "The bucket {b} in Region {g} is not part of this Multi-Region Access Point."
-        ),
+        (Some(b), Some(g)) => {
+            format!("The bucket {b} in Region {g} is not part of this Multi-Region Access Point.")
+        }
     }
 }
 
@@ -169,9 +167,18 @@ mod tests {
         let mut copy = r.clone();
         assert!(refused(&mut copy, all_passive).contains("active"));
         assert!(refused(&mut r.clone(), vec![]).contains("at least one"));
-        assert!(refused(&mut r.clone(), vec![route(None, Some("ap-south-1"), 0)]).contains("ap-south-1"));
+        assert!(
+            refused(&mut r.clone(), vec![route(None, Some("ap-south-1"), 0)])
+                .contains("ap-south-1")
+        );
         assert!(refused(&mut r.clone(), vec![route(Some("other"), None, 0)]).contains("other"));
-        assert!(refused(&mut r.clone(), vec![route(Some("b-us-east-1"), Some("eu-west-1"), 0)]).contains("b-us-east-1"));
+        assert!(
+            refused(
+                &mut r.clone(),
+                vec![route(Some("b-us-east-1"), Some("eu-west-1"), 0)]
+            )
+            .contains("b-us-east-1")
+        );
         assert!(refused(&mut r.clone(), vec![route(None, None, 0)]).contains("Bucket or a Region"));
         assert!(refused(&mut r.clone(), vec![route(None, Some("us-east-1"), 101)]).contains("101"));
         assert!(refused(&mut r.clone(), vec![route(None, Some("us-east-1"), -1)]).contains("-1"));

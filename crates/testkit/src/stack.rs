@@ -240,6 +240,44 @@ impl Stack {
         anyhow::bail!("the stack did not become ready within 10 s")
     }
 
+    /// Starts one more gateway on this stack (same subject prefix, data and Regions), as a second
+    /// gateway process of the deployment would run, on its own loopback port.
+    pub async fn start_gateway(&mut self) -> Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let cfg = mrap_api_gateway::Config {
+            namespace: self.namespace.clone(),
+            data_dir: self.data_dir.clone(),
+            regions: self.regions.clone(),
+        };
+        let client = mrap_proto::NatsConfig::new(&self.nats_url)
+            .connect("api-gateway")
+            .await?;
+        let sd = self.shutdown.clone();
+        self.tasks.push((
+            "api-gateway (extra)",
+            tokio::spawn(
+                async move { Ok(mrap_api_gateway::run(cfg, client, listener, sd).await?) },
+            ),
+        ));
+        Ok(addr)
+    }
+
+    /// Takes a Region down (no MRAP traffic) or brings it back, as `mrap-admin region down|up`.
+    pub async fn set_region_down(&self, region: &str, down: bool) -> Result<()> {
+        let client = mrap_proto::NatsConfig::new(&self.nats_url)
+            .connect("testkit")
+            .await?;
+        let region = mrap_model::RegionName::parse(region).map_err(anyhow::Error::msg)?;
+        mrap_proto::store::call(
+            &client,
+            &self.namespace,
+            &mrap_proto::store::SetRegionDown { region, down },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The nats-server this stack started (None when it runs on a shared one).
     pub fn nats_server(&mut self) -> Option<&mut NatsServer> {
         self.nats.as_mut()

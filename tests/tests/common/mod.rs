@@ -4,6 +4,7 @@
 //! Both test binaries (`e2e/main.rs`, `tracing.rs`) include this module and use only part of it.
 #![allow(dead_code)]
 
+pub mod mrap;
 pub mod objects;
 pub mod policy;
 pub mod python;

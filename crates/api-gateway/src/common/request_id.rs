@@ -1,13 +1,18 @@
 //! Per-request identifiers: `x-amz-request-id` (16 upper-case hex characters, like S3's) and
-//! `x-amz-id-2` (an opaque base64 "host id").
+//! `x-amz-id-2` (an opaque base64 "host id"), and the Region a request through an MRAP was
+//! routed to (`x-mrap-region`), all stamped on the response whether it succeeded or not.
+
+use std::sync::Mutex;
 
 use base64::Engine;
 use rand::Rng;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RequestIds {
     pub request_id: String,
     pub host_id: String,
+    /// Set by each routing attempt of a request through an MRAP (the last one served it).
+    routed_region: Mutex<Option<String>>,
 }
 
 impl RequestIds {
@@ -16,10 +21,25 @@ impl RequestIds {
         let request_id = format!("{:016X}", rng.random::<u64>());
         let host_bytes: [u8; 24] = rng.random();
         let host_id = base64::engine::general_purpose::STANDARD.encode(host_bytes);
+        Self::new(request_id, host_id)
+    }
+
+    pub fn new(request_id: String, host_id: String) -> Self {
         Self {
             request_id,
             host_id,
+            routed_region: Mutex::new(None),
         }
+    }
+
+    pub fn set_routed_region(&self, region: &str) {
+        if let Ok(mut r) = self.routed_region.lock() {
+            *r = Some(region.to_owned());
+        }
+    }
+
+    pub fn routed_region(&self) -> Option<String> {
+        self.routed_region.lock().ok().and_then(|r| r.clone())
     }
 }
 

@@ -42,7 +42,12 @@ impl Health {
     }
 
     /// Probes every Region's store until `shutdown`.
-    pub async fn probe_loop(&self, stores: Stores, regions: Vec<String>, shutdown: CancellationToken) {
+    pub async fn probe_loop(
+        &self,
+        stores: Stores,
+        regions: Vec<String>,
+        shutdown: CancellationToken,
+    ) {
         let mut tick = tokio::time::interval(PROBE_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -100,7 +105,9 @@ async fn probe(store: &dyn RegionStore) -> bool {
 
 /// Puts `region` in or out of `set`; true when that changed it.
 fn set(set: &RwLock<HashSet<String>>, region: &str, member: bool) -> bool {
-    let mut s = set.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut s = set
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if member {
         s.insert(region.to_owned())
     } else {

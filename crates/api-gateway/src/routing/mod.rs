@@ -72,7 +72,10 @@ impl Routing {
 
     /// The `READY` MRAP with this alias; any other state, or none, is `NoSuchAccessPoint`.
     pub async fn mrap(&self, alias: &str) -> Result<Arc<MrapRecord>, ApiError> {
-        let index = self.index.get().ok_or_else(|| unavailable("MRAP routing is starting"))?;
+        let index = self
+            .index
+            .get()
+            .ok_or_else(|| unavailable("MRAP routing is starting"))?;
         let found = index.get(alias).await.map_err(|e| {
             tracing::warn!(error = %e, alias, "MRAP lookup failed");
             unavailable("The Multi-Region Access Point could not be looked up")
@@ -107,7 +110,10 @@ fn unavailable(message: &str) -> ApiError {
 
 /// `MRAP_GATEWAY_REGION`: the gateway's own Region, which must be one of the deployment's.
 pub(crate) fn gateway_region_from_env(regions: &RegionsConfig) -> Result<Option<String>, String> {
-    match std::env::var("MRAP_GATEWAY_REGION").ok().filter(|v| !v.is_empty()) {
+    match std::env::var("MRAP_GATEWAY_REGION")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
         None => Ok(None),
         Some(r) if regions.get(&r).is_some() => Ok(Some(r)),
         Some(r) => Err(format!(

@@ -42,20 +42,14 @@ mod tests {
     use http_body_util::BodyExt;
 
     use super::*;
-    use crate::common::error::no_such_bucket;
+    use crate::common::{error::no_such_bucket, test_support::fixed_ids};
 
-    fn ids() -> RequestIds {
-        RequestIds {
-            request_id: "0123456789ABCDEF".into(),
-            host_id: "aG9zdA==".into(),
-        }
-    }
 
     #[tokio::test]
     async fn s3_errors_are_flat_with_the_resource() {
         let r = render(
             &no_such_bucket("nope-bucket"),
-            &ids(),
+            &fixed_ids(),
             "/nope-bucket",
             false,
         );
@@ -69,7 +63,7 @@ mod tests {
 
     #[tokio::test]
     async fn head_errors_have_no_body() {
-        let r = render(&no_such_bucket("b"), &ids(), "/b", true);
+        let r = render(&no_such_bucket("b"), &fixed_ids(), "/b", true);
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert!(r.headers().get(header::CONTENT_TYPE).is_none());
         let body = r.into_body().collect().await.unwrap().to_bytes();
@@ -82,7 +76,7 @@ mod tests {
             (no_such_bucket_policy("x"), 404),
             (malformed_policy("x"), 400),
         ] {
-            assert_eq!(render(&err, &ids(), "/", false).status().as_u16(), status);
+            assert_eq!(render(&err, &fixed_ids(), "/", false).status().as_u16(), status);
         }
     }
 }

@@ -92,9 +92,11 @@ pub(crate) fn classify(
     host: &HostStyle,
 ) -> Result<Routed, ApiError> {
     let (bucket, mrap, raw_key) = match host {
-        HostStyle::VirtualHost { bucket } => {
-            (Some(bucket.clone()), None, path.strip_prefix('/').unwrap_or(path))
-        }
+        HostStyle::VirtualHost { bucket } => (
+            Some(bucket.clone()),
+            None,
+            path.strip_prefix('/').unwrap_or(path),
+        ),
         HostStyle::MrapDataPlane { alias } => {
             let alias = Alias::parse(alias).map_err(|_| no_such_access_point(alias))?;
             (None, Some(alias), path.strip_prefix('/').unwrap_or(path))
@@ -391,7 +393,14 @@ mod tests {
         );
         // through an MRAP, host and path style
         let through = |r: Routed| (r.op, r.bucket, r.mrap.map(|a| a.to_string()), r.key);
-        let want = |op, key: &str| (op, None, Some("mfzwi23gnjvgw.mrap".to_owned()), key.to_owned());
+        let want = |op, key: &str| {
+            (
+                op,
+                None,
+                Some("mfzwi23gnjvgw.mrap".to_owned()),
+                key.to_owned(),
+            )
+        };
         let host = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
         assert_eq!(
             classify_at("GET", "/k/x%20y", "", host, false).map(through),
@@ -406,8 +415,14 @@ mod tests {
             Ok(want(S3Op::PutObject, "k"))
         );
         assert_eq!(
-            classify_at("GET", "/k", "", "NOT_AN_ALIAS.accesspoint.s3-global.amazonaws.com", false)
-                .map(|r| r.op),
+            classify_at(
+                "GET",
+                "/k",
+                "",
+                "NOT_AN_ALIAS.accesspoint.s3-global.amazonaws.com",
+                false
+            )
+            .map(|r| r.op),
             Err(ErrorCode::NoSuchAccessPoint)
         );
         // routes stay low-cardinality whatever the key

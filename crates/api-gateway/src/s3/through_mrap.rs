@@ -3,13 +3,10 @@
 //! (identity ∩ MRAP policy ∩ bucket policy ∩ Block Public Access), then served by the same
 //! handlers as direct bucket requests. A request without a body that finds its Region's store
 //! not answering is retried on the next Region; one whose body has started streaming cannot be.
-//! The response names the Region that served it in `x-mrap-region`.
+//! The response names the Region that served it in `x-mrap-region` (stamped with the request
+//! ids, so error responses carry it too).
 
-use axum::{
-    body::Body,
-    http::{HeaderValue, request::Parts},
-    response::Response,
-};
+use axum::{body::Body, http::request::Parts, response::Response};
 use mrap_model::{Alias, ApiError, ErrorCode};
 use mrap_proto::authz::Resource;
 use tracing::Span;
@@ -19,9 +16,6 @@ use crate::{
     s3::{RequestBody, Routed, S3Op},
     server::AppState,
 };
-
-/// The response header naming the Region that served a request through an MRAP.
-pub(crate) const REGION_HEADER: &str = "x-mrap-region";
 
 /// The operations AWS serves through an MRAP (of those this gateway serves). Not `CopyObject`
 /// nor `UploadPartCopy` (neither side of a copy may be an MRAP), nor bucket operations.
@@ -87,13 +81,9 @@ pub(crate) async fn serve(
             Some(route.bucket.clone()),
             routed.key.clone(),
         );
+        ids.set_routed_region(region);
         match op.call(request).await {
-            Ok(mut response) => {
-                if let Ok(v) = HeaderValue::from_str(region) {
-                    response.headers_mut().insert(REGION_HEADER, v);
-                }
-                return Ok(response);
-            }
+            Ok(response) => return Ok(response),
             Err(e) if retryable && store_failed(&e) && !confirm_up(state, region).await => {
                 tracing::warn!(region, error = %e.message, "Region failed a request; failing over");
                 failure = Some(e);

@@ -45,21 +45,18 @@ mod tests {
     use http_body_util::BodyExt;
 
     use super::*;
-    use crate::common::error::{
-        invalid_request, malformed_xml, method_not_allowed, no_such_public_access_block,
-        not_implemented,
+    use crate::common::{
+        error::{
+            invalid_request, malformed_xml, method_not_allowed, no_such_public_access_block,
+            not_implemented,
+        },
+        test_support::fixed_ids,
     };
 
-    pub(crate) fn ids() -> RequestIds {
-        RequestIds {
-            request_id: "0123456789ABCDEF".into(),
-            host_id: "aG9zdA==".into(),
-        }
-    }
 
     #[tokio::test]
     async fn control_errors_are_wrapped() {
-        let r = render(&no_such_async_request(), &ids(), false);
+        let r = render(&no_such_async_request(), &fixed_ids(), false);
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/xml");
         let body = r.into_body().collect().await.unwrap().to_bytes();
@@ -82,7 +79,7 @@ mod tests {
             (ApiError::new(ErrorCode::AccessDenied, "x"), 403),
             (ApiError::new(ErrorCode::ServiceUnavailable, "x"), 503),
         ] {
-            let r = render(&err, &ids(), false);
+            let r = render(&err, &fixed_ids(), false);
             assert_eq!(r.status().as_u16(), status, "{err:?}");
         }
     }

@@ -9,6 +9,7 @@ mod mrap_delete;
 mod mrap_describe;
 mod mrap_get;
 mod mrap_policy;
+mod mrap_routes;
 mod mrap_submit;
 pub(crate) mod router;
 pub(crate) mod xml;
@@ -81,6 +82,16 @@ operation_table! {
             action: "s3:GetMultiRegionAccessPointPolicyStatus",
             route: "/v20180820/mrap/instances/{name+}/policystatus",
             resource: Account, body: Buffered, handler: mrap_policy::status,
+        },
+        GetMultiRegionAccessPointRoutes {
+            action: "s3:GetMultiRegionAccessPointRoutes",
+            route: "/v20180820/mrap/instances/{mrap+}/routes",
+            resource: Account, body: Buffered, handler: mrap_routes::get,
+        },
+        SubmitMultiRegionAccessPointRoutes {
+            action: "s3:SubmitMultiRegionAccessPointRoutes",
+            route: "/v20180820/mrap/instances/{mrap+}/routes",
+            resource: Account, body: Buffered, handler: mrap_routes::submit,
         },
         PutPublicAccessBlock {
             action: "s3:PutAccountPublicAccessBlock",

@@ -66,10 +66,10 @@ pub(crate) fn classify(method: &Method, rest: &str) -> Result<Routed, ApiError> 
         .and_then(|t| t.strip_prefix('/'))
     {
         // `{name+}` is greedy: strip a known trailing sub-resource, the rest is the label.
-        if tail.ends_with("/routes") {
-            // Get/SubmitMultiRegionAccessPointRoutes come with the data plane (routes, failover).
+        if let Some(mrap) = tail.strip_suffix("/routes") {
             return match *method {
-                Method::GET | Method::PATCH => Err(not_implemented()),
+                Method::GET => routed(Op::GetMultiRegionAccessPointRoutes, mrap),
+                Method::PATCH => routed(Op::SubmitMultiRegionAccessPointRoutes, mrap),
                 _ => Err(method_not_allowed(method.as_str())),
             };
         }
@@ -122,10 +122,6 @@ mod tests {
     }
     fn not_allowed() -> Want {
         Err(ErrorCode::MethodNotAllowed)
-    }
-    /// Routes come with the data plane.
-    fn not_impl_routes(_mrap: &str) -> Want {
-        not_impl()
     }
 
     #[test]
@@ -285,14 +281,20 @@ mod tests {
                 "/v20180820/mrap/instances/arn%3Aaws%3As3%3A%3A123456789012%3Aaccesspoint/mfzwi23gnjvgw.mrap/routes",
                 "",
                 h,
-                not_impl_routes("arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap"),
+                ok(
+                    GetMultiRegionAccessPointRoutes,
+                    "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap",
+                ),
             ),
             (
                 "PATCH",
                 "/v20180820/mrap/instances/arn%3Aaws%3As3%3A%3A123456789012%3Aaccesspoint/mfzwi23gnjvgw.mrap/routes",
                 "",
                 h,
-                not_impl_routes("arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap"),
+                ok(
+                    SubmitMultiRegionAccessPointRoutes,
+                    "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap",
+                ),
             ),
             (
                 "POST",

@@ -77,6 +77,29 @@ pub(crate) struct PutPolicyDetails {
     pub policy: Option<String>,
 }
 
+/// `SubmitMultiRegionAccessPointRoutesRequest` (root, namespaced).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct SubmitRoutesRequest {
+    pub route_updates: Option<RouteUpdates>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RouteUpdates {
+    #[serde(rename = "Route", default)]
+    pub route: Vec<Route>,
+}
+
+/// One route as sent; the dial arrives as text so that a non-integer is our `MalformedXML`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Route {
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub traffic_dial_percentage: Option<String>,
+}
+
+pub(crate) const SUBMIT_ROUTES_ROOT: &str = "SubmitMultiRegionAccessPointRoutesRequest";
 pub(crate) const CREATE_ROOT: &str = "CreateMultiRegionAccessPointRequest";
 pub(crate) const DELETE_ROOT: &str = "DeleteMultiRegionAccessPointRequest";
 pub(crate) const PUT_POLICY_ROOT: &str = "PutMultiRegionAccessPointPolicyRequest";
@@ -253,6 +276,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.details.unwrap().policy, None);
+    }
+
+    #[test]
+    fn submit_routes_parses_both_sdks_documents() {
+        let doc = r#"<SubmitMultiRegionAccessPointRoutesRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><RouteUpdates><Route><Bucket>b1</Bucket><TrafficDialPercentage>0</TrafficDialPercentage></Route><Route><Region>eu-west-1</Region><TrafficDialPercentage>100</TrafficDialPercentage></Route></RouteUpdates></SubmitMultiRegionAccessPointRoutesRequest>"#;
+        let r: SubmitRoutesRequest = from_xml(doc.as_bytes(), SUBMIT_ROUTES_ROOT).unwrap();
+        let routes = r.route_updates.unwrap().route;
+        assert_eq!(routes.len(), 2);
+        assert_eq!(routes[0].bucket.as_deref(), Some("b1"));
+        assert_eq!(routes[0].traffic_dial_percentage.as_deref(), Some("0"));
+        assert_eq!(routes[1].region.as_deref(), Some("eu-west-1"));
+        assert!(routes[1].bucket.is_none());
+        let empty = r#"<SubmitMultiRegionAccessPointRoutesRequest><RouteUpdates/></SubmitMultiRegionAccessPointRoutesRequest>"#;
+        let r: SubmitRoutesRequest = from_xml(empty.as_bytes(), SUBMIT_ROUTES_ROOT).unwrap();
+        assert!(r.route_updates.unwrap().route.is_empty());
     }
 
     #[test]

@@ -237,6 +237,52 @@ impl GetResult {
     }
 }
 
+/// `GetMultiRegionAccessPointRoutesResult`: the MRAP ARN and each Region's route.
+#[derive(Debug, Serialize)]
+#[serde(rename = "GetMultiRegionAccessPointRoutesResult")]
+pub(crate) struct RoutesResult {
+    #[serde(rename = "@xmlns")]
+    xmlns: &'static str,
+    #[serde(rename = "Mrap")]
+    mrap: String,
+    #[serde(rename = "Routes")]
+    routes: Routes,
+}
+
+#[derive(Debug, Serialize)]
+struct Routes {
+    #[serde(rename = "Route")]
+    route: Vec<RouteReport>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RouteReport {
+    bucket: String,
+    region: String,
+    traffic_dial_percentage: u8,
+}
+
+impl RoutesResult {
+    pub fn new(record: &MrapRecord) -> Self {
+        Self {
+            xmlns: S3CONTROL_NS,
+            mrap: record.arn(),
+            routes: Routes {
+                route: record
+                    .regions
+                    .iter()
+                    .map(|g| RouteReport {
+                        bucket: g.bucket.to_string(),
+                        region: g.region.to_string(),
+                        traffic_dial_percentage: g.traffic_dial_percentage,
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
 /// `ListMultiRegionAccessPointsResult`: every MRAP at once (AWS caps an account at 100 and
 /// documents `maxResults`/`nextToken` as unused), so no `NextToken`.
 #[derive(Debug, Serialize)]
@@ -629,6 +675,24 @@ mod tests {
             to_xml_with_header(&GetResult::new(&r)).unwrap(),
             format!(
                 "{DECL}<GetMultiRegionAccessPointResult {NS}><AccessPoint><Name>my-mrap</Name><Alias>mfzwi23gnjvgw.mrap</Alias><CreatedAt>2021-09-02T18:21:33.123Z</CreatedAt><PublicAccessBlock><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlock><Status>READY</Status><Regions><Region><Bucket>bucket-a</Bucket><Region>us-east-1</Region><BucketAccountId>123456789012</BucketAccountId></Region><Region><Bucket>bucket-b</Bucket><Region>eu-west-1</Region><BucketAccountId>111122223333</BucketAccountId></Region></Regions></AccessPoint></GetMultiRegionAccessPointResult>"
+            )
+        );
+    }
+
+    #[test]
+    fn routes_result() {
+        let mut r = record(
+            MrapStatus::Ready,
+            vec![
+                region("bucket-a", "us-east-1", ACCOUNT),
+                region("bucket-b", "eu-west-1", "111122223333"),
+            ],
+        );
+        r.regions[1].traffic_dial_percentage = 0;
+        assert_eq!(
+            to_xml_with_header(&RoutesResult::new(&r)).unwrap(),
+            format!(
+                "{DECL}<GetMultiRegionAccessPointRoutesResult {NS}><Mrap>arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap</Mrap><Routes><Route><Bucket>bucket-a</Bucket><Region>us-east-1</Region><TrafficDialPercentage>100</TrafficDialPercentage></Route><Route><Bucket>bucket-b</Bucket><Region>eu-west-1</Region><TrafficDialPercentage>0</TrafficDialPercentage></Route></Routes></GetMultiRegionAccessPointRoutesResult>"
             )
         );
     }

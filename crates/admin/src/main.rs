@@ -1,0 +1,52 @@
+//! `mrap-admin`: operator commands, sent to the policy-store over NATS (the same environment as
+//! the services: `MRAP_NATS_URL`, `MRAP_SUBJECT_PREFIX`, `MRAP_REGIONS_FILE`).
+//!
+//! ```text
+//! mrap-admin region down NAME   # no MRAP traffic to NAME until it is brought back
+//! mrap-admin region up NAME
+//! ```
+//! Every gateway watches the Region states and applies a change within milliseconds; requests
+//! through an MRAP then go to the next nearest active Region.
+
+use anyhow::{Context, bail};
+use mrap_model::{RegionName, RegionsConfig};
+use mrap_proto::store::SetRegionDown;
+
+const USAGE: &str = "usage: mrap-admin region down|up NAME";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (down, name) = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["region", "down", name] => (true, name),
+        ["region", "up", name] => (false, name),
+        _ => bail!(USAGE),
+    };
+    let regions_file = std::env::var("MRAP_REGIONS_FILE")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let regions = RegionsConfig::load(regions_file.as_deref().map(std::path::Path::new))
+        .map_err(anyhow::Error::msg)?;
+    if regions.get(name).is_none() {
+        let known: Vec<&str> = regions.regions.iter().map(|r| r.name.as_str()).collect();
+        bail!(
+            "no Region {name} in this deployment (Regions: {})",
+            known.join(", ")
+        );
+    }
+    let region = RegionName::parse(name).map_err(anyhow::Error::msg)?;
+    let nats = mrap_proto::NatsConfig::from_env()
+        .connect("mrap-admin")
+        .await
+        .context("connecting to NATS")?;
+    let ns = mrap_proto::connect::namespace_from_env();
+    let state = mrap_proto::store::call(&nats, &ns, &SetRegionDown { region, down })
+        .await
+        .context("asking the policy-store")?;
+    println!(
+        "Region {} is {}",
+        state.region,
+        if state.down { "down" } else { "up" }
+    );
+    Ok(())
+}
