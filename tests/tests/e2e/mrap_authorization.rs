@@ -1,0 +1,209 @@
+//! Authorization of requests through an MRAP (policy-eval.md §1.4–§1.9), with a second account:
+//! both the MRAP policy and the routed bucket's policy must allow a cross-account principal, an
+//! explicit deny in either wins, a bucket can delegate to the MRAP with
+//! `s3:DataAccessPointAccount` / `s3:DataAccessPointArn`, and an MRAP policy never touches direct
+//! bucket traffic.
+
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::common::{mrap::*, policy::*, *};
+
+const REGION: &str = "us-east-1";
+
+/// The HTTP status of GetObject (200, or the error's).
+async fn get_status(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> u16 {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(_) => 200,
+        Err(e) => status_of(&e).unwrap_or_else(|| panic!("GetObject {bucket}/{key}: {e:?}")),
+    }
+}
+
+/// Retries GetObject until it answers `want`: policy changes reach the authorizer through a
+/// watch a few milliseconds after the store wrote them (AWS is eventually consistent here too).
+async fn until_status(client: &aws_sdk_s3::Client, bucket: &str, key: &str, want: u16) {
+    let mut last = 0;
+    for _ in 0..100 {
+        last = get_status(client, bucket, key).await;
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("GetObject {bucket}/{key}: {last}, expected {want}");
+}
+
+async fn set_mrap_policy(stack: &Stack, m: &ReadyMrap, policy: &str) {
+    assert_no_error_findings(policy, MRAP_RESOURCE_TYPE);
+    let ctl = control(stack);
+    let token = put_mrap_policy(&ctl, ACCOUNT, &m.name, policy).await;
+    wait_succeeded(&ctl, ACCOUNT, &token).await;
+}
+
+async fn set_bucket_policy(owner: &aws_sdk_s3::Client, bucket: &str, policy: &str) {
+    assert_no_error_findings(policy, BUCKET_RESOURCE_TYPE);
+    if let Err(e) = owner
+        .put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy)
+        .send()
+        .await
+    {
+        panic!("PutBucketPolicy {bucket}: {}", describe_err(&e));
+    }
+}
+
+/// Allows everything on the bucket to requests that come through an access point of `account`
+/// (or, with `arn_key`, through the named MRAP): AWS's delegation pattern.
+fn delegation(bucket: &str, key: &str, value: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Delegate","Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"StringEquals":{{"{key}":"{value}"}}}}}}]}}"#
+    )
+}
+
+fn statement_policy(effect: &str, principal_account: &str, action: &str, resource: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"S","Effect":"{effect}","Principal":{{"AWS":"arn:aws:iam::{principal_account}:root"}},"Action":"{action}","Resource":"{resource}"}}]}}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_layers_decide_and_direct_access_is_unchanged() -> TestResult {
+    let stack = Stack::start().await?;
+    let m = ReadyMrap::create(&stack, "authz", &[REGION]).await;
+    let bucket = m.bucket(REGION).to_owned();
+    let owner_direct = s3(&stack, REGION);
+    let their_direct = s3_as(&stack, REGION, OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
+    let (owner, _) = arn_client(&stack);
+    let (theirs, _) = arn_client_at(stack.addr, OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
+    owner_direct
+        .put_object()
+        .bucket(&bucket)
+        .key("doc")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await?;
+
+    // (f) same account, silent policies: the owner's identity allow suffices.
+    assert_eq!(get_status(&owner, &m.arn, "doc").await, 200);
+    // (e) another account with no MRAP policy allowing it: refused through the MRAP even though
+    // the bucket policy lets it read directly.
+    let bucket_allows_them = statement_policy(
+        "Allow",
+        OTHER_ACCOUNT,
+        "s3:GetObject",
+        &format!("arn:aws:s3:::{bucket}/*"),
+    );
+    set_bucket_policy(&owner_direct, &bucket, &bucket_allows_them).await;
+    assert_eq!(get_status(&their_direct, &bucket, "doc").await, 200);
+    assert_eq!(get_status(&theirs, &m.arn, "doc").await, 403);
+
+    // (a) the bucket delegates to the MRAP owner's access points and the MRAP policy lets them
+    // read: allowed through the MRAP, while directly the delegation does not apply.
+    set_bucket_policy(
+        &owner_direct,
+        &bucket,
+        &delegation(&bucket, "s3:DataAccessPointAccount", ACCOUNT),
+    )
+    .await;
+    set_mrap_policy(
+        &stack,
+        &m,
+        &mrap_read_policy(ACCOUNT, &m.alias, OTHER_ACCOUNT),
+    )
+    .await;
+    until_status(&theirs, &m.arn, "doc", 200).await;
+    assert_eq!(get_status(&their_direct, &bucket, "doc").await, 403);
+    // The MRAP policy grants GetObject only: listing through the MRAP stays refused for them.
+    let list = theirs.list_objects_v2().bucket(&m.arn).send().await;
+    expect_error(list, "AccessDenied", 403);
+
+    // (b) a delegation to another MRAP's ARN does not cover this one.
+    let other_arn = format!("arn:aws:s3::{ACCOUNT}:accesspoint/mzzzzzzzzzzzz.mrap");
+    set_bucket_policy(
+        &owner_direct,
+        &bucket,
+        &delegation(&bucket, "s3:DataAccessPointArn", &other_arn),
+    )
+    .await;
+    until_status(&theirs, &m.arn, "doc", 403).await;
+    // …and one to this MRAP's ARN does.
+    set_bucket_policy(
+        &owner_direct,
+        &bucket,
+        &delegation(&bucket, "s3:DataAccessPointArn", &m.arn),
+    )
+    .await;
+    until_status(&theirs, &m.arn, "doc", 200).await;
+
+    // (d) an explicit deny in the MRAP policy beats the owner's own allow through the MRAP, and
+    // leaves direct access alone.
+    let deny_owner = statement_policy(
+        "Deny",
+        ACCOUNT,
+        "s3:GetObject",
+        &format!("{}/object/*", m.arn),
+    );
+    set_mrap_policy(&stack, &m, &deny_owner).await;
+    until_status(&owner, &m.arn, "doc", 403).await;
+    assert_eq!(get_status(&owner_direct, &bucket, "doc").await, 200);
+    set_mrap_policy(
+        &stack,
+        &m,
+        &mrap_read_policy(ACCOUNT, &m.alias, OTHER_ACCOUNT),
+    )
+    .await;
+    until_status(&owner, &m.arn, "doc", 200).await;
+
+    // (d') an explicit deny in the bucket policy beats everything, through the MRAP and directly.
+    set_bucket_policy(
+        &owner_direct,
+        &bucket,
+        &statement_policy(
+            "Deny",
+            ACCOUNT,
+            "s3:GetObject",
+            &format!("arn:aws:s3:::{bucket}/*"),
+        ),
+    )
+    .await;
+    until_status(&owner, &m.arn, "doc", 403).await;
+    assert_eq!(get_status(&owner_direct, &bucket, "doc").await, 403);
+    stack.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_through_the_mrap_needs_list_bucket_on_its_arn() -> TestResult {
+    let stack = Stack::start().await?;
+    let m = ReadyMrap::create(&stack, "authz-list", &[REGION]).await;
+    let bucket = m.bucket(REGION).to_owned();
+    let owner_direct = s3(&stack, REGION);
+    let (theirs, _) = arn_client_at(stack.addr, OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
+    set_bucket_policy(
+        &owner_direct,
+        &bucket,
+        &delegation(&bucket, "s3:DataAccessPointAccount", ACCOUNT),
+    )
+    .await;
+    // Before any MRAP policy: refused (cross-account needs the MRAP layer too).
+    let list = theirs.list_objects_v2().bucket(&m.arn).send().await;
+    expect_error(list, "AccessDenied", 403);
+    let on_mrap = statement_policy("Allow", OTHER_ACCOUNT, "s3:ListBucket", &m.arn);
+    set_mrap_policy(&stack, &m, &on_mrap).await;
+    let mut listed = false;
+    for _ in 0..100 {
+        if theirs.list_objects_v2().bucket(&m.arn).send().await.is_ok() {
+            listed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        listed,
+        "ListBucket on the MRAP ARN allows ListObjectsV2 through it"
+    );
+    stack.stop().await?;
+    Ok(())
+}
