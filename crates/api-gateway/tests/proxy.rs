@@ -252,7 +252,7 @@ async fn garbage_connect_targets_are_bad_requests() {
     for head in [
         format!("CONNECT {MRAP_HOST} HTTP/1.1\r\nHost: {MRAP_HOST}"),
         format!("CONNECT / HTTP/1.1\r\nHost: {MRAP_HOST}"),
-        format!("CONNECT /etc/passwd HTTP/1.0"),
+        "CONNECT /etc/passwd HTTP/1.0".to_owned(),
         format!("CONNECT https://{MRAP_HOST}:443/ HTTP/1.1\r\nHost: {MRAP_HOST}"),
         "CONNECT ::: HTTP/1.1\r\nHost: x".to_owned(),
         "CONNECT \u{7f}\u{1}:443 HTTP/1.1\r\nHost: x".to_owned(),
@@ -331,8 +331,10 @@ async fn the_ca_survives_a_restart_and_tunnels_drain_on_shutdown() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     if second.is_finished() {
         let r = second.await;
-        let answer = in_flight.await;
-        panic!("the gateway stopped ({r:?}) before the request in flight was done: {answer:?}");
+        let answered = in_flight.is_finished();
+        panic!(
+            "the gateway stopped ({r:?}) before the request in flight was done (answered: {answered})"
+        );
     }
     tx.send(Ok(hyper::body::Frame::data(Bytes::copy_from_slice(
         &body[32 * 1024..],

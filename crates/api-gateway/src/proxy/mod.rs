@@ -94,7 +94,7 @@ pub async fn serve(
     .await;
     // Tunnels are not connections axum knows of once upgraded: wait for them here.
     tunnels.close();
-    //XX tunnels.wait().await;
+    tunnels.wait().await;
     served
 }
 
