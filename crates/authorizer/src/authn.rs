@@ -72,8 +72,16 @@ pub async fn authenticate(
     } else {
         req.payload_hash.as_str()
     };
-    mrap_sigv4::verify(&wire, &auth, payload_hash, &key.secret, now_unix, accepted)
-        .map_err(to_api)?;
+    mrap_sigv4::verify_cached(
+        &wire,
+        &auth,
+        payload_hash,
+        &key.secret,
+        now_unix,
+        accepted,
+        model.v4a_keys(),
+    )
+    .map_err(to_api)?;
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
     Ok(Authenticated {
         key,

@@ -50,6 +50,8 @@ pub struct ReadModel {
     /// bucket name → (KV revision, view)
     buckets: RwLock<HashMap<String, (u64, Arc<BucketView>)>>,
     mraps: Arc<MrapIndex<MrapView>>,
+    /// SigV4A verifying keys, derived once per access key.
+    v4a_keys: mrap_sigv4::V4aKeys,
 }
 
 impl ReadModel {
@@ -63,7 +65,12 @@ impl ReadModel {
             kv,
             keys: RwLock::default(),
             buckets: RwLock::default(),
+            v4a_keys: mrap_sigv4::V4aKeys::default(),
         }
+    }
+
+    pub fn v4a_keys(&self) -> &mrap_sigv4::V4aKeys {
+        &self.v4a_keys
     }
 
     pub async fn access_key(&self, id: &str) -> Option<AccessKeyRecord> {

@@ -132,6 +132,7 @@ pub async fn run(argv: &[String]) -> Result<()> {
         access_key: env("AWS_ACCESS_KEY_ID", "test"),
         secret: env("AWS_SECRET_ACCESS_KEY", "test"),
         region: args.region.clone(),
+        sigv4a: false,
     };
     proc_status_kib(&args.pid, "VmRSS")
         .with_context(|| format!("cannot read /proc/{}/status", args.pid))?;

@@ -104,12 +104,14 @@ pub fn xml_field<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     Some(&xml[start..end])
 }
 
-/// SigV4 header signing for object requests, with a configurable Region.
+/// SigV4 (or SigV4A) header signing for object requests, with a configurable Region.
 #[derive(Clone)]
 pub struct Signer {
     pub access_key: String,
     pub secret: String,
     pub region: String,
+    /// Sign with SigV4A for the Region set `*`, as SDKs sign requests through an MRAP.
+    pub sigv4a: bool,
 }
 
 impl Signer {
@@ -128,7 +130,13 @@ impl Signer {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let added = mrap_sigv4::sign(
+        let sign = if self.sigv4a {
+            mrap_sigv4::sign_v4a
+        } else {
+            mrap_sigv4::sign
+        };
+        let region = if self.sigv4a { "*" } else { &self.region };
+        let added = sign(
             method,
             path,
             "",
@@ -136,7 +144,7 @@ impl Signer {
             payload_hash,
             &self.access_key,
             &self.secret,
-            &self.region,
+            region,
             "s3",
             now,
             mrap_sigv4::Options::S3,

@@ -15,6 +15,7 @@
 
 mod big_object;
 mod client;
+mod mrap_setup;
 mod objects;
 mod stats;
 
@@ -24,7 +25,8 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use client::{Client, xml_field};
+use client::Client;
+use mrap_setup::{submit, wait_terminal};
 
 const USAGE: &str = "usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]\n\
        mrap-load objects --help | mrap-load big-object --help\n\
@@ -164,50 +166,4 @@ async fn main() -> Result<()> {
         let _ = client.send("DELETE", &format!("/{bucket}"), "", "").await;
     }
     Ok(())
-}
-
-async fn submit(client: &Client, verb: &str, details: &str) -> Result<String> {
-    let root = if verb == "create" {
-        "CreateMultiRegionAccessPointRequest"
-    } else {
-        "DeleteMultiRegionAccessPointRequest"
-    };
-    let body = format!(
-        r#"<{root} xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>{}</ClientToken><Details>{details}</Details></{root}>"#,
-        rand::random::<u64>()
-    );
-    let r = client
-        .send(
-            "POST",
-            &format!("/v20180820/async-requests/mrap/{verb}"),
-            "",
-            &body,
-        )
-        .await?;
-    if r.status != 200 {
-        bail!("{verb}: HTTP {} {}", r.status, r.body);
-    }
-    Ok(xml_field(&r.body, "RequestTokenARN")
-        .context("no RequestTokenARN")?
-        .to_owned())
-}
-
-async fn wait_terminal(client: &Client, token: &str, want: &str) -> Result<()> {
-    let path = format!(
-        "/v20180820/async-requests/mrap/{}",
-        token.replace(':', "%3A")
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        let r = client.send("GET", &path, "", "").await?;
-        let status = xml_field(&r.body, "RequestStatus")
-            .unwrap_or_default()
-            .to_owned();
-        match status.as_str() {
-            "SUCCEEDED" | "FAILED" if status == want => return Ok(()),
-            "SUCCEEDED" | "FAILED" => bail!("operation {token} ended {status}: {}", r.body),
-            _ => tokio::time::sleep(Duration::from_millis(1)).await,
-        }
-    }
-    bail!("operation {token} not terminal after 60 s")
 }

@@ -32,6 +32,9 @@ pub const USAGE: &str = "usage: mrap-load objects --target NAME=http://127.0.0.1
   [--connections 64] [--warmup 10] [--duration 20] (seconds) [--size 4096] [--keys 256]\n\
   [--bucket bench-bucket] [--region us-east-1] [--ops put,get]\n\
   [--watch NAME:LABEL=PID ...]  report the CPU a server process of target NAME used per request\n\
+  [--through-mrap NAME ...]    target NAME (an mrap gateway) is reached through an MRAP over the\n\
+                               bucket (path style /{alias}/{key}; the MRAP is created if missing)\n\
+  [--sigv4a NAME ...]          target NAME signs with SigV4A (X-Amz-Region-Set: *)\n\
   [--markdown PATH]            also write the result table (markdown) to PATH\n\
 The first --target is the reference of the ratio lines. Credentials: AWS_ACCESS_KEY_ID,\n\
 AWS_SECRET_ACCESS_KEY (default test/test).";
@@ -69,6 +72,9 @@ enum Kind {
 struct Target {
     name: String,
     kind: Kind,
+    /// Requests go through an MRAP over the bucket (`/{alias}/{key}`).
+    through_mrap: bool,
+    sigv4a: bool,
 }
 
 struct Args {
@@ -117,6 +123,8 @@ fn parse_args(argv: &[String]) -> Result<Args> {
                     kind: Kind::Http {
                         authority: loopback_authority(url)?,
                     },
+                    through_mrap: false,
+                    sigv4a: false,
                 });
             }
             "--file-baseline" => a.baseline = Some(PathBuf::from(value)),
@@ -146,6 +154,18 @@ fn parse_args(argv: &[String]) -> Result<Args> {
                     .push((target.to_owned(), label.to_owned(), pid.to_owned()));
             }
             "--markdown" => a.markdown = Some(PathBuf::from(value)),
+            "--through-mrap" | "--sigv4a" => {
+                let target = a
+                    .targets
+                    .iter_mut()
+                    .find(|t| t.name == *value)
+                    .with_context(|| format!("{flag} {value}: no --target {value} before it"))?;
+                if flag == "--sigv4a" {
+                    target.sigv4a = true;
+                } else {
+                    target.through_mrap = true;
+                }
+            }
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
@@ -153,10 +173,14 @@ fn parse_args(argv: &[String]) -> Result<Args> {
         a.targets.push(Target {
             name: "file (tokio::fs::read)".into(),
             kind: Kind::FileTokio(path.clone()),
+            through_mrap: false,
+            sigv4a: false,
         });
         a.targets.push(Target {
             name: "file (std::fs::read)".into(),
             kind: Kind::FileStd(path.clone()),
+            through_mrap: false,
+            sigv4a: false,
         });
     }
     if a.targets.is_empty() {
@@ -239,6 +263,7 @@ pub async fn run(argv: &[String]) -> Result<()> {
             access_key: env("AWS_ACCESS_KEY_ID", "test"),
             secret: env("AWS_SECRET_ACCESS_KEY", "test"),
             region: args.region.clone(),
+            sigv4a: false,
         },
         bucket: args.bucket.clone(),
         keys: args.keys,
@@ -269,18 +294,39 @@ pub async fn run(argv: &[String]) -> Result<()> {
             .filter(|(t, _, _)| *t == target.name)
             .map(|(_, l, p)| (l.clone(), p.clone()))
             .collect();
+        let mut target_ctx = ctx.clone();
         let ops: Vec<Op> = match &target.kind {
             Kind::Http { authority } => {
+                // The bucket gets every key directly, also for a target that then reads and
+                // writes them through an MRAP over it (its only Region).
                 prepare(&ctx, authority, args.connections)
                     .await
                     .with_context(|| format!("preparing {}", target.name))?;
+                let root = if target.through_mrap {
+                    crate::mrap_setup::ensure_mrap(authority, &ctx.signer, &ctx.bucket)
+                        .await
+                        .with_context(|| format!("the MRAP of {}", target.name))?
+                } else {
+                    ctx.bucket.clone()
+                };
+                target_ctx = Arc::new(Ctx {
+                    signer: Signer {
+                        sigv4a: target.sigv4a,
+                        ..ctx.signer.clone()
+                    },
+                    bucket: root,
+                    keys: ctx.keys,
+                    size: ctx.size,
+                    body: ctx.body.clone(),
+                    body_sha256: ctx.body_sha256.clone(),
+                });
                 args.ops.clone()
             }
             _ if args.ops.contains(&Op::Get) => vec![Op::Get],
             _ => Vec::new(),
         };
         for op in ops {
-            let row = phase(&ctx, target, op, &args, &watched).await;
+            let row = phase(&target_ctx, target, op, &args, &watched).await;
             println!("{}", row_line(&row));
             rows.push(row);
         }

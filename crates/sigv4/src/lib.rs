@@ -14,6 +14,8 @@ mod sign;
 mod v4a;
 mod verify;
 
+pub use v4a::V4aKeys;
+
 #[cfg(test)]
 mod tests;
 
@@ -168,7 +170,29 @@ pub fn verify(
     now_unix: i64,
     accepted: &[Options],
 ) -> Result<(), Error> {
-    verify::verify(req, auth, payload_hash, secret, now_unix, accepted)
+    verify::verify(req, auth, payload_hash, secret, now_unix, accepted, None)
+}
+
+/// [`verify`], with SigV4A keys taken from (and added to) `v4a_keys` instead of derived on
+/// every call: what a server verifying many SigV4A requests should use.
+pub fn verify_cached(
+    req: &Request,
+    auth: &Auth,
+    payload_hash: &str,
+    secret: &str,
+    now_unix: i64,
+    accepted: &[Options],
+    v4a_keys: &V4aKeys,
+) -> Result<(), Error> {
+    verify::verify(
+        req,
+        auth,
+        payload_hash,
+        secret,
+        now_unix,
+        accepted,
+        Some(v4a_keys),
+    )
 }
 
 /// Client side (our load harness signs with it): returns the headers to add —
@@ -204,5 +228,38 @@ pub fn sign(
         service,
         now_unix,
         opts,
+        algorithm: Algorithm::HmacSha256,
+    })
+}
+
+/// [`sign`] with SigV4A (`AWS4-ECDSA-P256-SHA256`), as SDKs sign requests through an MRAP:
+/// the scope has no Region and `X-Amz-Region-Set: {region_set}` (e.g. `*`) is added and signed.
+#[allow(clippy::too_many_arguments)] // the same request parts as `sign`
+pub fn sign_v4a(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    payload_hash: &str,
+    access_key: &str,
+    secret: &str,
+    region_set: &str,
+    service: &str,
+    now_unix: i64,
+    opts: Options,
+) -> Vec<(String, String)> {
+    sign::sign(sign::SignInput {
+        method,
+        path,
+        query,
+        headers,
+        payload_hash,
+        access_key,
+        secret,
+        region: region_set,
+        service,
+        now_unix,
+        opts,
+        algorithm: Algorithm::EcdsaP256Sha256,
     })
 }

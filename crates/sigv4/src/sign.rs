@@ -16,6 +16,8 @@ pub(crate) struct SignInput<'a> {
     pub service: &'a str,
     pub now_unix: i64,
     pub opts: Options,
+    /// For SigV4A, `region` is the Region set (`X-Amz-Region-Set`).
+    pub algorithm: Algorithm,
 }
 
 /// Headers that are never signed: the signature itself, the date we replace, and
@@ -33,6 +35,10 @@ const UNSIGNED: &[&str] = &[
 pub(crate) fn sign(input: SignInput) -> Vec<(String, String)> {
     let amz_date = format_amz_date(input.now_unix);
     let mut added = vec![("x-amz-date".to_owned(), amz_date.clone())];
+    let v4a = input.algorithm == Algorithm::EcdsaP256Sha256;
+    if v4a {
+        added.push(("x-amz-region-set".to_owned(), input.region.to_owned()));
+    }
     let has_content_sha = input
         .headers
         .iter()
@@ -61,10 +67,10 @@ pub(crate) fn sign(input: SignInput) -> Vec<(String, String)> {
     signed_headers.dedup();
 
     let auth = Auth {
-        algorithm: Algorithm::HmacSha256,
+        algorithm: input.algorithm,
         access_key: input.access_key.to_owned(),
         date: amz_date.get(..8).unwrap_or_default().to_owned(),
-        region: Some(input.region.to_owned()),
+        region: (!v4a).then(|| input.region.to_owned()),
         service: input.service.to_owned(),
         signed_headers,
         signature: String::new(),
@@ -80,16 +86,21 @@ pub(crate) fn sign(input: SignInput) -> Vec<(String, String)> {
     // Cannot fail: every signed header name was taken from `all`.
     let cr = canonical::for_auth(&req, &auth, input.payload_hash, input.opts).unwrap_or_default();
     let sts = string_to_sign(&auth, &cr);
-    let key = signing_key(input.secret, &auth.date, input.region, input.service);
-    let signature = hex::encode(hmac(&key, sts.as_bytes()));
+    let signature = if v4a {
+        // Only a secret whose derivation never succeeds (probability ~2^-254 per counter, 254
+        // counters) has no key: such a request goes unsigned and is refused by the server.
+        crate::v4a::sign(input.access_key, input.secret, &sts).unwrap_or_default()
+    } else {
+        let key = signing_key(input.secret, &auth.date, input.region, input.service);
+        hex::encode(hmac(&key, sts.as_bytes()))
+    };
     added.push((
         "authorization".to_owned(),
         format!(
-            "AWS4-HMAC-SHA256 Credential={}/{}/{}/{}/aws4_request, SignedHeaders={}, Signature={}",
+            "{} Credential={}/{}, SignedHeaders={}, Signature={}",
+            auth.algorithm.name(),
             input.access_key,
-            auth.date,
-            input.region,
-            input.service,
+            crate::verify::scope(&auth),
             auth.signed_headers.join(";"),
             signature
         ),

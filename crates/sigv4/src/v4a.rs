@@ -73,13 +73,41 @@ pub(crate) fn public_xy_hex(key: &VerifyingKey) -> (String, String) {
     )
 }
 
-/// Test-only SigV4A signer (deterministic RFC 6979 nonces), standing in for a client.
-#[cfg(test)]
-pub(crate) fn sign_for_tests(
-    access_key: &str,
-    secret: &str,
-    string_to_sign: &str,
-) -> Option<String> {
+/// Derived SigV4A public keys by access key and secret: verifying a SigV4A request then costs
+/// one ECDSA verification, not a key derivation (an HMAC loop and a scalar multiplication) too.
+/// The secret's SHA-256 is part of the key, so a changed secret never meets a stale entry; the
+/// map is cleared when it reaches [`V4aKeys::CAPACITY`] entries, which bounds its memory.
+#[derive(Default)]
+pub struct V4aKeys(std::sync::Mutex<std::collections::HashMap<(String, [u8; 32]), VerifyingKey>>);
+
+impl V4aKeys {
+    pub const CAPACITY: usize = 10_000;
+
+    pub(crate) fn get(&self, access_key: &str, secret: &str) -> Option<VerifyingKey> {
+        use sha2::{Digest, Sha256};
+        let id = (
+            access_key.to_owned(),
+            Sha256::digest(secret.as_bytes()).into(),
+        );
+        if let Ok(map) = self.0.lock()
+            && let Some(key) = map.get(&id)
+        {
+            return Some(*key);
+        }
+        let key = verifying_key(access_key, secret)?;
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::CAPACITY {
+                map.clear();
+            }
+            map.insert(id, key);
+        }
+        Some(key)
+    }
+}
+
+/// Signs `string_to_sign` with the key pair's SigV4A key (RFC 6979 deterministic nonces): the
+/// client side, for the load harness and tests. DER, lowercase hex.
+pub(crate) fn sign(access_key: &str, secret: &str, string_to_sign: &str) -> Option<String> {
     use p256::ecdsa::signature::Signer;
     let scalar = private_scalar(access_key, secret)?;
     let key = p256::ecdsa::SigningKey::from_slice(&scalar).ok()?;

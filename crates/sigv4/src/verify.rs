@@ -83,6 +83,7 @@ pub(crate) fn verify(
     secret: &str,
     now_unix: i64,
     accepted: &[Options],
+    v4a_keys: Option<&v4a::V4aKeys>,
 ) -> Result<(), Error> {
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(Error::Malformed(
@@ -116,7 +117,11 @@ pub(crate) fn verify(
             })
         }
         Algorithm::EcdsaP256Sha256 => {
-            let key = v4a::verifying_key(&auth.access_key, secret).ok_or_else(|| {
+            let key = match v4a_keys {
+                Some(keys) => keys.get(&auth.access_key, secret),
+                None => v4a::verifying_key(&auth.access_key, secret),
+            };
+            let key = key.ok_or_else(|| {
                 Error::Malformed("cannot derive a SigV4A key for this access key".to_owned())
             })?;
             Box::new(move |sts: &str| v4a::check(&key, sts, &provided))

@@ -475,21 +475,71 @@ mod tests {
             "provisioner writes via the store"
         );
 
-        // api-gateway: only asks the authorizer and the store.
+        // api-gateway: asks the authorizer and the store, reads and watches the MRAP routing
+        // buckets, and nothing else of JetStream.
+        let mraps = jetstream::new(store.clone())
+            .create_key_value(kv::Config {
+                bucket: "mrap_mraps".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        mraps.put("000000000000.m", "record".into()).await.unwrap();
         let (gw, mut gw_rx) = connect("api-gateway").await;
         gw.publish("mrap.v1.authz.check", "q".into()).await.unwrap();
         gw.publish("mrap.v1.store.mrap.get", "q".into())
             .await
             .unwrap();
+        let kv_gw = jetstream::new(gw.clone())
+            .get_key_value("mrap_mraps")
+            .await
+            .unwrap();
+        assert_eq!(
+            kv_gw.get("000000000000.m").await.unwrap().unwrap(),
+            "record"
+        );
+        let _routes = kv_gw.watch_with_history(">").await.unwrap();
         assert_eq!(violations(&gw, &mut gw_rx).await, Vec::<String>::new());
         gw.publish("$JS.API.INFO", "".into()).await.unwrap();
+        gw.publish("$JS.API.STREAM.DELETE.KV_mrap_mraps", "".into())
+            .await
+            .unwrap();
+        gw.publish("$KV.mrap_mraps.000000000000.m", "forged".into())
+            .await
+            .unwrap();
+        gw.publish(
+            "$JS.API.DIRECT.GET.KV_mrap_access_keys.$KV.mrap_access_keys.AKIDTEST",
+            "".into(),
+        )
+        .await
+        .unwrap();
         gw.publish("mrap.v1.jobs.create", "forged".into())
             .await
             .unwrap();
         assert_eq!(
             violations(&gw, &mut gw_rx).await.len(),
-            2,
-            "gateway must not touch JetStream"
+            5,
+            "gateway must not touch the rest of JetStream"
         );
+
+        // mrap-admin: switches Regions through the store, nothing else.
+        let (admin, mut admin_rx) = connect("mrap-admin").await;
+        admin
+            .publish("mrap.v1.store.region.set-down", "q".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            violations(&admin, &mut admin_rx).await,
+            Vec::<String>::new()
+        );
+        admin
+            .publish("mrap.v1.store.mrap.get", "q".into())
+            .await
+            .unwrap();
+        admin
+            .publish("$KV.mrap_mraps.x", "forged".into())
+            .await
+            .unwrap();
+        assert_eq!(violations(&admin, &mut admin_rx).await.len(), 2);
     }
 }

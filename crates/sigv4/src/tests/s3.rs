@@ -455,7 +455,7 @@ fn sigv4a_mrap_data_plane_request_verifies_under_s3_options() {
     assert!(
         sts.starts_with("AWS4-ECDSA-P256-SHA256\n20150830T123600Z\n20150830/s3/aws4_request\n")
     );
-    auth.signature = crate::v4a::sign_for_tests(AK, SECRET, &sts).expect("signs");
+    auth.signature = crate::v4a::sign(AK, SECRET, &sts).expect("signs");
     headers.push((
         "Authorization".to_owned(),
         format!(
@@ -499,4 +499,40 @@ fn sigv4a_mrap_data_plane_request_verifies_under_s3_options() {
         parse(&get(path, "", &headers)),
         Err(Error::Malformed(_))
     ));
+}
+
+#[test]
+fn sign_v4a_round_trips_through_verify_and_the_key_cache() {
+    let path = "/mfzwi23gnjvgw.mrap/k";
+    let mut headers = vec![("host".to_owned(), "127.0.0.1:4566".to_owned())];
+    let added = crate::sign_v4a(
+        "GET",
+        path,
+        "",
+        &headers,
+        "UNSIGNED-PAYLOAD",
+        AK,
+        SECRET,
+        "*",
+        "s3",
+        NOW,
+        Options::S3,
+    );
+    headers.extend(added);
+    let req = get(path, "", &headers);
+    let auth = parse(&req).expect("parses");
+    assert_eq!(auth.algorithm, Algorithm::EcdsaP256Sha256);
+    assert_eq!(auth.region, None);
+    assert!(auth.signed_headers.iter().any(|h| h == "x-amz-region-set"));
+    let keys = crate::V4aKeys::default();
+    for _ in 0..2 {
+        let ok = crate::verify_cached(&req, &auth, "UNSIGNED-PAYLOAD", SECRET, NOW, &[], &keys);
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+    // A cached key never answers for another secret.
+    let wrong = crate::verify_cached(&req, &auth, "UNSIGNED-PAYLOAD", "other", NOW, &[], &keys);
+    assert!(
+        matches!(wrong, Err(Error::SignatureMismatch { .. })),
+        "{wrong:?}"
+    );
 }
