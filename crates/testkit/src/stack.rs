@@ -278,6 +278,28 @@ impl Stack {
         Ok(())
     }
 
+    /// Overwrites a KV entry with raw bytes, bypassing the store: fault injection (an undecodable
+    /// record) for fail-closed tests.
+    pub async fn put_raw_kv(
+        &self,
+        bucket: mrap_proto::subjects::KvBucket,
+        key: &str,
+        value: &[u8],
+    ) -> Result<()> {
+        let client = mrap_proto::NatsConfig::new(&self.nats_url)
+            .connect("testkit")
+            .await?;
+        let js = async_nats::jetstream::new(client);
+        let kv = js
+            .get_key_value(self.namespace.kv(bucket))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        kv.put(key, value.to_vec().into())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+
     /// The nats-server this stack started (None when it runs on a shared one).
     pub fn nats_server(&mut self) -> Option<&mut NatsServer> {
         self.nats.as_mut()

@@ -31,6 +31,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v20180820/mrap/instances/x/policy", ""),
     ("/v20180820/mrap/instances/x/policystatus", ""),
     ("/v20180820/mrap/instances/x/routes", ""),
+    (
+        "/v20180820/mrap/instances/arn%3Aaws%3As3%3A%3A000000000000%3Aaccesspoint/mzzzzzzzzzzzz.mrap/routes",
+        "",
+    ),
+    ("/mzzzzzzzzzzzz.mrap", "list-type=2"),
+    ("/mzzzzzzzzzzzz.mrap/some/key", ""),
+    ("/mzzzzzzzzzzzz.mrap/some/key", "uploads"),
     ("/v20180820/configuration/publicAccessBlock", ""),
     ("/v20180820//mrap", ""),
     ("/", ""),

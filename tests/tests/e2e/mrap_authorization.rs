@@ -207,3 +207,42 @@ async fn listing_through_the_mrap_needs_list_bucket_on_its_arn() -> TestResult {
     stack.stop().await?;
     Ok(())
 }
+
+/// (c) The decision depends on the bucket the request is routed to: one bucket delegates to the
+/// MRAP, the other does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_routed_buckets_policy_decides() -> TestResult {
+    let stack = Stack::start().await?;
+    let (near, far) = ("us-east-1", "eu-west-1");
+    let m = ReadyMrap::create(&stack, "authz-routed", &[near, far]).await;
+    for region in [near, far] {
+        s3(&stack, region)
+            .put_object()
+            .bucket(m.bucket(region))
+            .key("doc")
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await?;
+    }
+    let near_bucket = m.bucket(near).to_owned();
+    set_bucket_policy(
+        &s3(&stack, near),
+        &near_bucket,
+        &delegation(&near_bucket, "s3:DataAccessPointAccount", ACCOUNT),
+    )
+    .await;
+    set_mrap_policy(
+        &stack,
+        &m,
+        &mrap_read_policy(ACCOUNT, &m.alias, OTHER_ACCOUNT),
+    )
+    .await;
+    let (theirs, seen) = arn_client_at(stack.addr, OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
+    until_status(&theirs, &m.arn, "doc", 200).await;
+    assert_eq!(last_region(&seen).as_deref(), Some(near));
+    stack.set_region_down(near, true).await?;
+    until_status(&theirs, &m.arn, "doc", 403).await;
+    assert_eq!(last_region(&seen).as_deref(), Some(far));
+    stack.stop().await?;
+    Ok(())
+}

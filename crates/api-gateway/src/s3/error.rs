@@ -44,7 +44,6 @@ mod tests {
     use super::*;
     use crate::common::{error::no_such_bucket, test_support::fixed_ids};
 
-
     #[tokio::test]
     async fn s3_errors_are_flat_with_the_resource() {
         let r = render(
@@ -76,7 +75,10 @@ mod tests {
             (no_such_bucket_policy("x"), 404),
             (malformed_policy("x"), 400),
         ] {
-            assert_eq!(render(&err, &fixed_ids(), "/", false).status().as_u16(), status);
+            assert_eq!(
+                render(&err, &fixed_ids(), "/", false).status().as_u16(),
+                status
+            );
         }
     }
 }

@@ -59,6 +59,7 @@ pub(crate) async fn serve(
     for (attempt, route) in candidates.iter().enumerate() {
         let region = route.region.as_str();
         span.record("mrap.routed_region", region);
+        ids.set_routed_region(region);
         tracing::info!(
             %alias, region, bucket = %route.bucket, attempt = attempt + 1,
             candidates = candidates.len(), "routed through MRAP"
@@ -81,7 +82,6 @@ pub(crate) async fn serve(
             Some(route.bucket.clone()),
             routed.key.clone(),
         );
-        ids.set_routed_region(region);
         match op.call(request).await {
             Ok(response) => return Ok(response),
             Err(e) if retryable && store_failed(&e) && !confirm_up(state, region).await => {

@@ -53,7 +53,6 @@ mod tests {
         test_support::fixed_ids,
     };
 
-
     #[tokio::test]
     async fn control_errors_are_wrapped() {
         let r = render(&no_such_async_request(), &fixed_ids(), false);
