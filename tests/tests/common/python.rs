@@ -20,11 +20,12 @@ pub async fn run_boto3(args: &[&str], env: &[(&str, &str)]) -> String {
         Ok(_) => {}
     }
     let mut cmd = tokio::process::Command::new("python3");
+    // No proxy unless the caller sets one (its `env` comes after, and wins).
     cmd.args(args)
+        .env("NO_PROXY", "*")
         .envs(env.iter().copied())
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("NO_PROXY", "*")
         .stdin(Stdio::null())
         .kill_on_drop(true);
     for var in [

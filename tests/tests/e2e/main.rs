@@ -15,6 +15,7 @@ mod crash;
 mod lifecycle;
 mod mrap_authorization;
 mod mrap_data_plane;
+mod mrap_proxy;
 mod objects_basic;
 mod objects_boto3;
 mod objects_checksums;

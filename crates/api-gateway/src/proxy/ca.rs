@@ -1,7 +1,8 @@
 //! The local certificate authority of proxy mode.
 //!
 //! The CA lives in one directory (default `{MRAP_DATA_DIR}/proxy-ca`): `ca.pem`, the certificate
-//! clients trust (`AWS_CA_BUNDLE`), and `ca-key.pem`, its private key (mode 0600, never logged).
+//! clients trust (`AWS_CA_BUNDLE`), and `ca-key.pem`, its private key (mode 0600 from the moment
+//! it is created, never logged).
 //! The first gateway to start creates both; every later start, and every other gateway on the
 //! same directory, reuses them. Creation cannot race into two CAs: each file is written to a
 //! private temporary file and then hard-linked to its final name, which fails if the name exists,
@@ -104,11 +105,12 @@ fn invalid(e: impl std::fmt::Display) -> CaError {
 }
 
 impl LocalCa {
-    /// Loads the CA from `dir`, creating the directory (0700) and the CA on first use.
+    /// Loads the CA from `dir`, creating the directory and the CA on first use. The directory
+    /// is 0755 so that other local users can read `ca.pem`; the key file itself is 0600.
     pub fn load_or_create(dir: &Path) -> Result<LocalCa, CaError> {
         fs::DirBuilder::new()
             .recursive(true)
-            .mode(0o700)
+            .mode(0o755)
             .create(dir)
             .map_err(io_err("cannot create the directory", dir))?;
         let key_path = dir.join(KEY_FILE);
@@ -288,7 +290,7 @@ mod tests {
         first.server_config().unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&ca_dir.join(KEY_FILE)), 0o600);
-        assert_eq!(mode(&ca_dir), 0o700);
+        assert_eq!(mode(&ca_dir.join(CERT_FILE)) & 0o600, 0o600);
         assert_eq!(first.cert_path(), ca_dir.join(CERT_FILE));
 
         let second = LocalCa::load_or_create(&ca_dir).unwrap();
