@@ -271,7 +271,7 @@ fn context(
         .with_key("aws:PrincipalArn", key.principal_arn.clone())
         .with_key("aws:PrincipalType", "Account")
         .with_key("aws:userid", key.account.to_string())
-        .with_key("aws:SecureTransport", "false")
+        .with_key("aws:SecureTransport", req.secure_transport.to_string())
         .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
         .with_key("aws:EpochTime", (now_ms / 1000).to_string())
         .with_key("s3:authType", who.auth_type)

@@ -68,6 +68,9 @@ pub struct AuthzRequest {
     /// The client's address, for `aws:SourceIp` conditions.
     #[serde(default)]
     pub source_ip: Option<String>,
+    /// The request arrived over TLS (`aws:SecureTransport`); false from older gateways.
+    #[serde(default)]
+    pub secure_transport: bool,
 }
 
 /// An allowed request: who made it.

@@ -3,8 +3,7 @@
 //!
 //! ECDSA signatures are randomised, so they are checked, not recomputed.
 
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{DerSignature, VerifyingKey};
+use p256::ecdsa::VerifyingKey;
 
 use crate::verify::hmac;
 
@@ -55,10 +54,33 @@ pub(crate) fn verifying_key(access_key: &str, secret: &str) -> Option<VerifyingK
     Some(VerifyingKey::from(secret_key.public_key()))
 }
 
-/// Checks a DER signature over `string_to_sign` (SHA-256 is applied inside).
-pub(crate) fn check(key: &VerifyingKey, string_to_sign: &str, der_signature: &[u8]) -> bool {
-    DerSignature::from_bytes(der_signature)
-        .is_ok_and(|sig| key.verify(string_to_sign.as_bytes(), &sig).is_ok())
+/// A public key as the verifier takes it: the uncompressed SEC1 point (`04 || x || y`).
+#[derive(Clone, Copy)]
+pub(crate) struct PublicKey([u8; 65]);
+
+impl PublicKey {
+    fn of(key: &VerifyingKey) -> Option<Self> {
+        key.to_sec1_point(false)
+            .as_bytes()
+            .try_into()
+            .ok()
+            .map(PublicKey)
+    }
+}
+
+/// The key pair's public key, ready for [`check`].
+pub(crate) fn public_key(access_key: &str, secret: &str) -> Option<PublicKey> {
+    PublicKey::of(&verifying_key(access_key, secret)?)
+}
+
+/// Checks a DER signature over `string_to_sign` (SHA-256 is applied inside). ring's P-256 is
+/// assembly: a verification costs a fraction of p256's, which matters because every request
+/// through an MRAP carries one.
+pub(crate) fn check(key: &PublicKey, string_to_sign: &str, der_signature: &[u8]) -> bool {
+    use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &key.0[..])
+        .verify(string_to_sign.as_bytes(), der_signature)
+        .is_ok()
 }
 
 /// Uncompressed SEC1 coordinates (x, y) as lowercase hex, for tests against the
@@ -78,12 +100,12 @@ pub(crate) fn public_xy_hex(key: &VerifyingKey) -> (String, String) {
 /// The secret's SHA-256 is part of the key, so a changed secret never meets a stale entry; the
 /// map is cleared when it reaches [`V4aKeys::CAPACITY`] entries, which bounds its memory.
 #[derive(Default)]
-pub struct V4aKeys(std::sync::Mutex<std::collections::HashMap<(String, [u8; 32]), VerifyingKey>>);
+pub struct V4aKeys(std::sync::Mutex<std::collections::HashMap<(String, [u8; 32]), PublicKey>>);
 
 impl V4aKeys {
     pub const CAPACITY: usize = 10_000;
 
-    pub(crate) fn get(&self, access_key: &str, secret: &str) -> Option<VerifyingKey> {
+    pub(crate) fn get(&self, access_key: &str, secret: &str) -> Option<PublicKey> {
         use sha2::{Digest, Sha256};
         let id = (
             access_key.to_owned(),
@@ -94,7 +116,7 @@ impl V4aKeys {
         {
             return Some(*key);
         }
-        let key = verifying_key(access_key, secret)?;
+        let key = public_key(access_key, secret)?;
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= Self::CAPACITY {
                 map.clear();

@@ -119,7 +119,7 @@ pub(crate) fn verify(
         Algorithm::EcdsaP256Sha256 => {
             let key = match v4a_keys {
                 Some(keys) => keys.get(&auth.access_key, secret),
-                None => v4a::verifying_key(&auth.access_key, secret),
+                None => v4a::public_key(&auth.access_key, secret),
             };
             let key = key.ok_or_else(|| {
                 Error::Malformed("cannot derive a SigV4A key for this access key".to_owned())

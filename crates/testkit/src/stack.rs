@@ -212,6 +212,7 @@ impl Stack {
             resource: mrap_proto::authz::Resource::CallerAccount,
             signing_service: None,
             source_ip: None,
+            secure_transport: false,
         };
         for _ in 0..200 {
             let store_up = mrap_proto::store::call(&client, &self.namespace, &req)

@@ -115,6 +115,40 @@ async fn aws_sdk_s3_reaches_an_mrap_arn_through_the_proxy() -> TestResult {
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["rust/through-proxy"]);
 
+    // Requests through the tunnel are HTTPS to the client: `aws:SecureTransport` is true for
+    // them and false for plain HTTP, so a policy can insist on TLS.
+    let tls_only = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"TlsOnly","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"{}/object/*","Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#,
+        m.arn
+    );
+    let ctl = control(&stack);
+    let token = policy::put_mrap_policy(&ctl, ACCOUNT, &m.name, &tls_only).await;
+    wait_succeeded(&ctl, ACCOUNT, &token).await;
+    let (plain, _) = arn_client(&stack);
+    let mut refused = false;
+    for _ in 0..100 {
+        match plain
+            .get_object()
+            .bucket(&m.arn)
+            .key("rust/through-proxy")
+            .send()
+            .await
+        {
+            Err(e) if status_of(&e) == Some(403) => {
+                refused = true;
+                break;
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+    assert!(refused, "plain HTTP is refused by the TLS-only policy");
+    s3.get_object()
+        .bucket(&m.arn)
+        .key("rust/through-proxy")
+        .send()
+        .await
+        .map_err(|e| describe_err(&e))?;
+
     stack.stop().await?;
     Ok(())
 }

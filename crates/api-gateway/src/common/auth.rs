@@ -25,6 +25,8 @@ pub(crate) struct SignedParts<'a> {
     pub payload_hash: String,
     /// The TCP peer's address (`aws:SourceIp`); forwarding headers are not trusted.
     pub source_ip: Option<String>,
+    /// Arrived over TLS (a proxy-mode tunnel): `aws:SecureTransport`.
+    pub secure_transport: bool,
 }
 
 impl<'a> SignedParts<'a> {
@@ -40,6 +42,7 @@ impl<'a> SignedParts<'a> {
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|ConnectInfo(peer)| peer.ip().to_string()),
+            secure_transport: parts.extensions.get::<crate::proxy::Tunnelled>().is_some(),
         }
     }
 }
@@ -74,6 +77,7 @@ pub(crate) fn authz_request(
         resource,
         signing_service: signing_service.map(str::to_owned),
         source_ip: parts.source_ip,
+        secure_transport: parts.secure_transport,
     }
 }
 
@@ -143,6 +147,7 @@ mod tests {
                 headers: &headers,
                 payload_hash: "UNSIGNED-PAYLOAD".into(),
                 source_ip: Some("127.0.0.1".into()),
+                secure_transport: true,
             },
             "s3:DescribeMultiRegionAccessPointOperation",
             Resource::Account(AccountId::parse("123456789012").unwrap()),
@@ -169,6 +174,7 @@ mod tests {
         );
         assert_eq!(req.payload_hash, "UNSIGNED-PAYLOAD");
         assert_eq!(req.source_ip.as_deref(), Some("127.0.0.1"));
+        assert!(req.secure_transport);
 
         let bucket_req = authz_request(
             SignedParts {
@@ -179,6 +185,7 @@ mod tests {
                 headers: &headers,
                 payload_hash: "e3b0".into(),
                 source_ip: None,
+                secure_transport: false,
             },
             "s3:ListAllMyBuckets",
             Resource::CallerAccount,
@@ -186,6 +193,7 @@ mod tests {
             false,
         );
         assert!(!bucket_req.s3_control);
+        assert!(!bucket_req.secure_transport);
         assert_eq!(bucket_req.signing_service, None);
 
         let aa = authz_request(
@@ -197,6 +205,7 @@ mod tests {
                 headers: &headers,
                 payload_hash: "e3b0".into(),
                 source_ip: None,
+                secure_transport: false,
             },
             "access-analyzer:ValidatePolicy",
             Resource::CallerAccount,

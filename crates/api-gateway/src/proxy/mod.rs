@@ -30,9 +30,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
 /// Marks a request that arrived through a `CONNECT` tunnel, over TLS the gateway terminated.
-/// Such a request was made over HTTPS as far as the client is concerned: the authorizer's
-/// `aws:SecureTransport` should be `true` for it (not wired yet: the authorizer request has no
-/// field for it).
+/// Such a request was made over HTTPS as far as the client is concerned: the authorizer decides
+/// it with `aws:SecureTransport` = `true` (`common::auth`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tunnelled {
     /// The `CONNECT` target's host (`{alias}.accesspoint.s3-global.amazonaws.com`).
