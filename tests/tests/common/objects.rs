@@ -318,10 +318,10 @@ pub fn url_decode(s: &str) -> String {
 /// The Region the backend suite backs with the S3-compatible server.
 pub const S3_BACKED_REGION: &str = "ap-southeast-2";
 
-/// A stack whose [`S3_BACKED_REGION`] keeps its buckets on `peer` instead of the local backend:
-/// the default Regions with that one entry turned into `"storage": "s3"` (path style, moto's
-/// any-key credentials inline, every bucket `B` kept as `mrap-B` to exercise the prefix).
-pub async fn stack_with_s3_backed_region(peer: &MotoServer) -> Result<Stack, String> {
+/// The default Regions with [`S3_BACKED_REGION`] keeping its buckets on `peer` instead of the
+/// local backend: `"storage": "s3"` (path style, moto's any-key credentials inline, every bucket
+/// `B` kept as `mrap-B` to exercise the prefix).
+pub fn s3_backed_regions(peer: &MotoServer) -> Result<mrap_testkit::RegionsConfig, String> {
     let mut regions = mrap_testkit::RegionsConfig::load(None)?;
     let spec = regions
         .regions
@@ -333,6 +333,19 @@ pub async fn stack_with_s3_backed_region(peer: &MotoServer) -> Result<Stack, Str
     spec.bucket_prefix = "mrap-".into();
     spec.access_key = Some("test".into());
     spec.secret_key = Some("test".into());
+    Ok(regions)
+}
+
+/// A stack on [`s3_backed_regions`].
+pub async fn stack_with_s3_backed_region(peer: &MotoServer) -> Result<Stack, String> {
+    start_with_regions(s3_backed_regions(peer)?, peer).await
+}
+
+/// A stack on `regions`, one of which is kept on `peer`.
+pub async fn start_with_regions(
+    regions: mrap_testkit::RegionsConfig,
+    peer: &MotoServer,
+) -> Result<Stack, String> {
     Stack::start_with_regions(super::StackOptions::default(), regions)
         .await
         .map_err(|e| {

@@ -641,3 +641,51 @@ async fn sigv4a_presigned_urls_through_the_mrap() -> TestResult {
     stack.stop().await?;
     Ok(())
 }
+
+/// A Region whose S3-compatible backend dies: the first request that meets the dead store is
+/// retried on the next Region at once (the store is probed, found down, and left out from then
+/// on), so reads and writes go on being served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_backend_fails_over_without_an_operator() -> TestResult {
+    use crate::common::objects::{S3_BACKED_REGION, s3_backed_regions, start_with_regions};
+    let moto = tokio::task::spawn_blocking(mrap_testkit::MotoServer::start).await??;
+    let mut regions = s3_backed_regions(&moto)?;
+    // The moto-backed Region is the nearest, so it is the one that serves until it dies.
+    for r in &mut regions.regions {
+        if r.name.as_str() == S3_BACKED_REGION {
+            r.latency_ms = 1;
+        }
+    }
+    let stack = start_with_regions(regions, &moto).await?;
+    let m = ReadyMrap::create(&stack, "dead-backend", &[S3_BACKED_REGION, FAR]).await;
+    let far_direct = s3(&stack, FAR);
+    let (s3, seen) = arn_client(&stack);
+    s3.put_object()
+        .bucket(&m.arn)
+        .key("k")
+        .body(ByteStream::from_static(b"on moto"))
+        .send()
+        .await?;
+    assert_eq!(last_region(&seen).as_deref(), Some(S3_BACKED_REGION));
+    far_direct
+        .put_object()
+        .bucket(m.bucket(FAR))
+        .key("k")
+        .body(ByteStream::from_static(b"replica"))
+        .send()
+        .await?;
+
+    drop(moto);
+    let got = s3.get_object().bucket(&m.arn).key("k").send().await?;
+    assert_eq!(last_region(&seen).as_deref(), Some(FAR), "the first read fails over");
+    assert_eq!(body_of(got).await, b"replica");
+    s3.put_object()
+        .bucket(&m.arn)
+        .key("w")
+        .body(ByteStream::from_static(b"written after"))
+        .send()
+        .await?;
+    assert_eq!(last_region(&seen).as_deref(), Some(FAR), "writes go on too");
+    stack.stop().await?;
+    Ok(())
+}

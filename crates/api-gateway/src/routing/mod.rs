@@ -96,12 +96,15 @@ impl Routing {
             self.health.is_up(r)
         });
         if out.is_empty() {
-            return Err(unavailable(
-                "No Region of this Multi-Region Access Point is available. Please try again.",
-            ));
+            return Err(no_region_available());
         }
         Ok(out)
     }
+}
+
+/// No Region of the MRAP is active and up, or every one failed the request.
+pub(crate) fn no_region_available() -> ApiError {
+    unavailable("No Region of this Multi-Region Access Point is available. Please try again.")
 }
 
 fn unavailable(message: &str) -> ApiError {

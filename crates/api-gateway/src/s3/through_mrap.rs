@@ -13,6 +13,7 @@ use tracing::Span;
 
 use crate::{
     common::{request_id::RequestIds, table::ResourceKind},
+    routing,
     s3::{RequestBody, Routed, S3Op},
     server::AppState,
 };
@@ -55,12 +56,11 @@ pub(crate) async fn serve(
     let candidates = state.routing.candidates(&mrap, &state.regions)?;
     let mut body = RequestBody::read(op, request_body, &parts.headers).await?;
     let span = Span::current();
-    let mut failure = None;
     for (attempt, route) in candidates.iter().enumerate() {
         let region = route.region.as_str();
         span.record("mrap.routed_region", region);
         ids.set_routed_region(region);
-        tracing::info!(
+        tracing::debug!(
             %alias, region, bucket = %route.bucket, attempt = attempt + 1,
             candidates = candidates.len(), "routed through MRAP"
         );
@@ -86,17 +86,12 @@ pub(crate) async fn serve(
             Ok(response) => return Ok(response),
             Err(e) if retryable && store_failed(&e) && !confirm_up(state, region).await => {
                 tracing::warn!(region, error = %e.message, "Region failed a request; failing over");
-                failure = Some(e);
             }
             Err(e) => return Err(e),
         }
     }
-    Err(failure.unwrap_or_else(|| {
-        ApiError::new(
-            ErrorCode::ServiceUnavailable,
-            "No Region of this Multi-Region Access Point is available. Please try again.",
-        )
-    }))
+    // Every Region's store failed this request.
+    Err(routing::no_region_available())
 }
 
 /// A failure that may be the Region's store not answering (as opposed to an S3 answer).
