@@ -31,16 +31,26 @@ async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec
         .to_vec()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult {
-    let stack = Stack::start().await?;
-    let m = ReadyMrap::create(&stack, "arn-ops", &[NEAR, FAR]).await;
-    let direct = s3(&stack, NEAR);
-    let far_direct = s3(&stack, FAR);
-    let (s3, seen) = arn_client(&stack);
+/// Every object operation an MRAP serves, through `s3` naming MRAP `m` as `name` (its ARN, or
+/// its alias in path style); `seen` is the `x-mrap-region` of each response when the client
+/// records it. Objects land in the nearest Region's bucket (`NEAR`), and only there.
+pub(crate) async fn every_operation(
+    stack: &Stack,
+    m: &ReadyMrap,
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    seen: Option<&SeenRegion>,
+) -> TestResult {
+    let direct = crate::common::s3(stack, NEAR);
+    let far_direct = crate::common::s3(stack, FAR);
+    let served_by = |want: &str| {
+        if let Some(seen) = seen {
+            assert_eq!(last_region(seen).as_deref(), Some(want));
+        }
+    };
 
     s3.put_object()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .content_type("text/plain")
         .metadata("colour", "blue")
@@ -48,7 +58,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
         .send()
         .await
         .map_err(|e| describe_err(&e))?;
-    assert_eq!(last_region(&seen).as_deref(), Some(NEAR));
+    served_by(NEAR);
     // The object landed in the nearest Region's bucket, and only there.
     let there = direct
         .get_object()
@@ -65,12 +75,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
         .await;
     expect_error(far, "NoSuchKey", 404);
 
-    let got = s3
-        .get_object()
-        .bucket(&m.arn)
-        .key("dir/a.txt")
-        .send()
-        .await?;
+    let got = s3.get_object().bucket(name).key("dir/a.txt").send().await?;
     assert_eq!(got.content_type(), Some("text/plain"));
     assert_eq!(
         got.metadata()
@@ -81,7 +86,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
     assert_eq!(body_of(got).await, b"hello through the MRAP");
     let ranged = s3
         .get_object()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .range("bytes=0-4")
         .send()
@@ -89,7 +94,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
     assert_eq!(body_of(ranged).await, b"hello");
     let head = s3
         .head_object()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .send()
         .await?;
@@ -97,7 +102,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
 
     let listed = s3
         .list_objects_v2()
-        .bucket(&m.arn)
+        .bucket(name)
         .prefix("dir/")
         .send()
         .await?;
@@ -108,32 +113,32 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
         .tag_set(Tag::builder().key("k").value("v").build()?)
         .build()?;
     s3.put_object_tagging()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .tagging(tags)
         .send()
         .await?;
     let t = s3
         .get_object_tagging()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .send()
         .await?;
     assert_eq!(t.tag_set().len(), 1);
     s3.delete_object_tagging()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .send()
         .await?;
     let acl = s3
         .get_object_acl()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .send()
         .await?;
     assert_eq!(acl.grants().len(), 1);
     s3.put_object_acl()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .acl(aws_sdk_s3::types::ObjectCannedAcl::Private)
         .send()
@@ -142,19 +147,19 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
     // Multipart: a 5 MiB part and a small last one.
     let up = s3
         .create_multipart_upload()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("big")
         .send()
         .await?;
     let id = up.upload_id().ok_or("no UploadId")?;
-    let listed = s3.list_multipart_uploads().bucket(&m.arn).send().await?;
+    let listed = s3.list_multipart_uploads().bucket(name).send().await?;
     assert_eq!(listed.uploads().len(), 1);
     let first = vec![7u8; 5 * 1024 * 1024];
     let mut parts = Vec::new();
     for (n, data) in [(1, first.clone()), (2, b"tail".to_vec())] {
         let p = s3
             .upload_part()
-            .bucket(&m.arn)
+            .bucket(name)
             .key("big")
             .upload_id(id)
             .part_number(n)
@@ -171,7 +176,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
     }
     let listed = s3
         .list_parts()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("big")
         .upload_id(id)
         .send()
@@ -179,7 +184,7 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
     assert_eq!(listed.parts().len(), 2);
     let done = s3
         .complete_multipart_upload()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("big")
         .upload_id(id)
         .multipart_upload(
@@ -193,28 +198,46 @@ async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult
         done.e_tag().is_some_and(|e| e.ends_with("-2\"")),
         "{done:?}"
     );
-    let head = s3.head_object().bucket(&m.arn).key("big").send().await?;
+    let head = s3.head_object().bucket(name).key("big").send().await?;
     assert_eq!(head.content_length(), Some(5 * 1024 * 1024 + 4));
     let aborted = s3
         .create_multipart_upload()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("gone")
         .send()
         .await?;
     s3.abort_multipart_upload()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("gone")
         .upload_id(aborted.upload_id().ok_or("no UploadId")?)
         .send()
         .await?;
 
     s3.delete_object()
-        .bucket(&m.arn)
+        .bucket(name)
         .key("dir/a.txt")
         .send()
         .await?;
-    let gone = s3.get_object().bucket(&m.arn).key("dir/a.txt").send().await;
+    let gone = s3.get_object().bucket(name).key("dir/a.txt").send().await;
     expect_error(gone, "NoSuchKey", 404);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_object_operation_through_the_mrap_arn_with_sigv4a() -> TestResult {
+    let stack = Stack::start().await?;
+    let m = ReadyMrap::create(&stack, "arn-ops", &[NEAR, FAR]).await;
+    let (s3, seen) = arn_client(&stack);
+    every_operation(&stack, &m, &s3, &m.arn, Some(&seen)).await?;
+    stack.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_object_operation_through_the_mrap_in_path_style() -> TestResult {
+    let stack = Stack::start().await?;
+    let m = ReadyMrap::create(&stack, "path-ops", &[NEAR, FAR]).await;
+    every_operation(&stack, &m, &s3(&stack, NEAR), &m.alias, None).await?;
     stack.stop().await?;
     Ok(())
 }
@@ -677,7 +700,11 @@ async fn a_dead_backend_fails_over_without_an_operator() -> TestResult {
 
     drop(moto);
     let got = s3.get_object().bucket(&m.arn).key("k").send().await?;
-    assert_eq!(last_region(&seen).as_deref(), Some(FAR), "the first read fails over");
+    assert_eq!(
+        last_region(&seen).as_deref(),
+        Some(FAR),
+        "the first read fails over"
+    );
     assert_eq!(body_of(got).await, b"replica");
     s3.put_object()
         .bucket(&m.arn)
