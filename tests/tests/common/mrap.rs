@@ -24,7 +24,9 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use super::{
     ACCESS_KEY, ACCOUNT, SECRET_KEY, Stack, control, create_mrap, credentials, http_client,
-    objects::fresh_bucket, policy::mrap_alias, wait_succeeded,
+    objects::fresh_bucket,
+    policy::{create_mrap_with_bpa, mrap_alias},
+    wait_succeeded,
 };
 
 /// An MRAP over one fresh bucket in each of `regions`, `READY`.
@@ -38,7 +40,17 @@ pub struct ReadyMrap {
 }
 
 impl ReadyMrap {
+    /// With the default Block Public Access (all four on).
     pub async fn create(stack: &Stack, tag: &str, regions: &[&str]) -> ReadyMrap {
+        Self::create_with(stack, tag, regions, None).await
+    }
+
+    pub async fn create_with(
+        stack: &Stack,
+        tag: &str,
+        regions: &[&str],
+        bpa: Option<aws_sdk_s3control::types::PublicAccessBlockConfiguration>,
+    ) -> ReadyMrap {
         let mut buckets = Vec::new();
         for region in regions {
             buckets.push((region.to_string(), fresh_bucket(stack, region, tag).await));
@@ -46,7 +58,10 @@ impl ReadyMrap {
         let names: Vec<&str> = buckets.iter().map(|(_, b)| b.as_str()).collect();
         let name = super::objects::unique_bucket_name(tag);
         let ctl = control(stack);
-        let token = create_mrap(&ctl, ACCOUNT, &name, &names).await;
+        let token = match bpa {
+            Some(bpa) => create_mrap_with_bpa(&ctl, ACCOUNT, &name, &names, bpa).await,
+            None => create_mrap(&ctl, ACCOUNT, &name, &names).await,
+        };
         wait_succeeded(&ctl, ACCOUNT, &token).await;
         let alias = mrap_alias(&ctl, ACCOUNT, &name).await;
         ReadyMrap {
