@@ -151,6 +151,36 @@ pub fn arn_client_at(
     (aws_sdk_s3::Client::from_conf(config), seen)
 }
 
+/// PutObject of `body` at `bucket`/`key` (an ARN, an alias or a bucket name); panics on an error.
+pub async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &'static [u8]) {
+    if let Err(e) = client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(body))
+        .send()
+        .await
+    {
+        panic!("PutObject {bucket}/{key}: {}", super::describe_err(&e));
+    }
+}
+
+/// Retries `attempt` every 10 ms until it yields a value, for at most a second: what a watch
+/// delivers (a route, a policy, a Region switch) is in force within milliseconds, not at once.
+pub async fn eventually<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..100 {
+        if let Some(v) = attempt().await {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("not within 1 s: {what}")
+}
+
 /// [`arn_client_at`] the stack's gateway, as the main account's root.
 pub fn arn_client(stack: &Stack) -> (aws_sdk_s3::Client, SeenRegion) {
     arn_client_at(stack.addr, ACCESS_KEY, SECRET_KEY)

@@ -4,10 +4,6 @@
 //! `s3:DataAccessPointAccount` / `s3:DataAccessPointArn`, and an MRAP policy never touches direct
 //! bucket traffic.
 
-use std::time::Duration;
-
-use aws_sdk_s3::primitives::ByteStream;
-
 use crate::common::{mrap::*, policy::*, *};
 
 const REGION: &str = "us-east-1";
@@ -23,15 +19,11 @@ async fn get_status(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> u16
 /// Retries GetObject until it answers `want`: policy changes reach the authorizer through a
 /// watch a few milliseconds after the store wrote them (AWS is eventually consistent here too).
 async fn until_status(client: &aws_sdk_s3::Client, bucket: &str, key: &str, want: u16) {
-    let mut last = 0;
-    for _ in 0..100 {
-        last = get_status(client, bucket, key).await;
-        if last == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("GetObject {bucket}/{key}: {last}, expected {want}");
+    let what = format!("GetObject {bucket}/{key} answers {want}");
+    eventually(&what, || async {
+        (get_status(client, bucket, key).await == want).then_some(())
+    })
+    .await;
 }
 
 async fn set_mrap_policy(stack: &Stack, m: &ReadyMrap, policy: &str) {
@@ -77,13 +69,7 @@ async fn both_layers_decide_and_direct_access_is_unchanged() -> TestResult {
     let their_direct = s3_as(&stack, REGION, OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
     let (owner, _) = arn_client(&stack);
     let (theirs, _) = arn_client_at(stack.addr, OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
-    owner_direct
-        .put_object()
-        .bucket(&bucket)
-        .key("doc")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await?;
+    put(&owner_direct, &bucket, "doc", b"x").await;
 
     // (f) same account, silent policies: the owner's identity allow suffices.
     assert_eq!(get_status(&owner, &m.arn, "doc").await, 200);
@@ -192,18 +178,12 @@ async fn listing_through_the_mrap_needs_list_bucket_on_its_arn() -> TestResult {
     expect_error(list, "AccessDenied", 403);
     let on_mrap = statement_policy("Allow", OTHER_ACCOUNT, "s3:ListBucket", &m.arn);
     set_mrap_policy(&stack, &m, &on_mrap).await;
-    let mut listed = false;
-    for _ in 0..100 {
-        if theirs.list_objects_v2().bucket(&m.arn).send().await.is_ok() {
-            listed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        listed,
-        "ListBucket on the MRAP ARN allows ListObjectsV2 through it"
-    );
+    eventually(
+        "ListBucket on the MRAP ARN allows ListObjectsV2 through it",
+        || async { theirs.list_objects_v2().bucket(&m.arn).send().await.ok() },
+    )
+    .await;
+
     stack.stop().await?;
     Ok(())
 }
@@ -216,13 +196,7 @@ async fn the_routed_buckets_policy_decides() -> TestResult {
     let (near, far) = ("us-east-1", "eu-west-1");
     let m = ReadyMrap::create(&stack, "authz-routed", &[near, far]).await;
     for region in [near, far] {
-        s3(&stack, region)
-            .put_object()
-            .bucket(m.bucket(region))
-            .key("doc")
-            .body(ByteStream::from_static(b"x"))
-            .send()
-            .await?;
+        put(&s3(&stack, region), m.bucket(region), "doc", b"x").await;
     }
     let near_bucket = m.bucket(near).to_owned();
     set_bucket_policy(
@@ -258,13 +232,7 @@ async fn restrict_public_buckets_cuts_what_a_public_mrap_policy_grants_other_acc
     let m = ReadyMrap::create_with(&stack, "authz-public", &[REGION], Some(open)).await;
     let bucket = m.bucket(REGION).to_owned();
     let owner_direct = s3(&stack, REGION);
-    owner_direct
-        .put_object()
-        .bucket(&bucket)
-        .key("doc")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await?;
+    put(&owner_direct, &bucket, "doc", b"x").await;
     set_bucket_policy(
         &owner_direct,
         &bucket,
@@ -295,13 +263,7 @@ async fn signature_version_is_the_requests() -> TestResult {
     let stack = Stack::start().await?;
     let m = ReadyMrap::create(&stack, "authz-sigv", &[REGION]).await;
     let owner_direct = s3(&stack, REGION);
-    owner_direct
-        .put_object()
-        .bucket(m.bucket(REGION))
-        .key("doc")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await?;
+    put(&owner_direct, m.bucket(REGION), "doc", b"x").await;
     let sigv4a_only = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"V4AOnly","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"{}/object/*","Condition":{{"StringEquals":{{"s3:signatureversion":"AWS4-HMAC-SHA256"}}}}}}]}}"#,
         m.arn

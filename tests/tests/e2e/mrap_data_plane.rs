@@ -301,12 +301,7 @@ async fn copies_and_bucket_operations_are_refused_through_an_mrap() -> TestResul
     let stack = Stack::start().await?;
     let m = ReadyMrap::create(&stack, "refused", &[NEAR]).await;
     let path = s3(&stack, NEAR);
-    path.put_object()
-        .bucket(&m.alias)
-        .key("src")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await?;
+    put(&path, &m.alias, "src", b"x").await;
     let copy = path
         .copy_object()
         .bucket(&m.alias)
@@ -330,12 +325,7 @@ async fn an_mrap_that_is_gone_or_never_was_is_no_such_access_point() -> TestResu
     let m = ReadyMrap::create(&stack, "gone", &[NEAR]).await;
     let direct = s3(&stack, NEAR);
     let (s3, _) = arn_client(&stack);
-    s3.put_object()
-        .bucket(&m.arn)
-        .key("k")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await?;
+    put(&s3, &m.arn, "k", b"x").await;
     let ctl = control(&stack);
     let token = delete_mrap(&ctl, ACCOUNT, &m.name).await;
     wait_succeeded(&ctl, ACCOUNT, &token).await;
@@ -362,26 +352,21 @@ async fn an_unreadable_mrap_record_refuses_requests() -> TestResult {
     let stack = Stack::start().await?;
     let m = ReadyMrap::create(&stack, "unreadable", &[NEAR]).await;
     let (s3, _) = arn_client(&stack);
-    s3.put_object()
-        .bucket(&m.arn)
-        .key("k")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await?;
+    put(&s3, &m.arn, "k", b"x").await;
     let key = format!("{ACCOUNT}.{}", m.name);
     stack
         .put_raw_kv(mrap_testkit::KvBucket::Mraps, &key, b"\xc1 not msgpack")
         .await?;
-    let mut status = None;
-    for _ in 0..100 {
-        match s3.get_object().bucket(&m.arn).key("k").send().await {
-            Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            Err(e) => {
-                status = status_of(&e);
-                break;
-            }
-        }
-    }
+    let status = eventually("the corrupt record refuses requests", || async {
+        s3.get_object()
+            .bucket(&m.arn)
+            .key("k")
+            .send()
+            .await
+            .err()
+            .map(|e| status_of(&e))
+    })
+    .await;
     assert_eq!(
         status,
         Some(503),
@@ -396,70 +381,39 @@ async fn a_region_taken_down_fails_over_and_none_left_is_503() -> TestResult {
     let stack = Stack::start().await?;
     let m = ReadyMrap::create(&stack, "failover", &[NEAR, FAR]).await;
     let (s3, seen) = arn_client(&stack);
-    s3.put_object()
-        .bucket(&m.arn)
-        .key("k")
-        .body(ByteStream::from_static(b"near"))
-        .send()
-        .await?;
+    put(&s3, &m.arn, "k", b"near").await;
     assert_eq!(last_region(&seen).as_deref(), Some(NEAR));
 
     stack.set_region_down(NEAR, true).await?;
-    // Every gateway applies it from a watch: poll briefly rather than assume it already has.
-    let mut served_by = None;
-    for _ in 0..100 {
-        s3.put_object()
-            .bucket(&m.arn)
-            .key("k")
-            .body(ByteStream::from_static(b"far"))
-            .send()
-            .await?;
-        served_by = last_region(&seen);
-        if served_by.as_deref() == Some(FAR) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(served_by.as_deref(), Some(FAR), "writes fail over");
+    // Every gateway applies it from a watch, within milliseconds.
+    eventually("writes fail over", || async {
+        put(&s3, &m.arn, "k", b"far").await;
+        (last_region(&seen).as_deref() == Some(FAR)).then_some(())
+    })
+    .await;
     let got = s3.get_object().bucket(&m.arn).key("k").send().await?;
     assert_eq!(last_region(&seen).as_deref(), Some(FAR), "reads fail over");
     assert_eq!(body_of(got).await, b"far");
 
     stack.set_region_down(FAR, true).await?;
-    let mut status = None;
-    for _ in 0..100 {
-        match s3.get_object().bucket(&m.arn).key("k").send().await {
-            Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            Err(e) => {
-                status = status_of(&e);
-                assert_eq!(
-                    e.into_service_error().meta().code(),
-                    Some("ServiceUnavailable")
-                );
-                break;
-            }
-        }
-    }
-    assert_eq!(status, Some(503), "no Region left");
+    let refused = eventually("no Region left", || async {
+        s3.get_object().bucket(&m.arn).key("k").send().await.err()
+    })
+    .await;
+    assert_eq!(status_of(&refused), Some(503));
+    assert_eq!(
+        refused.into_service_error().meta().code(),
+        Some("ServiceUnavailable")
+    );
 
     stack.set_region_down(NEAR, false).await?;
     stack.set_region_down(FAR, false).await?;
-    let mut back = None;
-    for _ in 0..100 {
-        if let Ok(out) = s3.get_object().bucket(&m.arn).key("k").send().await {
-            back = Some(body_of(out).await);
-            if last_region(&seen).as_deref() == Some(NEAR) {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(
-        last_region(&seen).as_deref(),
-        Some(NEAR),
-        "back to the nearest"
-    );
-    assert_eq!(back.as_deref(), Some(&b"near"[..]));
+    let back = eventually("back to the nearest", || async {
+        let out = s3.get_object().bucket(&m.arn).key("k").send().await.ok()?;
+        (last_region(&seen).as_deref() == Some(NEAR)).then_some(out)
+    })
+    .await;
+    assert_eq!(body_of(back).await, b"near");
     stack.stop().await?;
     Ok(())
 }
@@ -511,12 +465,7 @@ async fn routes_move_traffic_on_every_gateway_and_one_must_stay_active() -> Test
     let (one, seen_one) = arn_client(&stack);
     let (two, seen_two) = arn_client_at(second, ACCESS_KEY, SECRET_KEY);
     for (c, seen) in [(&one, &seen_one), (&two, &seen_two)] {
-        c.put_object()
-            .bucket(&m.arn)
-            .key("k")
-            .body(ByteStream::from_static(b"x"))
-            .send()
-            .await?;
+        put(&c, &m.arn, "k", b"x").await;
         assert_eq!(last_region(seen).as_deref(), Some(NEAR));
     }
 
@@ -602,12 +551,7 @@ async fn sigv4a_presigned_urls_through_the_mrap() -> TestResult {
     let stack = Stack::start().await?;
     let m = ReadyMrap::create(&stack, "presigned", &[NEAR]).await;
     let (s3, _) = arn_client(&stack);
-    s3.put_object()
-        .bucket(&m.arn)
-        .key("p")
-        .body(ByteStream::from_static(b"presigned"))
-        .send()
-        .await?;
+    put(&s3, &m.arn, "p", b"presigned").await;
     let presign = async |expires: Duration| {
         let presigned = s3
             .get_object()
@@ -683,20 +627,9 @@ async fn a_dead_backend_fails_over_without_an_operator() -> TestResult {
     let m = ReadyMrap::create(&stack, "dead-backend", &[S3_BACKED_REGION, FAR]).await;
     let far_direct = s3(&stack, FAR);
     let (s3, seen) = arn_client(&stack);
-    s3.put_object()
-        .bucket(&m.arn)
-        .key("k")
-        .body(ByteStream::from_static(b"on moto"))
-        .send()
-        .await?;
+    put(&s3, &m.arn, "k", b"on moto").await;
     assert_eq!(last_region(&seen).as_deref(), Some(S3_BACKED_REGION));
-    far_direct
-        .put_object()
-        .bucket(m.bucket(FAR))
-        .key("k")
-        .body(ByteStream::from_static(b"replica"))
-        .send()
-        .await?;
+    put(&far_direct, m.bucket(FAR), "k", b"replica").await;
 
     drop(moto);
     let got = s3.get_object().bucket(&m.arn).key("k").send().await?;
@@ -706,12 +639,7 @@ async fn a_dead_backend_fails_over_without_an_operator() -> TestResult {
         "the first read fails over"
     );
     assert_eq!(body_of(got).await, b"replica");
-    s3.put_object()
-        .bucket(&m.arn)
-        .key("w")
-        .body(ByteStream::from_static(b"written after"))
-        .send()
-        .await?;
+    put(&s3, &m.arn, "w", b"written after").await;
     assert_eq!(last_region(&seen).as_deref(), Some(FAR), "writes go on too");
     stack.stop().await?;
     Ok(())

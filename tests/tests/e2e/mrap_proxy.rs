@@ -128,23 +128,16 @@ async fn aws_sdk_s3_reaches_an_mrap_arn_through_the_proxy() -> TestResult {
     let token = policy::put_mrap_policy(&ctl, ACCOUNT, &m.name, &tls_only).await;
     wait_succeeded(&ctl, ACCOUNT, &token).await;
     let (plain, _) = arn_client(&stack);
-    let mut refused = false;
-    for _ in 0..100 {
-        match plain
+    eventually("plain HTTP is refused by the TLS-only policy", || async {
+        let r = plain
             .get_object()
             .bucket(&m.arn)
             .key("rust/through-proxy")
             .send()
-            .await
-        {
-            Err(e) if status_of(&e) == Some(403) => {
-                refused = true;
-                break;
-            }
-            _ => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
-        }
-    }
-    assert!(refused, "plain HTTP is refused by the TLS-only policy");
+            .await;
+        r.err().filter(|e| status_of(e) == Some(403))
+    })
+    .await;
     s3.get_object()
         .bucket(&m.arn)
         .key("rust/through-proxy")
