@@ -465,7 +465,7 @@ async fn routes_move_traffic_on_every_gateway_and_one_must_stay_active() -> Test
     let (one, seen_one) = arn_client(&stack);
     let (two, seen_two) = arn_client_at(second, ACCESS_KEY, SECRET_KEY);
     for (c, seen) in [(&one, &seen_one), (&two, &seen_two)] {
-        put(&c, &m.arn, "k", b"x").await;
+        put(c, &m.arn, "k", b"x").await;
         assert_eq!(last_region(seen).as_deref(), Some(NEAR));
     }
 
