@@ -171,6 +171,14 @@ impl S3Store {
             // S3-compatible server decodes.
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            // A backend that does not accept connections fails a request within 2 s (then the
+            // gateway's health probe takes the Region out), not after the SDK's default wait.
+            // No read timeout: a 5 GiB body may rightly take minutes.
+            .timeout_config(
+                aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(std::time::Duration::from_secs(2))
+                    .build(),
+            )
             .build();
         Ok(S3Store {
             client: aws_sdk_s3::Client::from_conf(sdk),
