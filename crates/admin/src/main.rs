@@ -8,6 +8,8 @@
 //! Every gateway watches the Region states and applies a change within milliseconds; requests
 //! through an MRAP then go to the next nearest active Region.
 
+use std::process::ExitCode;
+
 use anyhow::{Context, bail};
 use mrap_model::{RegionName, RegionsConfig};
 use mrap_proto::store::SetRegionDown;
@@ -15,7 +17,18 @@ use mrap_proto::store::SetRegionDown;
 const USAGE: &str = "usage: mrap-admin region down|up NAME";
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        // One line for the operator (no backtrace), exit status 2 as for a usage error.
+        Err(e) => {
+            eprintln!("mrap-admin: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (down, name) = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["region", "down", name] => (true, name),

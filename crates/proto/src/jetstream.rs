@@ -41,6 +41,24 @@ pub async fn ensure_jobs_stream(
     Ok(js.get_or_create_stream(cfg).await?)
 }
 
+/// The jobs work queue once the policy-store has declared it (the provisioner may only consume
+/// it, not create or change it); waits as [`open_kv`] does.
+pub async fn open_jobs_stream(
+    js: &jetstream::Context,
+    ns: &Namespace,
+) -> Result<stream::Stream, async_nats::Error> {
+    let name = ns.jobs_stream();
+    let mut last = None;
+    for _ in 0..600 {
+        match js.get_stream(&name).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("stream {name} did not appear within 60 s: {last:?}").into())
+}
+
 /// One KV bucket, file storage, a little history for debugging.
 pub async fn ensure_kv(
     js: &jetstream::Context,

@@ -84,7 +84,7 @@ pub async fn run(
 ) -> Result<(), Error> {
     let js = jetstream::new(nats.clone());
     let ns = config.namespace.clone();
-    let stream = decl::ensure_jobs_stream(&js, &ns, config.durability).await?;
+    let stream = decl::open_jobs_stream(&js, &ns).await?;
     let consumer: jetstream::consumer::Consumer<pull::Config> = stream
         .get_or_create_consumer(
             ns.jobs_consumer(),

@@ -33,8 +33,6 @@ pub struct Config {
     pub stale_after: Duration,
     /// Jobs worked on at once by this replica.
     pub concurrency: usize,
-    /// Replicas of the jobs stream if this service is the first to declare it.
-    pub durability: mrap_proto::jetstream::Durability,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,11 +53,10 @@ impl Config {
             max_deliver: 10,
             stale_after: Duration::from_secs(10),
             concurrency: 64,
-            durability: Default::default(),
         }
     }
 
-    /// `MRAP_DATA_DIR`, `MRAP_REGIONS_FILE`, `MRAP_JOB_ACK_WAIT_MS`, `MRAP_STALE_AFTER_MS`, `MRAP_KV_REPLICAS`.
+    /// `MRAP_DATA_DIR`, `MRAP_REGIONS_FILE`, `MRAP_JOB_ACK_WAIT_MS`, `MRAP_STALE_AFTER_MS`.
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let ms = |k: &str, default: u64| -> Result<Duration, Error> {
@@ -80,11 +77,6 @@ impl Config {
         );
         cfg.ack_wait = ms("MRAP_JOB_ACK_WAIT_MS", 30_000)?;
         cfg.stale_after = ms("MRAP_STALE_AFTER_MS", 10_000)?;
-        if let Some(r) = var("MRAP_KV_REPLICAS") {
-            cfg.durability.replicas = r
-                .parse()
-                .map_err(|_| Error::Config(format!("MRAP_KV_REPLICAS={r} is not a number")))?;
-        }
         Ok(cfg)
     }
 }

@@ -429,14 +429,26 @@ mod tests {
             .publish("$KV.mrap_access_keys.AKIDTEST", "forged".into())
             .await
             .unwrap();
+        authz
+            .publish("$JS.API.STREAM.DELETE.KV_mrap_access_keys", "".into())
+            .await
+            .unwrap();
+        authz
+            .publish("$JS.API.STREAM.CREATE.KV_mrap_forged", "".into())
+            .await
+            .unwrap();
+        authz
+            .publish("mrap.v1.jobs.create", "forged".into())
+            .await
+            .unwrap();
         assert_eq!(
             violations(&authz, &mut authz_rx).await.len(),
-            1,
-            "authorizer must not write KV"
+            4,
+            "authorizer must not write KV, administer streams or publish jobs"
         );
 
         // provisioner: creates its durable pull consumer, pulls (reply on an inbox), acks, calls the
-        // store, re-enqueues. (Reading messages needs `futures`, not a testkit dependency: the
+        // store (which re-enqueues stale operations for it). (Reading messages needs `futures`, not a testkit dependency: the
         // server's verdict on each subject is what this test checks.)
         let (prov, mut prov_rx) = connect("provisioner").await;
         let mut jobs = jetstream::new(prov.clone())
@@ -458,10 +470,7 @@ mod tests {
             .unwrap();
         let ack = "$JS.ACK.MRAP_JOBS.provisioner.1.1.1.0.0";
         prov.publish(ack, "+ACK".into()).await.unwrap();
-        prov.publish("mrap.v1.store.op.update", "x".into())
-            .await
-            .unwrap();
-        prov.publish("mrap.v1.jobs.create", "again".into())
+        prov.publish("mrap.v1.store.op.requeue", "x".into())
             .await
             .unwrap();
         assert_eq!(violations(&prov, &mut prov_rx).await, Vec::<String>::new());
@@ -469,10 +478,19 @@ mod tests {
         prov.publish("$KV.mrap_ops.x", "forged".into())
             .await
             .unwrap();
+        prov.publish("mrap.v1.jobs.create", "again".into())
+            .await
+            .unwrap();
+        prov.publish("$JS.API.STREAM.DELETE.MRAP_JOBS", "".into())
+            .await
+            .unwrap();
+        prov.publish("$JS.API.CONSUMER.DELETE.MRAP_JOBS.provisioner", "".into())
+            .await
+            .unwrap();
         assert_eq!(
             violations(&prov, &mut prov_rx).await.len(),
-            1,
-            "provisioner writes via the store"
+            4,
+            "provisioner writes via the store: no KV, no jobs, no stream or consumer administration"
         );
 
         // api-gateway: asks the authorizer and the store, reads and watches the MRAP routing
