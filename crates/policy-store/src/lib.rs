@@ -33,6 +33,36 @@ pub struct Config {
     pub durability: Durability,
     /// Access keys written at start-up (the local stack's root key `test`/`test`).
     pub bootstrap_keys: Vec<AccessKeyRecord>,
+    /// How long an operation record (and its client token) is kept after its last change.
+    pub operation_retention: std::time::Duration,
+}
+
+/// `MRAP_OPERATION_RETENTION`'s default: 30 days.
+pub const DEFAULT_OPERATION_RETENTION: std::time::Duration =
+    std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// `30d`, `12h`, `90m`, `45s` (a positive whole number and one unit).
+fn parse_retention(text: &str) -> Result<std::time::Duration, Error> {
+    let bad = || {
+        Error::Config(format!(
+            "MRAP_OPERATION_RETENTION={text}: expected a number and a unit (d, h, m, s), e.g. 30d"
+        ))
+    };
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let n: u64 = text[..text.len() - unit.len_utf8()]
+        .parse()
+        .map_err(|_| bad())?;
+    let secs = match unit {
+        'd' => 24 * 3600,
+        'h' => 3600,
+        'm' => 60,
+        's' => 1,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(secs) {
+        Some(total) if total > 0 => Ok(std::time::Duration::from_secs(total)),
+        _ => Err(bad()),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +75,8 @@ pub enum Error {
 
 impl Config {
     /// `MRAP_BOOTSTRAP_ACCOUNT` (default `000000000000`), `MRAP_ROOT_ACCESS_KEY` (default `test`),
-    /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (default `test`), `MRAP_KV_REPLICAS`.
+    /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (default `test`), `MRAP_KV_REPLICAS`,
+    /// `MRAP_OPERATION_RETENTION` (default `30d`).
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let account = mrap_model::AccountId::parse(
@@ -70,10 +101,15 @@ impl Config {
                 .map_err(|_| Error::Config(format!("MRAP_KV_REPLICAS={r} is not a number")))?,
             None => 1,
         };
+        let operation_retention = match var("MRAP_OPERATION_RETENTION") {
+            Some(text) => parse_retention(&text)?,
+            None => DEFAULT_OPERATION_RETENTION,
+        };
         Ok(Self {
             namespace: mrap_proto::connect::namespace_from_env(),
             durability: Durability { replicas },
             bootstrap_keys: vec![AccessKeyRecord::root(account, access_key, secret)],
+            operation_retention,
         })
     }
 }
@@ -141,4 +177,37 @@ pub async fn run(
     tracing::info!(prefix = state.ns.prefix(), "policy-store serving");
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_is_a_number_and_a_unit() {
+        assert_eq!(
+            parse_retention("30d").ok(),
+            Some(DEFAULT_OPERATION_RETENTION)
+        );
+        assert_eq!(
+            parse_retention("90s").ok(),
+            Some(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_retention("2h").ok(),
+            Some(std::time::Duration::from_secs(7200))
+        );
+        for bad in [
+            "",
+            "d",
+            "30",
+            "0d",
+            "-1d",
+            "1.5h",
+            "30 days",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_retention(bad).is_err(), "{bad}");
+        }
+    }
 }

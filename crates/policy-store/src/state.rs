@@ -1,6 +1,6 @@
 //! Handles on every KV bucket and the jobs stream, shared by the handlers.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use async_nats::jetstream::{self, kv};
 use mrap_proto::{Namespace, jetstream as decl, subjects::KvBucket};
@@ -38,13 +38,16 @@ impl State {
         let js = jetstream::new(nats.clone());
         let d = config.durability;
         decl::ensure_jobs_stream(&js, &ns, d).await?;
-        let kv = |b| decl::ensure_kv(&js, &ns, b, d);
+        let kv = |b| decl::ensure_kv(&js, &ns, b, d, Duration::ZERO);
+        // Operation records and client tokens are kept for the retention, then expire on their
+        // own (Describe then answers NoSuchAsyncRequest, and a client token may be used again).
+        let retained = |b| decl::ensure_kv(&js, &ns, b, d, config.operation_retention);
         Ok(State(Arc::new(Inner {
             buckets: kv(KvBucket::Buckets).await?,
             mraps: kv(KvBucket::Mraps).await?,
-            ops: kv(KvBucket::Ops).await?,
+            ops: retained(KvBucket::Ops).await?,
             aliases: kv(KvBucket::Aliases).await?,
-            client_tokens: kv(KvBucket::ClientTokens).await?,
+            client_tokens: retained(KvBucket::ClientTokens).await?,
             access_keys: kv(KvBucket::AccessKeys).await?,
             pending: kv(KvBucket::Pending).await?,
             accounts: kv(KvBucket::Accounts).await?,

@@ -59,6 +59,38 @@ async fn client_tokens_are_idempotent_and_conflicts_refused() {
     assert!(call(&h, &submit(&h, "ct-1", delete)).await.is_ok());
 }
 
+/// Operation records and client tokens expire after the retention (through the KV's own
+/// `max_age`): Describe then answers NoSuchAsyncRequest and the client token is free again.
+#[tokio::test]
+async fn operations_expire_after_the_retention() {
+    let h = common::start_with_retention("st.mrap", Duration::from_secs(1)).await;
+    let token = call(&h, &submit(&h, "ct-r", create_params("brief")))
+        .await
+        .unwrap();
+    let get = GetOp {
+        account: h.account.clone(),
+        op_id: token.id.clone(),
+    };
+    assert!(call(&h, &get).await.is_ok(), "kept during the retention");
+    let mut gone = None;
+    for _ in 0..100 {
+        match call(&h, &get).await {
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                gone = Some(code(e));
+                break;
+            }
+        }
+    }
+    assert_eq!(gone, Some(ErrorCode::NoSuchAsyncRequest));
+    // A different request may use the client token again: no ClientTokenConflict.
+    assert!(
+        call(&h, &submit(&h, "ct-r", create_params("other")))
+            .await
+            .is_ok()
+    );
+}
+
 #[tokio::test]
 async fn submitted_operations_are_recorded_then_enqueued_once() {
     let h = common::start("st.mrap").await;

@@ -59,15 +59,24 @@ pub async fn open_jobs_stream(
     Err(format!("stream {name} did not appear within 60 s: {last:?}").into())
 }
 
-/// One KV bucket, file storage, a little history for debugging.
+/// One KV bucket, file storage, a little history for debugging. `max_age`: how long an entry
+/// lives after its last write (`Duration::ZERO`: for ever); an existing bucket whose expiry
+/// differs is changed to it, so a new retention applies to a running deployment too.
 pub async fn ensure_kv(
     js: &jetstream::Context,
     ns: &Namespace,
     bucket: KvBucket,
     d: Durability,
+    max_age: Duration,
 ) -> Result<kv::Store, async_nats::Error> {
     let name = ns.kv(bucket);
     if let Ok(store) = js.get_key_value(&name).await {
+        let mut stream = js.get_stream(format!("KV_{name}")).await?;
+        let mut config = stream.info().await?.config.clone();
+        if config.max_age != max_age {
+            config.max_age = max_age;
+            js.update_stream(config).await?;
+        }
         return Ok(store);
     }
     let cfg = kv::Config {
@@ -75,6 +84,7 @@ pub async fn ensure_kv(
         history: 5,
         storage: StorageType::File,
         num_replicas: d.replicas,
+        max_age,
         ..Default::default()
     };
     match js.create_key_value(cfg).await {

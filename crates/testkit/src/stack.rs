@@ -30,6 +30,8 @@ pub struct StackOptions {
     pub provisioner: bool,
     pub ack_wait: Duration,
     pub stale_after: Duration,
+    /// The policy-store's `operation_retention`.
+    pub operation_retention: Duration,
 }
 
 impl Default for StackOptions {
@@ -38,6 +40,7 @@ impl Default for StackOptions {
             provisioner: true,
             ack_wait: Duration::from_secs(5),
             stale_after: Duration::from_secs(2),
+            operation_retention: mrap_policy_store::DEFAULT_OPERATION_RETENTION,
         }
     }
 }
@@ -129,6 +132,7 @@ impl Stack {
             namespace: namespace.clone(),
             durability: Default::default(),
             bootstrap_keys: keys,
+            operation_retention: opts.operation_retention,
         };
         let client = nats_cfg.connect("policy-store").await?;
         let sd = shutdown.clone();

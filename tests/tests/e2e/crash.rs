@@ -88,6 +88,7 @@ async fn creates_survive_provisioner_kills() -> TestResult {
         provisioner: false,
         ack_wait: Duration::from_secs(2),
         stale_after: Duration::from_secs(1),
+        ..Default::default()
     })
     .await?;
 

@@ -25,6 +25,11 @@ impl Drop for Harness {
 /// Starts a nats-server and the store (account 000000000000) under `prefix`; returns once the
 /// store answers.
 pub async fn start(prefix: &str) -> Harness {
+    start_with_retention(prefix, mrap_policy_store::DEFAULT_OPERATION_RETENTION).await
+}
+
+/// [`start`] with operation records kept for `retention` only.
+pub async fn start_with_retention(prefix: &str, retention: Duration) -> Harness {
     let server = NatsServer::start().expect("nats-server");
     let ns = Namespace::new(prefix);
     let account = AccountId::parse("000000000000").unwrap();
@@ -36,6 +41,7 @@ pub async fn start(prefix: &str) -> Harness {
             "k".into(),
             "s".into(),
         )],
+        operation_retention: retention,
     };
     let nats = mrap_proto::NatsConfig::new(server.url());
     let shutdown = CancellationToken::new();
