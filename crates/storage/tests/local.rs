@@ -252,3 +252,26 @@ async fn reopening_keeps_everything() {
         id
     );
 }
+
+/// Processes open a new Region at the same moment (the gateway and the provisioner at start-up):
+/// every opener succeeds, none meets "database is locked".
+#[test]
+fn simultaneous_first_opens_all_succeed() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, start) = (dir.path().to_path_buf(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    LocalStore::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "{opened:?}");
+        }
+    }
+}

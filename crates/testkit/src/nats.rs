@@ -473,8 +473,9 @@ mod tests {
         prov.publish("mrap.v1.store.op.requeue", "x".into())
             .await
             .unwrap();
+        // Reading the stream's info is allowed (how many jobs it holds depends on the ack above).
+        jobs.info().await.unwrap();
         assert_eq!(violations(&prov, &mut prov_rx).await, Vec::<String>::new());
-        assert!(jobs.info().await.unwrap().state.messages >= 1);
         prov.publish("$KV.mrap_ops.x", "forged".into())
             .await
             .unwrap();

@@ -70,43 +70,70 @@ impl<T> DbResult<T> for rusqlite::Result<T> {
 #[derive(Clone)]
 pub(crate) struct Db(Arc<Mutex<Connection>>);
 
+/// Why one attempt at opening failed.
+enum OpenFailure {
+    Sqlite(rusqlite::Error),
+    Other(Error),
+}
+
+impl From<rusqlite::Error> for OpenFailure {
+    fn from(e: rusqlite::Error) -> Self {
+        OpenFailure::Sqlite(e)
+    }
+}
+
+/// How long opening keeps retrying while another process holds the database's lock.
+const OPEN_RETRIES: u32 = 100;
+const OPEN_RETRY_PAUSE: Duration = Duration::from_millis(50);
+
 impl Db {
+    /// Opens (creating it if needed) the database at `path`. Several processes may open a new
+    /// Region at the same moment — the gateway and the provisioner do at start-up — and then one
+    /// of them meets the other's lock while switching to WAL or creating the schema, which SQLite
+    /// reports as busy at once (its busy handler is not used there): such an attempt is retried.
     pub(crate) fn open(path: &Path) -> Result<Self, Error> {
+        let mut attempt = 0;
+        loop {
+            match Self::try_open(path) {
+                Ok(db) => return Ok(db),
+                Err(OpenFailure::Sqlite(e)) if is_busy(&e) && attempt < OPEN_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(OPEN_RETRY_PAUSE);
+                }
+                Err(OpenFailure::Sqlite(e)) => return Err(Error::Db(e.to_string())),
+                Err(OpenFailure::Other(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> Result<Self, OpenFailure> {
         let mut c = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .db()?;
-        c.busy_timeout(Duration::from_secs(10)).db()?;
-        let mode: String = c
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-            .db()?;
+        )?;
+        c.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Db(format!(
+            return Err(OpenFailure::Other(Error::Db(format!(
                 "{}: journal mode is {mode}, not WAL",
                 path.display()
-            )));
+            ))));
         }
         // WAL + NORMAL: a crash may lose the last commits but never corrupts the database
-        c.pragma_update(None, "synchronous", "NORMAL").db()?;
-        let tx = c
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .db()?;
-        let version: i64 = tx
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .db()?;
+        c.pragma_update(None, "synchronous", "NORMAL")?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
-            return Err(Error::Db(format!(
+            return Err(OpenFailure::Other(Error::Db(format!(
                 "{}: schema version {version} is newer than this build's {SCHEMA_VERSION}",
                 path.display()
-            )));
+            ))));
         }
-        tx.execute_batch(SCHEMA).db()?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .db()?;
-        tx.commit().db()?;
+        tx.execute_batch(SCHEMA)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
         Ok(Db(Arc::new(Mutex::new(c))))
     }
 
@@ -125,6 +152,14 @@ impl Db {
         .await
         .map_err(|e| Error::Backend(format!("database task: {e}")))?
     }
+}
+
+/// SQLite's "someone else holds the lock" answers.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 pub(crate) fn now_ms() -> i64 {
