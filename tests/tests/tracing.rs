@@ -1,6 +1,7 @@
 //! Trace continuity: one CreateMultiRegionAccessPoint request yields ONE trace that reaches all
 //! four services — the gateway's HTTP span, the authorizer's check, the policy-store's record
-//! and the provisioner's job — carried over NATS headers (W3C `traceparent`).
+//! and the provisioner's job — carried over NATS headers (W3C `traceparent`); and a GET through
+//! an MRAP records the Region it was routed to.
 
 mod common;
 
@@ -148,6 +149,53 @@ async fn one_create_is_one_trace_across_all_four_services() -> TestResult {
         "{job:#?}"
     );
 
+    stack.stop().await?;
+    Ok(())
+}
+
+/// A GET through an MRAP: the gateway's HTTP span records the routing decision
+/// (`mrap.routed_region`), and the authorizer's check is in the same trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_get_through_an_mrap_records_its_routed_region() -> TestResult {
+    let exporter = exporter();
+    let stack = Stack::start().await?;
+    let m = mrap::ReadyMrap::create(&stack, "traced-get", &["us-east-1", "eu-west-1"]).await;
+    let (s3, _) = mrap::arn_client(&stack);
+    mrap::put(&s3, &m.arn, "k", b"x").await;
+    s3.get_object().bucket(&m.arn).key("k").send().await?;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let spans = exporter.get_finished_spans()?;
+        let get = spans.iter().find(|s| {
+            attr_str(s, "aws.s3.operation").as_deref() == Some("GetObject")
+                && attr_str(s, "mrap.service").as_deref() == Some("api-gateway")
+        });
+        let authorizer_in_trace = |get: &SpanData| {
+            spans.iter().any(|s| {
+                s.span_context.trace_id() == get.span_context.trace_id()
+                    && attr_str(s, "mrap.service").as_deref() == Some("authorizer")
+            })
+        };
+        match get {
+            Some(get) if authorizer_in_trace(get) => {
+                assert_eq!(
+                    attr_str(get, "mrap.routed_region").as_deref(),
+                    Some("us-east-1"),
+                    "{get:#?}"
+                );
+                break;
+            }
+            _ if tokio::time::Instant::now() >= deadline => {
+                let refs: Vec<&SpanData> = spans.iter().collect();
+                panic!(
+                    "no traced GetObject with its authorizer check:\n{}",
+                    summary(&refs)
+                );
+            }
+            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
     stack.stop().await?;
     Ok(())
 }
