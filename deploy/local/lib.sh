@@ -196,6 +196,12 @@ mrap_tcp_open() { (exec 2>/dev/null 3<>"/dev/tcp/$1/$2"); }
 
 # Succeeds when HOST:PORT answers an HTTP request with any status line.
 mrap_http_answers() {
+    local status
+    status=$(mrap_http_status "$1" "$2") && [[ -n $status ]]
+}
+
+# mrap_http_status HOST PORT: the status code of an unsigned `GET /` (fails when nothing answers).
+mrap_http_status() {
     local host=$1 port=$2 line
     line=$(
         exec 2>/dev/null
@@ -204,7 +210,9 @@ mrap_http_answers() {
         IFS= read -r -t 5 line <&3 && printf '%s' "$line"
         while IFS= read -r -t 2 _ <&3; do :; done # let the server finish its answer
     ) 2>/dev/null || return 1
-    [[ $line == HTTP/* ]]
+    [[ $line == HTTP/* ]] || return 1
+    line=${line#* }
+    printf '%s' "${line%% *}"
 }
 
 # mrap_wait_for CHECK HOST PORT SECONDS [PID]: polls CHECK; gives up when PID dies or time runs out.
