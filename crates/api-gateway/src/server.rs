@@ -243,15 +243,27 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         span.record("otel.status_code", "ERROR");
     }
     // One line per request; the query (presigned signatures) and headers are never logged.
-    tracing::info!(
-        parent: &span,
-        method = %parts.method,
-        route,
-        status,
-        request_id = %ids.request_id,
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
+    // Successes at DEBUG: at INFO this line alone cost the local stack ~30 % of its 4 KiB GET
+    // throughput (3,534 against 5,058 req/s without it); refusals and failures stay visible.
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    macro_rules! request_line {
+        ($level:ident) => {
+            tracing::$level!(
+                parent: &span,
+                method = %parts.method,
+                route,
+                status,
+                request_id = %ids.request_id,
+                latency_ms,
+                "request"
+            )
+        };
+    }
+    match status {
+        500.. => request_line!(warn),
+        400..=499 => request_line!(info),
+        _ => request_line!(debug),
+    }
     response
 }
 

@@ -8,7 +8,9 @@
 
 use opentelemetry::{KeyValue, trace::TracerProvider as _};
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
-use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Layer as _, filter::filter_fn, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -45,10 +47,16 @@ pub fn init(service: &str) -> Result<Guard, Error> {
     install_propagator();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only on a terminal: `deploy/local/up` sends each service's log to a file.
+    // The log shows events only, not the spans around them: formatting every span's fields (a
+    // request opens several) cost the local stack half its throughput at the default level
+    // (4 KiB GETs: 2,537 req/s against 4,977 at RUST_LOG=warn). Each event that matters carries
+    // its own fields (the per-request line has method, route, status and request id); the spans
+    // go to the trace exporter when one is configured, and are not even created when none is.
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false);
+        .with_target(false)
+        .with_filter(filter_fn(|meta| meta.is_event()));
     if !otlp_configured() {
         tracing_subscriber::registry()
             .with(filter)
