@@ -44,8 +44,15 @@ pub struct Sources {
     pub aliases: kv::Store,
 }
 
+/// The buckets read on requests (MRAPs are read through their index, which holds its own).
+struct PerRequest {
+    keys: kv::Store,
+    buckets: kv::Store,
+    accounts: kv::Store,
+}
+
 pub struct ReadModel {
-    kv: Sources,
+    kv: PerRequest,
     keys: RwLock<HashMap<String, AccessKeyRecord>>,
     /// bucket name → (KV revision, view)
     buckets: RwLock<HashMap<String, (u64, Arc<BucketView>)>>,
@@ -55,14 +62,21 @@ pub struct ReadModel {
 }
 
 impl ReadModel {
-    pub fn new(kv: Sources) -> Self {
+    pub fn new(sources: Sources) -> Self {
+        let Sources {
+            keys,
+            buckets,
+            accounts,
+            mraps,
+            aliases,
+        } = sources;
         Self {
-            mraps: Arc::new(MrapIndex::new(
-                kv.mraps.clone(),
-                kv.aliases.clone(),
-                mrap_view,
-            )),
-            kv,
+            mraps: Arc::new(MrapIndex::new(mraps, aliases, mrap_view)),
+            kv: PerRequest {
+                keys,
+                buckets,
+                accounts,
+            },
             keys: RwLock::default(),
             buckets: RwLock::default(),
             v4a_keys: mrap_sigv4::V4aKeys::default(),
