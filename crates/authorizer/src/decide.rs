@@ -36,6 +36,8 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
     let allowed = match &req.resource {
         Resource::CallerAccount => true,
         Resource::Account(a) => *a == who.key.account,
+        Resource::Arn { owner, .. } => owner.as_ref().is_none_or(|o| *o == who.key.account),
+        Resource::Caller => true,
         // An unknown bucket is not an authorization matter: the handler answers NoSuchBucket.
         Resource::Bucket(b) | Resource::Object { bucket: b, .. } => {
             match model.bucket(b.as_str()).await? {
@@ -83,6 +85,7 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         access_key: who.key.access_key,
         chunk_signing: who.chunk_signing,
         bucket: granted_bucket,
+        user: who.key.user,
     })
 }
 

@@ -87,6 +87,20 @@ error_codes! {
     MultiRegionAccessPointNotReady => 409,
     MultiRegionAccessPointSameBucketRegion => 400,
     MultiRegionAccessPointUnsupportedRegion => 400,
+    // IAM and STS (query protocol)
+    DeleteConflict => 409,
+    EntityAlreadyExists => 409,
+    IncompleteSignature => 400,
+    InvalidAction => 400,
+    InvalidClientTokenId => 403,
+    InvalidInput => 400,
+    LimitExceeded => 409,
+    MalformedPolicyDocument => 400,
+    MissingAuthenticationToken => 403,
+    MissingParameter => 400,
+    NoSuchEntity => 404,
+    ServiceFailure => 500,
+    ValidationError => 400,
 }
 
 /// An error with a code and a human-readable message: what crosses NATS in an error reply and

@@ -17,7 +17,7 @@ pub mod time;
 pub use bpa::PublicAccessBlock;
 pub use bucket::BucketRecord;
 pub use error::{ApiError, ErrorCode};
-pub use identity::AccessKeyRecord;
+pub use identity::{AccessKeyRecord, KeyOwner, KeyStatus, UserRecord};
 pub use ids::{AccountId, Alias, BucketName, MrapName, RegionName, RequestToken};
 pub use mrap::{ACTIVE_DIAL, AliasRecord, MrapRecord, MrapRegion, MrapStatus};
 pub use operation::{

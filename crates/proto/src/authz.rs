@@ -27,6 +27,15 @@ pub enum Resource {
         bucket: BucketName,
         key: Option<String>,
     },
+    /// A resource that has no resource policy (an IAM user, an MRAP as S3 Control manages it, `*`),
+    /// owned by `owner` (`None`: the caller's account). The caller's identity policies decide;
+    /// another account's resource is refused.
+    Arn {
+        owner: Option<AccountId>,
+        arn: String,
+    },
+    /// Authentication only (STS `GetCallerIdentity`, which no policy can deny).
+    Caller,
 }
 
 impl Resource {
@@ -37,7 +46,10 @@ impl Resource {
             | Resource::Object { bucket, .. }
             | Resource::EachObjectOf(bucket)
             | Resource::ThroughMrap { bucket, .. } => Some(bucket),
-            Resource::Account(_) | Resource::CallerAccount => None,
+            Resource::Account(_)
+            | Resource::CallerAccount
+            | Resource::Arn { .. }
+            | Resource::Caller => None,
         }
     }
 }
@@ -90,6 +102,9 @@ pub struct Grant {
     /// answers `NoSuchBucket`) and for other resources.
     #[serde(default)]
     pub bucket: Option<GrantedBucket>,
+    /// The IAM user who signed; `None` for an account root.
+    #[serde(default)]
+    pub user: Option<mrap_model::KeyOwner>,
 }
 
 /// The bucket a [`Grant`] was decided on.
@@ -136,6 +151,7 @@ mod tests {
             access_key: "test".to_owned(),
             chunk_signing,
             bucket: None,
+            user: None,
         }
     }
 

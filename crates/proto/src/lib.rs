@@ -6,6 +6,7 @@
 //! - [`rpc`] is request/reply over `async_nats::service` with typed errors in the reply body;
 //! - [`authz`], [`store`], [`jobs`] are the message types; [`jetstream`] declares streams and KV;
 //! - [`mrap_index`] keeps MRAPs by alias in memory from a KV watch (authorizer and gateways).
+//! - [`secrets`] seals access-key secrets with the deployment's master key before they reach KV.
 
 pub mod authz;
 pub mod codec;
@@ -14,6 +15,7 @@ pub mod jetstream;
 pub mod jobs;
 pub mod mrap_index;
 pub mod rpc;
+pub mod secrets;
 pub mod store;
 pub mod subjects;
 pub mod trace;

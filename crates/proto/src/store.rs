@@ -2,8 +2,9 @@
 //! of durable state. Each type names its subject through [`StoreCall`].
 
 use mrap_model::{
-    AccountId, Alias, AsyncOperation, BucketName, BucketRecord, ErrorCode, MrapName, MrapRecord,
-    MrapRegion, OpStatus, RegionName, RegionState, RequestParams, RequestToken,
+    AccessKeyRecord, AccountId, Alias, AsyncOperation, BucketName, BucketRecord, ErrorCode,
+    KeyStatus, MrapName, MrapRecord, MrapRegion, OpStatus, RegionName, RegionState, RequestParams,
+    RequestToken, UserRecord,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -295,3 +296,98 @@ store_call!(
     "set-pab",
     mrap_model::AccountRecord
 );
+
+// ---------- IAM identities ----------
+//
+// Names arrive validated by the gateway (lengths, patterns); the store enforces what needs state:
+// uniqueness (case-insensitive), the key quota, references that block a delete. `user: None` on a
+// key call means the calling account's root.
+
+/// `EntityAlreadyExists` when the account has a user of that name in any case.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUser {
+    pub account: AccountId,
+    pub name: String,
+    pub path: String,
+}
+store_call!(CreateUser, "user", "create", UserRecord);
+
+/// `NoSuchEntity` when absent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetUser {
+    pub account: AccountId,
+    pub name: String,
+}
+store_call!(GetUser, "user", "get", UserRecord);
+
+/// The account's users whose path starts with `path_prefix`, sorted by name (case-insensitively).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListUsers {
+    pub account: AccountId,
+    pub path_prefix: String,
+}
+store_call!(ListUsers, "user", "list", Vec<UserRecord>);
+
+/// `DeleteConflict` while the user has access keys or inline policies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteUser {
+    pub account: AccountId,
+    pub name: String,
+}
+store_call!(DeleteUser, "user", "delete", ());
+
+/// A new Active key for the user (or the root). The reply is the only place its secret is ever
+/// shown. `LimitExceeded` past two keys; `NoSuchEntity` for an unknown user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateAccessKey {
+    pub account: AccountId,
+    pub user: Option<String>,
+}
+store_call!(CreateAccessKey, "access-key", "create", AccessKeyRecord);
+
+/// The user's (or root's) keys, oldest first, secrets blanked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListAccessKeys {
+    pub account: AccountId,
+    pub user: Option<String>,
+}
+store_call!(ListAccessKeys, "access-key", "list", Vec<AccessKeyRecord>);
+
+/// `NoSuchEntity` unless the key belongs to that user (or root) of that account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateAccessKey {
+    pub account: AccountId,
+    pub user: Option<String>,
+    pub access_key: String,
+    pub status: KeyStatus,
+}
+store_call!(UpdateAccessKey, "access-key", "update", ());
+
+/// As `UpdateAccessKey`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteAccessKey {
+    pub account: AccountId,
+    pub user: Option<String>,
+    pub access_key: String,
+}
+store_call!(DeleteAccessKey, "access-key", "delete", ());
+
+/// Creates or replaces an inline policy. `MalformedPolicyDocument` (the first error finding) for
+/// an invalid identity policy; `LimitExceeded` past the user's inline quota.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PutUserPolicy {
+    pub account: AccountId,
+    pub user: String,
+    pub policy_name: String,
+    pub document: String,
+}
+store_call!(PutUserPolicy, "user", "put-policy", UserRecord);
+
+/// `NoSuchEntity` when the user or the policy is absent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteUserPolicy {
+    pub account: AccountId,
+    pub user: String,
+    pub policy_name: String,
+}
+store_call!(DeleteUserPolicy, "user", "delete-policy", UserRecord);

@@ -103,10 +103,12 @@ pub enum KvBucket {
     Accounts,
     /// Region name → `RegionState` (an operator took it down or brought it back)
     RegionStates,
+    /// `{account}.{user name, folded: mrap_model::identity::user_kv_key}` → `UserRecord`
+    Users,
 }
 
 impl KvBucket {
-    pub const ALL: [KvBucket; 9] = [
+    pub const ALL: [KvBucket; 10] = [
         KvBucket::Buckets,
         KvBucket::Mraps,
         KvBucket::Ops,
@@ -116,6 +118,7 @@ impl KvBucket {
         KvBucket::Pending,
         KvBucket::Accounts,
         KvBucket::RegionStates,
+        KvBucket::Users,
     ];
 
     fn suffix(self) -> &'static str {
@@ -129,6 +132,7 @@ impl KvBucket {
             KvBucket::Pending => "pending",
             KvBucket::Accounts => "accounts",
             KvBucket::RegionStates => "region_states",
+            KvBucket::Users => "users",
         }
     }
 }
