@@ -15,21 +15,31 @@ mod read_model;
 use std::sync::Arc;
 
 use async_nats::service::ServiceExt;
-use mrap_proto::{Namespace, authz::AuthzRequest, jetstream, subjects::KvBucket};
+use mrap_proto::{
+    Namespace, authz::AuthzRequest, jetstream, secrets::MasterKey, subjects::KvBucket,
+};
 use tokio_util::sync::CancellationToken;
 
 pub use read_model::ReadModel;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub namespace: Namespace,
+    /// Opens the sealed secrets of access keys.
+    pub master_key: MasterKey,
+    /// The local stack's convenience (LocalStack's habit): an access key id of 12 digits with
+    /// the secret `test` is the root of that account. Only `deploy/local/up` and tests set it.
+    pub local_accounts: bool,
 }
 
 impl Config {
-    pub fn from_env() -> Self {
-        Self {
+    /// `MRAP_MASTER_KEY` / `MRAP_MASTER_KEY_FILE` (required), `MRAP_LOCAL_ACCOUNTS=1`.
+    pub fn from_env() -> Result<Self, Error> {
+        Ok(Self {
             namespace: mrap_proto::connect::namespace_from_env(),
-        }
+            master_key: MasterKey::from_env().map_err(|e| Error::Config(e.to_string()))?,
+            local_accounts: std::env::var("MRAP_LOCAL_ACCOUNTS").is_ok_and(|v| v == "1"),
+        })
     }
 }
 
@@ -37,6 +47,8 @@ impl Config {
 pub enum Error {
     #[error("NATS: {0}")]
     Nats(#[from] async_nats::Error),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 pub const SERVICE: &str = "authorizer";
@@ -49,13 +61,16 @@ pub async fn run(
 ) -> Result<(), Error> {
     let ns = config.namespace;
     let js = async_nats::jetstream::new(nats.clone());
-    let model = Arc::new(ReadModel::new(read_model::Sources {
-        keys: jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?,
-        buckets: jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?,
-        accounts: jetstream::open_kv(&js, &ns, KvBucket::Accounts).await?,
-        mraps: jetstream::open_kv(&js, &ns, KvBucket::Mraps).await?,
-        aliases: jetstream::open_kv(&js, &ns, KvBucket::Aliases).await?,
-    }));
+    let model = Arc::new(ReadModel::new(
+        read_model::Sources {
+            keys: jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?,
+            buckets: jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?,
+            accounts: jetstream::open_kv(&js, &ns, KvBucket::Accounts).await?,
+            mraps: jetstream::open_kv(&js, &ns, KvBucket::Mraps).await?,
+            aliases: jetstream::open_kv(&js, &ns, KvBucket::Aliases).await?,
+        },
+        config.master_key,
+    ));
     let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
 
     let service = nats

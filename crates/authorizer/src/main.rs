@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 async fn main() -> anyhow::Result<()> {
     let _telemetry =
         mrap_telemetry::init(mrap_authorizer::SERVICE).map_err(|e| anyhow::anyhow!(e))?;
-    let config = mrap_authorizer::Config::from_env();
+    let config = mrap_authorizer::Config::from_env()?;
     let nats = mrap_proto::NatsConfig::from_env()
         .connect(mrap_authorizer::SERVICE)
         .await

@@ -17,7 +17,7 @@ use mrap_model::{
     AccessKeyRecord, AccountId, AccountRecord, ApiError, BucketRecord, ErrorCode, MrapRecord,
     PublicAccessBlock,
 };
-use mrap_proto::mrap_index::MrapIndex;
+use mrap_proto::{mrap_index::MrapIndex, secrets::MasterKey};
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
@@ -59,10 +59,11 @@ pub struct ReadModel {
     mraps: Arc<MrapIndex<MrapView>>,
     /// SigV4A verifying keys, derived once per access key.
     v4a_keys: mrap_sigv4::V4aKeys,
+    master_key: MasterKey,
 }
 
 impl ReadModel {
-    pub fn new(sources: Sources) -> Self {
+    pub fn new(sources: Sources, master_key: MasterKey) -> Self {
         let Sources {
             keys,
             buckets,
@@ -80,6 +81,7 @@ impl ReadModel {
             keys: RwLock::default(),
             buckets: RwLock::default(),
             v4a_keys: mrap_sigv4::V4aKeys::default(),
+            master_key,
         }
     }
 
@@ -92,7 +94,7 @@ impl ReadModel {
             return Some(k.clone());
         }
         let bytes = self.kv.keys.get(id).await.ok().flatten()?;
-        let rec: AccessKeyRecord = mrap_proto::codec::decode(&bytes).ok()?;
+        let rec = self.open(&bytes)?;
         self.keys.write().await.insert(id.to_owned(), rec.clone());
         Some(rec)
     }
@@ -186,16 +188,27 @@ impl ReadModel {
         };
         while let Some(Ok(e)) = keys.next().await {
             let mut map = self.keys.write().await;
-            match (
-                e.operation,
-                mrap_proto::codec::decode::<AccessKeyRecord>(&e.value),
-            ) {
-                (Operation::Put, Ok(rec)) => {
+            match (e.operation, self.open(&e.value)) {
+                (Operation::Put, Some(rec)) => {
                     map.insert(e.key, rec);
                 }
                 _ => {
                     map.remove(&e.key);
                 }
+            }
+        }
+    }
+}
+
+impl ReadModel {
+    /// A stored key record with its secret opened; one that does not decode or open is no key.
+    fn open(&self, bytes: &[u8]) -> Option<AccessKeyRecord> {
+        let sealed: AccessKeyRecord = mrap_proto::codec::decode(bytes).ok()?;
+        match self.master_key.open(sealed) {
+            Ok(rec) => Some(rec),
+            Err(e) => {
+                tracing::warn!(error = %e, "access key unusable");
+                None
             }
         }
     }

@@ -17,7 +17,7 @@ mod state;
 
 use async_nats::service::ServiceExt;
 use mrap_model::AccessKeyRecord;
-use mrap_proto::{Namespace, jetstream::Durability};
+use mrap_proto::{Namespace, jetstream::Durability, secrets::MasterKey};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::State;
@@ -31,8 +31,11 @@ pub const MAX_MRAPS_PER_ACCOUNT: usize = 100;
 pub struct Config {
     pub namespace: Namespace,
     pub durability: Durability,
-    /// Access keys written at start-up (the local stack's root key `test`/`test`).
+    /// Access keys written at start-up: the configured account root (the local stack's
+    /// `test`/`test`).
     pub bootstrap_keys: Vec<AccessKeyRecord>,
+    /// Seals every secret before it reaches KV.
+    pub master_key: MasterKey,
     /// How long an operation record (and its client token) is kept after its last change.
     pub operation_retention: std::time::Duration,
 }
@@ -74,16 +77,24 @@ pub enum Error {
 }
 
 impl Config {
-    /// `MRAP_BOOTSTRAP_ACCOUNT` (default `000000000000`), `MRAP_ROOT_ACCESS_KEY` (default `test`),
-    /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (default `test`), `MRAP_KV_REPLICAS`,
-    /// `MRAP_OPERATION_RETENTION` (default `30d`).
+    /// `MRAP_BOOTSTRAP_ACCOUNT` (default `000000000000`), `MRAP_ROOT_ACCESS_KEY` and
+    /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (required: there are no default
+    /// credentials; `deploy/local/up` sets `test`/`test`), `MRAP_MASTER_KEY` or
+    /// `MRAP_MASTER_KEY_FILE` (required), `MRAP_KV_REPLICAS`, `MRAP_OPERATION_RETENTION`
+    /// (default `30d`).
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let account = mrap_model::AccountId::parse(
             &var("MRAP_BOOTSTRAP_ACCOUNT").unwrap_or_else(|| "000000000000".into()),
         )
         .map_err(Error::Config)?;
-        let access_key = var("MRAP_ROOT_ACCESS_KEY").unwrap_or_else(|| "test".into());
+        let no_root = || {
+            Error::Config(
+                "no root credentials: set MRAP_ROOT_ACCESS_KEY and MRAP_ROOT_SECRET_KEY (or MRAP_ROOT_SECRET_KEY_FILE)"
+                    .into(),
+            )
+        };
+        let access_key = var("MRAP_ROOT_ACCESS_KEY").ok_or_else(no_root)?;
         let secret = match (
             var("MRAP_ROOT_SECRET_KEY"),
             var("MRAP_ROOT_SECRET_KEY_FILE"),
@@ -93,8 +104,9 @@ impl Config {
                 .map_err(|e| Error::Config(format!("MRAP_ROOT_SECRET_KEY_FILE {path}: {e}")))?
                 .trim()
                 .to_owned(),
-            (None, None) => "test".into(),
+            (None, None) => return Err(no_root()),
         };
+        let master_key = MasterKey::from_env().map_err(|e| Error::Config(e.to_string()))?;
         let replicas = match var("MRAP_KV_REPLICAS") {
             Some(r) => r
                 .parse()
@@ -109,6 +121,7 @@ impl Config {
             namespace: mrap_proto::connect::namespace_from_env(),
             durability: Durability { replicas },
             bootstrap_keys: vec![AccessKeyRecord::root(account, access_key, secret)],
+            master_key,
             operation_retention,
         })
     }

@@ -23,6 +23,8 @@ pub struct Inner {
     pub pending: kv::Store,
     pub accounts: kv::Store,
     pub region_states: kv::Store,
+    pub users: kv::Store,
+    pub master_key: mrap_proto::secrets::MasterKey,
 }
 
 impl std::ops::Deref for State {
@@ -52,6 +54,8 @@ impl State {
             pending: kv(KvBucket::Pending).await?,
             accounts: kv(KvBucket::Accounts).await?,
             region_states: kv(KvBucket::RegionStates).await?,
+            users: kv(KvBucket::Users).await?,
+            master_key: config.master_key.clone(),
             ns,
             nats,
             js,

@@ -128,7 +128,9 @@ impl Stack {
                 OTHER_SECRET_KEY.into(),
             ),
         ];
+        let master_key = mrap_proto::secrets::MasterKey::generate();
         let store_cfg = mrap_policy_store::Config {
+            master_key: master_key.clone(),
             namespace: namespace.clone(),
             durability: Default::default(),
             bootstrap_keys: keys,
@@ -144,6 +146,8 @@ impl Stack {
         let client = nats_cfg.connect("authorizer").await?;
         let cfg = mrap_authorizer::Config {
             namespace: namespace.clone(),
+            master_key,
+            local_accounts: true,
         };
         let sd = shutdown.clone();
         tasks.push((
