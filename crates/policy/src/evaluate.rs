@@ -140,6 +140,21 @@ pub fn statement_applies(st: &Statement, ctx: &RequestContext) -> bool {
 }
 
 fn applies(st: &Statement, ctx: &RequestContext, caller: &Caller<'_>) -> bool {
+    in_scope(st, ctx, caller)
+        && st.condition.iter().all(|c| match c.op {
+            Some(op) => eval_clause(&op, &c.key_lower, &c.parsed, &ctx.keys),
+            None => false,
+        })
+}
+
+/// Whether a statement's principal, action and resource match the request
+/// (its conditions are not looked at). The policy simulator reports the
+/// condition keys of such statements that the request lacks.
+pub(crate) fn statement_in_scope(st: &Statement, ctx: &RequestContext) -> bool {
+    in_scope(st, ctx, &Caller::new(&ctx.principal))
+}
+
+fn in_scope(st: &Statement, ctx: &RequestContext, caller: &Caller<'_>) -> bool {
     if let Some(p) = &st.principal
         && principal_matches(p, caller) == p.negated
     {
@@ -163,13 +178,7 @@ fn applies(st: &Statement, ctx: &RequestContext, caller: &Caller<'_>) -> bool {
         .items
         .iter()
         .any(|r| r.pattern.matches(&ctx.resource, &ctx.keys, true));
-    if hit == resource.negated {
-        return false;
-    }
-    st.condition.iter().all(|c| match c.op {
-        Some(op) => eval_clause(&op, &c.key_lower, &c.parsed, &ctx.keys),
-        None => false,
-    })
+    hit != resource.negated
 }
 
 /// The request principal, with an STS session ARN taken apart once per

@@ -15,6 +15,10 @@
 //! * **api-gateway** — Access Analyzer `ValidatePolicy`: [`validate`] and
 //!   serialise the `Vec<Finding>` as the `findings` member; the JSON shape
 //!   (camelCase, `locations[].path[]` unions, spans) is the AWS one.
+//!   IAM `SimulatePrincipalPolicy` / `SimulateCustomPolicy`: [`parse`] each
+//!   policy, then [`simulate()`] per action and resource; it evaluates and
+//!   combines like the authorizer and adds the matched statements' positions
+//!   and the missing context keys.
 //!
 //! ## API
 //!
@@ -24,6 +28,7 @@
 //! pub fn combine(parts: &[(PolicyRole, &Evaluation)], same_account: bool) -> Evaluation
 //! pub fn is_public(policy: &Policy) -> bool
 //! pub fn validate(text: &str, policy_type: PolicyType, resource_type: Option<&str>) -> Vec<Finding>
+//! pub fn simulate(input: &SimulationInput, action: &str, resource: &str) -> SimResult
 //! ```
 //!
 //! ```
@@ -63,7 +68,8 @@
 //! [`Policy`] + grammar findings), `ast`, `text` (element strings: ranges
 //! of one shared copy of the source), `path` (location paths, interned per
 //! policy and turned into AWS path elements only for findings), `wildcard`,
-//! `arn`, `variables`, `condition`, `evaluate`, `public`, `catalog` (S3
+//! `arn`, `variables`, `condition`, `evaluate`, `simulate` (IAM policy
+//! simulation on top of `evaluate`), `public`, `catalog` (S3
 //! actions/keys/resource types as data), `nfa` (bit-parallel ARN-template
 //! matching), `validate` (the checks), `finding` (the AWS JSON shape);
 //! `search` and `hash` are small helpers.
@@ -89,6 +95,7 @@ mod parse;
 pub mod path;
 pub mod public;
 mod search;
+pub mod simulate;
 pub mod text;
 pub mod validate;
 pub mod variables;
@@ -102,6 +109,10 @@ pub use evaluate::{
 pub use finding::{Finding, FindingType, Location, PathElement, Position, Span};
 pub use parse::{MAX_POLICY_SIZE, ParseError};
 pub use public::is_public;
+pub use simulate::{
+    MatchedStatement, SimPolicy, SimPosition, SimResult, SimulationInput, SourcePolicyType,
+    simulate,
+};
 pub use validate::{PolicyType, validate};
 
 /// Parses a policy document. Fails on JSON syntax errors, on any grammar
