@@ -33,7 +33,10 @@ async fn create_then_describe_an_mrap_operation() {
     assert_eq!(authz.action, "s3:CreateMultiRegionAccessPoint");
     assert_eq!(
         authz.resource,
-        Resource::Account(AccountId::parse(ACCOUNT).unwrap())
+        Resource::Arn {
+            owner: Some(AccountId::parse(ACCOUNT).unwrap()),
+            arn: format!("arn:aws:s3::{ACCOUNT}:accesspoint/my-mrap"),
+        }
     );
     assert_eq!(authz.path, "/v20180820/async-requests/mrap/create");
     assert!(authz.s3_control);
@@ -225,7 +228,13 @@ async fn bucket_life_cycle_keeps_the_region_store_in_step() {
     let authz = h.tap.of(&r).await;
     assert_eq!(
         (authz.action.as_str(), &authz.resource),
-        ("s3:CreateBucket", &Resource::CallerAccount)
+        (
+            "s3:CreateBucket",
+            &Resource::Arn {
+                owner: None,
+                arn: "arn:aws:s3:::bucket-eu".into()
+            }
+        )
     );
     assert!(!authz.s3_control);
     assert_eq!(authz.payload_hash, "UNSIGNED-PAYLOAD");

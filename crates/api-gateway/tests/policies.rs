@@ -327,7 +327,10 @@ async fn account_public_access_block_round_trip_and_effect() {
     assert_eq!(authz.action, "s3:PutAccountPublicAccessBlock");
     assert_eq!(
         authz.resource,
-        Resource::Account(mrap_model::AccountId::parse(ACCOUNT).unwrap())
+        Resource::Arn {
+            owner: Some(mrap_model::AccountId::parse(ACCOUNT).unwrap()),
+            arn: "*".into()
+        }
     );
     let r = h.control("GET", PATH, "").await;
     assert_eq!(r.status, 200);

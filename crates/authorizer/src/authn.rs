@@ -1,11 +1,13 @@
 //! Authentication: who signed this request, and is the signature right?
 
-use mrap_model::{AccessKeyRecord, ApiError, ErrorCode};
+use std::sync::Arc;
+
+use mrap_model::{AccessKeyRecord, ApiError, ErrorCode, KeyStatus};
 use mrap_proto::authz::{AuthzRequest, ChunkSigning};
 use mrap_sigv4::chunked::{ChunkSigningContext, ChunkedMode};
 use mrap_sigv4::{Auth, Error as SigError, Options, Request};
 
-use crate::ReadModel;
+use crate::{ReadModel, read_model::UserView};
 
 /// Options::S3 plus the double-encoded form aws-sdk-rust produces with a custom endpoint resolver.
 const S3_CONTROL: [Options; 2] = [
@@ -18,13 +20,19 @@ const S3_CONTROL: [Options; 2] = [
 
 /// A request whose signature checked out.
 pub struct Authenticated {
-    pub key: AccessKeyRecord,
+    pub key: Arc<AccessKeyRecord>,
+    /// The IAM user who signed, with their policies; `None` for an account root.
+    pub user: Option<Arc<UserView>>,
     /// Set when the body is signed aws-chunked: see `Grant::chunk_signing`.
     pub chunk_signing: Option<ChunkSigning>,
     /// `s3:signatureversion`: `AWS4-HMAC-SHA256` or `AWS4-ECDSA-P256-SHA256`.
     pub signature_version: &'static str,
     /// `s3:authType`: `REST-HEADER` or `REST-QUERY-STRING` (presigned).
     pub auth_type: &'static str,
+    /// The credential scope's Region (`aws:RequestedRegion`); `None` for SigV4A.
+    pub region: Option<String>,
+    /// When the request was signed, Unix seconds (`s3:signatureAge`).
+    pub signed_at: Option<i64>,
 }
 
 pub async fn authenticate(
@@ -49,12 +57,29 @@ pub async fn authenticate(
             ),
         ));
     }
-    let key = model.access_key(&auth.access_key).await.ok_or_else(|| {
+    let unknown_key = || {
         ApiError::new(
             ErrorCode::InvalidAccessKeyId,
             "The AWS Access Key Id you provided does not exist in our records.",
         )
-    })?;
+    };
+    // An inactive key is refused like an unknown one (AWS does not say which it is).
+    let key = model
+        .access_key(&auth.access_key)
+        .await?
+        .filter(|k| k.status == KeyStatus::Active)
+        .ok_or_else(unknown_key)?;
+    // A user's key works only while that very user exists (not a namesake created later).
+    let user = match &key.user {
+        None => None,
+        Some(owner) => Some(
+            model
+                .user(&key.account, &owner.name)
+                .await?
+                .filter(|u| u.record.user_id == owner.user_id)
+                .ok_or_else(unknown_key)?,
+        ),
+    };
     let accepted: &[Options] = match (service, req.s3_control) {
         ("s3", true) => &S3_CONTROL,
         ("s3", false) => &[Options::S3],
@@ -85,7 +110,10 @@ pub async fn authenticate(
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
     Ok(Authenticated {
         key,
+        user,
         chunk_signing,
+        region: auth.region.clone(),
+        signed_at: auth.signed_at(),
         signature_version: auth.algorithm.name(),
         auth_type: if auth.presigned.is_some() {
             "REST-QUERY-STRING"

@@ -1,13 +1,15 @@
 //! Authorization: may this principal perform the action on the resource?
 //!
-//! Every resource policy is one IAM layer (policy-eval.md §1.8), folded by
-//! [`mrap_policy::combine`]: the principal's identity side with the resource's policy, where an
-//! account's own principals need either to allow and other accounts need both. Principals are
-//! account roots today, whose identity side allows everything, so within an account a resource
-//! policy only matters by what it denies. Direct bucket requests have one layer (the bucket
-//! policy); requests through an MRAP two (the MRAP policy against the MRAP-form ARN, the routed
-//! bucket's policy against the bucket ARN), and both must allow. Block Public Access
-//! (`RestrictPublicBuckets`) stops a public policy from granting anything to other accounts.
+//! The principal's identity side is its identity policies (an IAM user's inline policies; an
+//! account root's allows everything in its account). Every resource policy makes one IAM layer
+//! with it (policy-eval.md §1.8), folded by [`mrap_policy::combine`]: an account's own principals
+//! need either side to allow, other accounts need both, and an explicit deny anywhere wins.
+//! Resources without a policy (IAM users, MRAPs as S3 Control manages them, `*`) are decided by
+//! the identity side alone, and only in the caller's own account. Direct bucket requests have one
+//! layer (the bucket policy); requests through an MRAP two (the MRAP policy against the MRAP-form
+//! ARN, the routed bucket's policy against the bucket ARN), and both must allow. Block Public
+//! Access (`RestrictPublicBuckets`) stops a public policy from granting anything to other
+//! accounts. A refusal names the layer that decided, in AWS's words.
 
 use mrap_model::{AccountId, ApiError, ErrorCode, MrapStatus, PublicAccessBlock};
 use mrap_policy::{
@@ -21,37 +23,54 @@ use crate::{
     read_model::{BucketView, MrapView},
 };
 
-/// Actions the bucket owner keeps even against a deny in the bucket policy, so that a policy can
-/// never lock its owner out.
+/// Actions an account root keeps on its own buckets even against a deny in the bucket policy, so
+/// that a policy can never lock the owner out.
 const OWNER_ALWAYS: [&str; 3] = [
     "s3:GetBucketPolicy",
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
 ];
 
+/// Why a request was refused: which layer decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Denied {
+    IdentityDeny,
+    /// An explicit deny in this resource policy (`bucket`, `MRAP`).
+    ResourceDeny(&'static str),
+    NoIdentityAllow,
+    NoResourceAllow,
+    PublicAccessBlocked,
+}
+
+type Verdict = Result<(), Denied>;
+
 pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiError> {
     let now_ms = mrap_model::time::now_millis();
     let who = authn::authenticate(model, req, now_ms / 1000).await?;
     let mut granted_bucket = None;
-    let allowed = match &req.resource {
-        Resource::CallerAccount => true,
-        Resource::Account(a) => *a == who.key.account,
-        Resource::Arn { owner, .. } => owner.as_ref().is_none_or(|o| *o == who.key.account),
-        Resource::Caller => true,
-        // An unknown bucket is not an authorization matter: the handler answers NoSuchBucket.
+    let (verdict, resource_arn) = match &req.resource {
+        Resource::Caller => (Ok(()), String::new()),
+        Resource::CallerAccount => alone(req, &who, None, "*", now_ms),
+        Resource::Account(a) => alone(req, &who, Some(a), "*", now_ms),
+        Resource::Arn { owner, arn } => alone(req, &who, owner.as_ref(), arn, now_ms),
         Resource::Bucket(b) | Resource::Object { bucket: b, .. } => {
+            let key = object_key(&req.resource);
             match model.bucket(b.as_str()).await? {
-                None => true,
+                // An unknown bucket is not an authorization matter: the handler answers
+                // NoSuchBucket.
+                None => (Ok(()), String::new()),
                 Some(bucket) => {
                     granted_bucket = Some(granted(&bucket));
-                    bucket_allows(model, req, &who, &bucket, now_ms).await?
+                    let arn = bucket_arn(&bucket, key);
+                    let verdict = bucket_allows(model, req, &who, &bucket, &arn, now_ms).await?;
+                    (verdict, arn)
                 }
             }
         }
         // Authentication only: each object is authorised by a request of its own.
         Resource::EachObjectOf(b) => {
             granted_bucket = model.bucket(b.as_str()).await?.as_deref().map(granted);
-            true
+            (Ok(()), String::new())
         }
         Resource::ThroughMrap { alias, bucket, key } => {
             let mrap = model
@@ -72,21 +91,54 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
                 )
             })?;
             granted_bucket = Some(granted(&bucket));
-            mrap_allows(model, req, &who, &mrap, &bucket, key.as_deref(), now_ms).await?
+            let verdict =
+                mrap_allows(model, req, &who, &mrap, &bucket, key.as_deref(), now_ms).await?;
+            (verdict, mrap_resource_arn(&mrap, key.as_deref()))
         }
     };
-    if !allowed {
-        tracing::info!(action = %req.action, principal = %who.key.principal_arn, "request denied");
-        return Err(ApiError::new(ErrorCode::AccessDenied, "Access Denied"));
+    if let Err(denied) = verdict {
+        tracing::info!(action = %req.action, principal = %who.key.principal_arn, ?denied, "request denied");
+        return Err(access_denied(&who, &req.action, &resource_arn, denied));
     }
     Ok(Grant {
-        account: who.key.account,
-        principal_arn: who.key.principal_arn,
-        access_key: who.key.access_key,
+        account: who.key.account.clone(),
+        principal_arn: who.key.principal_arn.clone(),
+        access_key: who.key.access_key.clone(),
         chunk_signing: who.chunk_signing,
         bucket: granted_bucket,
-        user: who.key.user,
+        user: who.key.user.clone(),
     })
+}
+
+/// AWS's refusal, naming the principal, the action, the resource and the deciding layer.
+fn access_denied(who: &Authenticated, action: &str, resource: &str, denied: Denied) -> ApiError {
+    let on = if resource.is_empty() {
+        String::new()
+    } else {
+        format!(" on resource: \"{resource}\"")
+    };
+    let why = match denied {
+        Denied::IdentityDeny => "with an explicit deny in an identity-based policy".to_owned(),
+        Denied::ResourceDeny(which) => {
+            format!("with an explicit deny in a resource-based policy (the {which} policy)")
+        }
+        Denied::NoIdentityAllow => {
+            format!("because no identity-based policy allows the {action} action")
+        }
+        Denied::NoResourceAllow => {
+            format!("because no resource-based policy allows the {action} action")
+        }
+        Denied::PublicAccessBlocked => {
+            "because public access is blocked by a Block Public Access setting".to_owned()
+        }
+    };
+    ApiError::new(
+        ErrorCode::AccessDenied,
+        format!(
+            "User: {} is not authorized to perform: {action}{on} {why}",
+            who.key.principal_arn
+        ),
+    )
 }
 
 fn granted(bucket: &BucketView) -> GrantedBucket {
@@ -105,18 +157,50 @@ fn no_such_access_point(alias: &str) -> ApiError {
     )
 }
 
-/// One IAM layer: the principal's identity side (a root's allows everything) and the resource's
-/// policy, owned by `owner`.
+/// The identity side for this request context: a root allows everything, a user's inline
+/// policies are folded like any identity policies.
+fn identity(who: &Authenticated, ctx: &RequestContext) -> Evaluation {
+    match &who.user {
+        None => Evaluation {
+            decision: Decision::Allow,
+            statements: Vec::new(),
+        },
+        Some(user) => {
+            let evaluations: Vec<Evaluation> =
+                user.policies.iter().map(|p| evaluate(p, ctx)).collect();
+            let parts: Vec<(PolicyRole, &Evaluation)> = evaluations
+                .iter()
+                .map(|e| (PolicyRole::Identity, e))
+                .collect();
+            mrap_policy::combine(&parts, true)
+        }
+    }
+}
+
+/// A resource without a policy, owned by `owner` (`None`: the caller's account): the identity
+/// side decides, in the caller's own account only.
+fn alone(
+    req: &AuthzRequest,
+    who: &Authenticated,
+    owner: Option<&AccountId>,
+    arn: &str,
+    now_ms: i64,
+) -> (Verdict, String) {
+    let owner = owner.unwrap_or(&who.key.account);
+    let ctx = context(req, who, arn.to_owned(), now_ms);
+    (layer(who, None, owner, &ctx, "resource"), arn.to_owned())
+}
+
+/// One IAM layer: the identity side and the resource's policy (`which`: named in a refusal),
+/// owned by `owner`.
 fn layer(
     who: &Authenticated,
     policy: Option<&Policy>,
     owner: &AccountId,
     ctx: &RequestContext,
-) -> Evaluation {
-    let identity = Evaluation {
-        decision: Decision::Allow,
-        statements: Vec::new(),
-    };
+    which: &'static str,
+) -> Verdict {
+    let identity = identity(who, ctx);
     let resource = policy.map_or(
         Evaluation {
             decision: Decision::ImplicitDeny,
@@ -124,13 +208,24 @@ fn layer(
         },
         |p| evaluate(p, ctx),
     );
-    mrap_policy::combine(
+    let combined = mrap_policy::combine(
         &[
             (PolicyRole::Identity, &identity),
             (PolicyRole::Resource, &resource),
         ],
         *owner == who.key.account,
-    )
+    );
+    match combined.decision {
+        Decision::Allow => Ok(()),
+        Decision::ExplicitDeny if identity.decision == Decision::ExplicitDeny => {
+            Err(Denied::IdentityDeny)
+        }
+        Decision::ExplicitDeny => Err(Denied::ResourceDeny(which)),
+        Decision::ImplicitDeny if identity.decision != Decision::Allow => {
+            Err(Denied::NoIdentityAllow)
+        }
+        Decision::ImplicitDeny => Err(Denied::NoResourceAllow),
+    }
 }
 
 async fn bucket_allows(
@@ -138,26 +233,27 @@ async fn bucket_allows(
     req: &AuthzRequest,
     who: &Authenticated,
     bucket: &BucketView,
+    arn: &str,
     now_ms: i64,
-) -> Result<bool, ApiError> {
+) -> Result<Verdict, ApiError> {
     let owner = &bucket.record.owner;
-    let ctx = context(
-        req,
-        who,
-        bucket_arn(bucket, object_key(&req.resource)),
-        now_ms,
-    );
+    let ctx = context(req, who, arn.to_owned(), now_ms);
+    let is_owner_root = *owner == who.key.account && who.user.is_none();
     Ok(
-        match layer(who, bucket.policy.as_ref(), owner, &ctx).decision {
-            Decision::ExplicitDeny => {
-                *owner == who.key.account && OWNER_ALWAYS.contains(&req.action.as_str())
+        match layer(who, bucket.policy.as_ref(), owner, &ctx, "bucket") {
+            Err(Denied::ResourceDeny(_))
+                if is_owner_root && OWNER_ALWAYS.contains(&req.action.as_str()) =>
+            {
+                Ok(())
             }
-            Decision::ImplicitDeny => false,
-            Decision::Allow => {
-                *owner == who.key.account
-                    || !(bucket_is_public(bucket)
-                        && restricts(model, &[bucket.record.public_access_block], &[owner]).await?)
+            Ok(())
+                if *owner != who.key.account
+                    && bucket_is_public(bucket)
+                    && restricts(model, &[bucket.record.public_access_block], &[owner]).await? =>
+            {
+                Err(Denied::PublicAccessBlocked)
             }
+            verdict => verdict,
         },
     )
 }
@@ -173,32 +269,30 @@ async fn mrap_allows(
     bucket: &BucketView,
     key: Option<&str>,
     now_ms: i64,
-) -> Result<bool, ApiError> {
+) -> Result<Verdict, ApiError> {
     let m = &mrap.record;
-    let mrap_arn = m.arn();
     let base = context(req, who, String::new(), now_ms)
-        .with_key("s3:DataAccessPointArn", mrap_arn.clone())
+        .with_key("s3:DataAccessPointArn", m.arn())
         .with_key("s3:DataAccessPointAccount", m.account.to_string());
     let mrap_ctx = RequestContext {
-        resource: match key {
-            Some(k) => format!("{mrap_arn}/object/{k}"),
-            None => mrap_arn,
-        },
+        resource: mrap_resource_arn(mrap, key),
         ..base.clone()
     };
     let bucket_ctx = RequestContext {
         resource: bucket_arn(bucket, key),
         ..base
     };
-    let through_mrap = layer(who, mrap.policy.as_ref(), &m.account, &mrap_ctx);
-    let in_bucket = layer(
-        who,
-        bucket.policy.as_ref(),
-        &bucket.record.owner,
-        &bucket_ctx,
-    );
-    if through_mrap.decision != Decision::Allow || in_bucket.decision != Decision::Allow {
-        return Ok(false);
+    let both = layer(who, mrap.policy.as_ref(), &m.account, &mrap_ctx, "MRAP").and_then(|()| {
+        layer(
+            who,
+            bucket.policy.as_ref(),
+            &bucket.record.owner,
+            &bucket_ctx,
+            "bucket",
+        )
+    });
+    if both.is_err() {
+        return Ok(both);
     }
     let public_to_others = (m.account != who.key.account
         && m.policy.established.as_ref().is_some_and(|p| p.is_public))
@@ -209,10 +303,10 @@ async fn mrap_allows(
             bucket.record.public_access_block,
         ];
         if restricts(model, &settings, &[&m.account, &bucket.record.owner]).await? {
-            return Ok(false);
+            return Ok(Err(Denied::PublicAccessBlocked));
         }
     }
-    Ok(true)
+    Ok(Ok(()))
 }
 
 fn bucket_is_public(bucket: &BucketView) -> bool {
@@ -257,7 +351,15 @@ fn bucket_arn(bucket: &BucketView, key: Option<&str>) -> String {
     }
 }
 
-/// The request context: principal, action, resource and the global condition keys we know.
+/// The MRAP-form ARN the MRAP policy is evaluated against: the MRAP, or `…/object/{key}`.
+fn mrap_resource_arn(mrap: &MrapView, key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("{}/object/{k}", mrap.record.arn()),
+        None => mrap.record.arn(),
+    }
+}
+
+/// The request context: principal, action, resource and the condition keys the request tells.
 fn context(
     req: &AuthzRequest,
     who: &Authenticated,
@@ -272,15 +374,64 @@ fn context(
     let mut ctx = RequestContext::new(principal, req.action.clone(), resource)
         .with_key("aws:PrincipalAccount", key.account.to_string())
         .with_key("aws:PrincipalArn", key.principal_arn.clone())
-        .with_key("aws:PrincipalType", "Account")
-        .with_key("aws:userid", key.account.to_string())
         .with_key("aws:SecureTransport", req.secure_transport.to_string())
         .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
         .with_key("aws:EpochTime", (now_ms / 1000).to_string())
         .with_key("s3:authType", who.auth_type)
         .with_key("s3:signatureversion", who.signature_version);
+    ctx = match &key.user {
+        None => ctx
+            .with_key("aws:PrincipalType", "Account")
+            .with_key("aws:userid", key.account.to_string()),
+        Some(user) => ctx
+            .with_key("aws:PrincipalType", "User")
+            .with_key("aws:userid", user.user_id.clone())
+            .with_key("aws:username", user.name.clone()),
+    };
     if let Some(ip) = &req.source_ip {
         ctx = ctx.with_key("aws:SourceIp", ip.clone());
     }
+    if let Some(region) = &who.region {
+        ctx = ctx.with_key("aws:RequestedRegion", region.clone());
+    }
+    if let Some(signed_at) = who.signed_at {
+        let age_ms = (now_ms - signed_at * 1000).max(0);
+        ctx = ctx.with_key("s3:signatureAge", age_ms.to_string());
+    }
+    for (name, value) in &req.headers {
+        if name.eq_ignore_ascii_case("user-agent") {
+            ctx = ctx.with_key("aws:UserAgent", value.clone());
+        } else if name.eq_ignore_ascii_case("x-amz-content-sha256") {
+            ctx = ctx.with_key("s3:x-amz-content-sha256", value.clone());
+        }
+    }
+    // Listing keys: what the listing asks for, from the query as sent.
+    if req.action.eq_ignore_ascii_case("s3:ListBucket")
+        || req.action.eq_ignore_ascii_case("s3:ListBucketVersions")
+    {
+        for (name, value) in form_urlencoded_pairs(&req.query) {
+            if let Some(key) = match name.as_str() {
+                "prefix" => Some("s3:prefix"),
+                "delimiter" => Some("s3:delimiter"),
+                "max-keys" => Some("s3:max-keys"),
+                _ => None,
+            } {
+                ctx = ctx.with_key(key, value);
+            }
+        }
+    }
     ctx
+}
+
+/// `name=value` pairs of a raw query, percent-decoded.
+fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        (decode(name), decode(value))
+    })
 }

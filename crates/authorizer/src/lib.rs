@@ -1,16 +1,14 @@
 //! authorizer: synchronous authentication and authorization over NATS.
 //!
-//! Serves `{prefix}.v1.authz.check`: verifies the request's SigV4 signature against the access
-//! keys held by the policy-store, then decides whether the principal may act on the resource.
-//! An account's root may do everything in its own account unless a bucket policy explicitly
-//! denies it; another account needs a bucket policy that allows it (IAM users and identity
-//! policies do not exist yet, so a root's identity side always allows). Block Public Access
-//! (`RestrictPublicBuckets`, bucket or account) stops public bucket policies from granting
-//! anything to other accounts.
+//! Serves `{prefix}.v1.authz.check`: verifies the request's SigV4 or SigV4A signature against the
+//! access keys held by the policy-store, then decides whether the principal (an account root or
+//! an IAM user) may act on the resource (see `decide`). Everything it reads is mirrored in memory
+//! from KV watches (`read_model`), so a decision costs no store round trip.
 
 mod authn;
 mod decide;
 mod read_model;
+mod table;
 
 use std::sync::Arc;
 
@@ -64,12 +62,14 @@ pub async fn run(
     let model = Arc::new(ReadModel::new(
         read_model::Sources {
             keys: jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?,
+            users: jetstream::open_kv(&js, &ns, KvBucket::Users).await?,
             buckets: jetstream::open_kv(&js, &ns, KvBucket::Buckets).await?,
             accounts: jetstream::open_kv(&js, &ns, KvBucket::Accounts).await?,
             mraps: jetstream::open_kv(&js, &ns, KvBucket::Mraps).await?,
             aliases: jetstream::open_kv(&js, &ns, KvBucket::Aliases).await?,
         },
         config.master_key,
+        config.local_accounts,
     ));
     let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
 

@@ -1,25 +1,22 @@
-//! The authorizer's view of the store.
+//! The authorizer's view of the store, in memory: access keys, users and their policies, buckets,
+//! accounts and MRAPs, each mirrored from its KV bucket by a watch ([`Table`], [`MrapIndex`]).
+//! A decision is then one NATS round trip from the gateway and no store read; a change is seen
+//! as soon as the watch delivers it (AWS, too, applies policy changes eventually).
 //!
-//! Access keys are read on every request and change rarely: they live in memory, fed by a KV
-//! watch, with a read-through on a miss so a key created a moment ago is never refused.
-//! Bucket and account settings (owner, policy, Block Public Access) must never be stale — a
-//! request right after `PutBucketPolicy` has to see it — so they are read from KV each time, and
-//! only the parsed policy is cached, keyed by the KV revision it was parsed from.
-//! MRAPs (status, Regions, Block Public Access, established policy) change asynchronously anyway
-//! (a put-policy is an operation that completes later), so they live in memory by alias, fed by a
-//! watch of every record, with a read-through on a miss so an MRAP ready a moment ago is found.
+//! Everything that could not be read is an error, never "absent": deciding without it would
+//! fail open.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_nats::jetstream::kv::{self, Operation};
-use futures::StreamExt;
+use async_nats::jetstream::kv;
 use mrap_model::{
     AccessKeyRecord, AccountId, AccountRecord, ApiError, BucketRecord, ErrorCode, MrapRecord,
-    PublicAccessBlock,
+    PublicAccessBlock, UserRecord, identity::user_kv_key,
 };
 use mrap_proto::{mrap_index::MrapIndex, secrets::MasterKey};
-use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
+
+use crate::table::{Table, Unreadable};
 
 /// A bucket as authorization needs it.
 pub struct BucketView {
@@ -35,53 +32,64 @@ pub struct MrapView {
     pub policy: Option<mrap_policy::Policy>,
 }
 
+/// A user as authorization needs it: the inline policies, parsed.
+pub struct UserView {
+    pub record: UserRecord,
+    pub policies: Vec<mrap_policy::Policy>,
+}
+
 /// The KV buckets the authorizer reads.
 pub struct Sources {
     pub keys: kv::Store,
+    pub users: kv::Store,
     pub buckets: kv::Store,
     pub accounts: kv::Store,
     pub mraps: kv::Store,
     pub aliases: kv::Store,
 }
 
-/// The buckets read on requests (MRAPs are read through their index, which holds its own).
-struct PerRequest {
-    keys: kv::Store,
-    buckets: kv::Store,
-    accounts: kv::Store,
-}
-
 pub struct ReadModel {
-    kv: PerRequest,
-    keys: RwLock<HashMap<String, AccessKeyRecord>>,
-    /// bucket name → (KV revision, view)
-    buckets: RwLock<HashMap<String, (u64, Arc<BucketView>)>>,
+    keys: Arc<Table<AccessKeyRecord>>,
+    users: Arc<Table<UserView>>,
+    buckets: Arc<Table<BucketView>>,
+    accounts: Arc<Table<AccountRecord>>,
     mraps: Arc<MrapIndex<MrapView>>,
     /// SigV4A verifying keys, derived once per access key.
     v4a_keys: mrap_sigv4::V4aKeys,
-    master_key: MasterKey,
+    /// See `Config::local_accounts`.
+    local_accounts: bool,
 }
 
 impl ReadModel {
-    pub fn new(sources: Sources, master_key: MasterKey) -> Self {
+    pub fn new(sources: Sources, master_key: MasterKey, local_accounts: bool) -> Self {
         let Sources {
             keys,
+            users,
             buckets,
             accounts,
             mraps,
             aliases,
         } = sources;
         Self {
-            mraps: Arc::new(MrapIndex::new(mraps, aliases, mrap_view)),
-            kv: PerRequest {
+            keys: Arc::new(Table::new(
+                "access key",
                 keys,
-                buckets,
+                Box::new(move |_, bytes| {
+                    let sealed: AccessKeyRecord =
+                        mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())?;
+                    master_key.open(sealed).map_err(|e| e.to_string())
+                }),
+            )),
+            users: Arc::new(Table::new("user", users, Box::new(user_view))),
+            buckets: Arc::new(Table::new("bucket", buckets, Box::new(bucket_view))),
+            accounts: Arc::new(Table::new(
+                "account",
                 accounts,
-            },
-            keys: RwLock::default(),
-            buckets: RwLock::default(),
+                Box::new(|_, bytes| mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())),
+            )),
+            mraps: Arc::new(MrapIndex::new(mraps, aliases, mrap_view)),
             v4a_keys: mrap_sigv4::V4aKeys::default(),
-            master_key,
+            local_accounts,
         }
     }
 
@@ -89,129 +97,91 @@ impl ReadModel {
         &self.v4a_keys
     }
 
-    pub async fn access_key(&self, id: &str) -> Option<AccessKeyRecord> {
-        if let Some(k) = self.keys.read().await.get(id) {
-            return Some(k.clone());
+    /// The access key with this id, `None` when there is none. In local-accounts mode an id of
+    /// 12 digits that names no stored key is the root of that account, with the secret `test`.
+    pub async fn access_key(&self, id: &str) -> Result<Option<Arc<AccessKeyRecord>>, ApiError> {
+        if let Some(key) = self.keys.get(id).await.map_err(unreadable)? {
+            return Ok(Some(key));
         }
-        let bytes = self.kv.keys.get(id).await.ok().flatten()?;
-        let rec = self.open(&bytes)?;
-        self.keys.write().await.insert(id.to_owned(), rec.clone());
-        Some(rec)
-    }
-
-    /// The bucket's current settings, `None` if it does not exist. A store that cannot be read
-    /// (or a record or policy that does not decode) is an error, never "no such bucket" or "no
-    /// policy": deciding without them would fail open.
-    pub async fn bucket(&self, name: &str) -> Result<Option<Arc<BucketView>>, ApiError> {
-        let entry = match self.kv.buckets.entry(name).await {
-            Ok(Some(e)) if e.operation == Operation::Put => e,
-            Ok(_) => {
-                // Gone: drop its parsed policy too, so the cache holds live buckets only.
-                if self.buckets.read().await.contains_key(name) {
-                    self.buckets.write().await.remove(name);
-                }
-                return Ok(None);
-            }
-            Err(e) => return Err(unreadable("bucket", &e)),
-        };
-        if let Some((rev, view)) = self.buckets.read().await.get(name)
-            && *rev == entry.revision
+        if self.local_accounts
+            && let Ok(account) = AccountId::parse(id)
         {
-            return Ok(Some(view.clone()));
+            return Ok(Some(Arc::new(AccessKeyRecord::root(
+                account,
+                id.to_owned(),
+                "test".to_owned(),
+            ))));
         }
-        let record: BucketRecord =
-            mrap_proto::codec::decode(&entry.value).map_err(|e| unreadable("bucket", &e))?;
-        let policy = match &record.policy {
-            Some(p) => {
-                Some(mrap_policy::parse(&p.text).map_err(|e| unreadable("bucket policy", &e))?)
-            }
-            None => None,
-        };
-        let view = Arc::new(BucketView { record, policy });
-        self.buckets
-            .write()
-            .await
-            .insert(name.to_owned(), (entry.revision, view.clone()));
-        Ok(Some(view))
+        Ok(None)
     }
 
-    /// The account's Block Public Access configuration; an unreadable account is an error.
+    /// The user of `account` named `name` (any case).
+    pub async fn user(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Option<Arc<UserView>>, ApiError> {
+        self.users
+            .get(&user_kv_key(account, name))
+            .await
+            .map_err(unreadable)
+    }
+
+    /// The bucket's current settings, `None` if it does not exist.
+    pub async fn bucket(&self, name: &str) -> Result<Option<Arc<BucketView>>, ApiError> {
+        self.buckets.get(name).await.map_err(unreadable)
+    }
+
+    /// The account's Block Public Access configuration.
     pub async fn account_pab(
         &self,
         account: &AccountId,
     ) -> Result<Option<PublicAccessBlock>, ApiError> {
-        let Some(bytes) = self
-            .kv
+        Ok(self
             .accounts
             .get(account.as_str())
             .await
-            .map_err(|e| unreadable("account", &e))?
-        else {
-            return Ok(None);
-        };
-        let record: AccountRecord =
-            mrap_proto::codec::decode(&bytes).map_err(|e| unreadable("account", &e))?;
-        Ok(record.public_access_block)
+            .map_err(unreadable)?
+            .and_then(|a| a.public_access_block))
     }
 
-    /// The MRAP with this alias (`None`: no such MRAP, or deleted). An unreadable store or
-    /// record is an error.
+    /// The MRAP with this alias (`None`: no such MRAP, or deleted).
     pub async fn mrap(&self, alias: &str) -> Result<Option<Arc<MrapView>>, ApiError> {
         self.mraps
             .get(alias)
             .await
-            .map_err(|e| unreadable("MRAP", &e))
+            .map_err(|e| unreadable(Unreadable(e.to_string())))
     }
 
-    /// Applies every access-key and MRAP change until `shutdown`. A watch that ends (server
-    /// restart) is re-opened after a pause; the caches stay usable meanwhile thanks to the
-    /// read-throughs.
+    /// Applies every change until `shutdown`.
     pub async fn follow(self: Arc<Self>, shutdown: CancellationToken) {
-        let mraps = tokio::spawn(self.mraps.clone().follow(shutdown.clone()));
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = self.follow_keys() => {}
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
-            }
-        }
-        mraps.abort();
-    }
-
-    async fn follow_keys(&self) {
-        let Ok(mut keys) = self.kv.keys.watch_all().await else {
-            tracing::warn!("could not open the access-key watch; retrying");
-            return;
-        };
-        while let Some(Ok(e)) = keys.next().await {
-            let mut map = self.keys.write().await;
-            match (e.operation, self.open(&e.value)) {
-                (Operation::Put, Some(rec)) => {
-                    map.insert(e.key, rec);
-                }
-                _ => {
-                    map.remove(&e.key);
-                }
-            }
-        }
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(self.keys.clone().follow(shutdown.clone()));
+        tasks.spawn(self.users.clone().follow(shutdown.clone()));
+        tasks.spawn(self.buckets.clone().follow(shutdown.clone()));
+        tasks.spawn(self.accounts.clone().follow(shutdown.clone()));
+        tasks.spawn(self.mraps.clone().follow(shutdown.clone()));
+        while tasks.join_next().await.is_some() {}
     }
 }
 
-impl ReadModel {
-    /// A stored key record with its secret opened; one that does not decode or open is no key.
-    fn open(&self, bytes: &[u8]) -> Option<AccessKeyRecord> {
-        let sealed: AccessKeyRecord = mrap_proto::codec::decode(bytes).ok()?;
-        match self.master_key.open(sealed) {
-            Ok(rec) => Some(rec),
-            Err(e) => {
-                tracing::warn!(error = %e, "access key unusable");
-                None
-            }
-        }
-    }
+fn user_view(_key: &str, bytes: &[u8]) -> Result<UserView, String> {
+    let record: UserRecord = mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())?;
+    let policies = record
+        .policies
+        .values()
+        .map(|text| mrap_policy::parse(text).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    Ok(UserView { record, policies })
+}
+
+fn bucket_view(_key: &str, bytes: &[u8]) -> Result<BucketView, String> {
+    let record: BucketRecord = mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())?;
+    let policy = match &record.policy {
+        Some(p) => Some(mrap_policy::parse(&p.text).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    Ok(BucketView { record, policy })
 }
 
 /// The authorizer's view of an MRAP: its record and established policy, parsed.
@@ -224,8 +194,8 @@ fn mrap_view(record: MrapRecord) -> Result<MrapView, String> {
 }
 
 /// What a request gets when the data to decide it cannot be read: a refusal the client may retry.
-fn unreadable(what: &str, e: &dyn std::fmt::Display) -> ApiError {
-    tracing::warn!(error = %e, what, "authorization data unreadable; refusing");
+fn unreadable(e: Unreadable) -> ApiError {
+    tracing::warn!(error = %e.0, "authorization data unreadable; refusing");
     ApiError::new(
         ErrorCode::ServiceUnavailable,
         "The authorization data could not be read. Please try again.",

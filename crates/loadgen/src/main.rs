@@ -4,7 +4,9 @@
 //! - `mrap-load objects …`: 4 KiB GET/PUT throughput and latency against several S3 endpoints and a
 //!   local-file baseline, side by side ([`objects`]);
 //! - `mrap-load big-object …`: the server's RSS while a 1 GiB object streams in and out
-//!   ([`big_object`]).
+//!   ([`big_object`]);
+//! - `mrap-load decisions …`: the authorizer's decisions per second over NATS, next to the raw
+//!   NATS request/reply ceiling ([`decisions`]).
 //!
 //! The default scenario:
 //! Each worker loops: create an MRAP (timing until the request token comes back: "accepted"),
@@ -15,6 +17,7 @@
 
 mod big_object;
 mod client;
+mod decisions;
 mod mrap_setup;
 mod objects;
 mod stats;
@@ -29,7 +32,7 @@ use client::Client;
 use mrap_setup::{submit, wait_terminal};
 
 const USAGE: &str = "usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]\n\
-       mrap-load objects --help | mrap-load big-object --help\n\
+       mrap-load objects --help | mrap-load big-object --help | mrap-load decisions --help\n\
 credentials: MRAP_ACCOUNT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (default 000000000000, test, test)";
 
 struct Args {
@@ -71,6 +74,7 @@ async fn main() -> Result<()> {
     match argv.first().map(String::as_str) {
         Some("objects") => return objects::run(&argv[1..]).await,
         Some("big-object") => return big_object::run(&argv[1..]).await,
+        Some("decisions") => return decisions::run(&argv[1..]).await,
         _ => {}
     }
     let args = parse_args()?;

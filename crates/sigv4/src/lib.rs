@@ -69,6 +69,13 @@ pub struct Auth {
     pub presigned: Option<Presigned>,
 }
 
+impl Auth {
+    /// When the request was signed (`amz_date`), in Unix seconds; `None` if it does not parse.
+    pub fn signed_at(&self) -> Option<i64> {
+        clock::parse_amz_date(&self.amz_date)
+    }
+}
+
 /// Query-string (presigned URL) specifics.
 #[derive(Debug, Clone)]
 pub struct Presigned {

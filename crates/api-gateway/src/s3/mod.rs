@@ -324,6 +324,11 @@ pub(crate) async fn serve(
             key: routed.key.clone(),
         },
         (ResourceKind::EachObject, Some(b)) => Resource::EachObjectOf(b.clone()),
+        // CreateBucket: the bucket the caller will own.
+        (ResourceKind::CallerAccount, Some(b)) => Resource::Arn {
+            owner: None,
+            arn: format!("arn:aws:s3:::{b}"),
+        },
         _ => Resource::CallerAccount,
     };
     let mut body = RequestBody::read(op, request_body, &parts.headers).await?;

@@ -112,6 +112,42 @@ operation_table! {
     }
 }
 
+/// The ARN an operation is authorised on (policy-eval.md §1.4): the request-token ARN for
+/// Describe, the MRAP ARN the request names for routes, `*` for listing and the account's Block
+/// Public Access. Operations that name an MRAP by its name are authorised on
+/// `arn:aws:s3::{account}:accesspoint/{name}` (GUESSES.md: AWS's ARN holds the alias, which a
+/// name-addressed request does not carry, and reading it first would answer before
+/// authorising). Create, delete and put-policy carry the name in their body, read leniently
+/// here: the handler parses the body strictly after authorisation.
+fn resource_arn(op: ControlOp, account: &AccountId, label: &str, body: &[u8]) -> String {
+    let by_name = |name: &str| format!("arn:aws:s3::{account}:accesspoint/{name}");
+    match op {
+        ControlOp::DescribeMultiRegionAccessPointOperation
+        | ControlOp::GetMultiRegionAccessPointRoutes
+        | ControlOp::SubmitMultiRegionAccessPointRoutes => label.to_owned(),
+        ControlOp::GetMultiRegionAccessPoint
+        | ControlOp::GetMultiRegionAccessPointPolicy
+        | ControlOp::GetMultiRegionAccessPointPolicyStatus => by_name(label),
+        ControlOp::CreateMultiRegionAccessPoint
+        | ControlOp::DeleteMultiRegionAccessPoint
+        | ControlOp::PutMultiRegionAccessPointPolicy => by_name(name_in_body(body).unwrap_or("")),
+        ControlOp::ListMultiRegionAccessPoints
+        | ControlOp::PutPublicAccessBlock
+        | ControlOp::GetPublicAccessBlock
+        | ControlOp::DeletePublicAccessBlock => "*".to_owned(),
+    }
+}
+
+/// The MRAP name of a request document (`…<Details><Name>n</Name>…`), if it has a well-formed one.
+fn name_in_body(body: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(body).ok()?;
+    let details = &text[text.find("<Details>")?..];
+    let start = details.find("<Name>")? + "<Name>".len();
+    let len = details[start..].find("</Name>")?;
+    let name = &details[start..start + len];
+    mrap_model::MrapName::parse(name).ok().map(|_| name)
+}
+
 /// A classified request: the operation and its path label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Routed {
@@ -137,7 +173,13 @@ pub(crate) async fn serve(
         signing_service: None,
         s3_control: true,
     }
-    .authorize(routed.op.action(), Resource::Account(account.clone()))
+    .authorize(
+        routed.op.action(),
+        Resource::Arn {
+            arn: resource_arn(routed.op, &account, &routed.label, &bytes),
+            owner: Some(account.clone()),
+        },
+    )
     .await?;
     routed
         .op
@@ -149,4 +191,40 @@ pub(crate) async fn serve(
             body: bytes,
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_operation_is_authorised_on_its_own_arn() {
+        let account = AccountId::parse("111122223333").expect("account");
+        let create = b"<CreateMultiRegionAccessPointRequest><ClientToken>t</ClientToken><Details><Name>my-mrap</Name></Details></CreateMultiRegionAccessPointRequest>";
+        let arn = |op, label: &str, body: &[u8]| resource_arn(op, &account, label, body);
+        assert_eq!(
+            arn(ControlOp::CreateMultiRegionAccessPoint, "", create),
+            "arn:aws:s3::111122223333:accesspoint/my-mrap"
+        );
+        assert_eq!(
+            arn(ControlOp::GetMultiRegionAccessPointPolicy, "my-mrap", b""),
+            "arn:aws:s3::111122223333:accesspoint/my-mrap"
+        );
+        let token = "arn:aws:s3:us-west-2:111122223333:async-request/mrap/create/abc";
+        assert_eq!(
+            arn(ControlOp::DescribeMultiRegionAccessPointOperation, token, b""),
+            token
+        );
+        assert_eq!(arn(ControlOp::ListMultiRegionAccessPoints, "", b""), "*");
+        // a malformed or hostile name is not taken into the ARN
+        assert_eq!(
+            arn(
+                ControlOp::DeleteMultiRegionAccessPoint,
+                "",
+                b"<Details><Name>*</Name></Details>"
+            ),
+            "arn:aws:s3::111122223333:accesspoint/"
+        );
+        assert_eq!(name_in_body(b"<Name>x</Name>"), None);
+    }
 }
