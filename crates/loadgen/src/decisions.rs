@@ -126,10 +126,22 @@ pub async fn run(argv: &[String]) -> Result<()> {
     let ns = Namespace::new(&args.prefix);
     let request = decision_request()?;
     let payload = mrap_proto::codec::encode(&request)?;
-    // One decision first: a refusal means a misconfigured run, not a result.
-    let grant: Grant = mrap_proto::call(&nats, &ns.authz_check(), &request)
-        .await
-        .map_err(|e| anyhow::anyhow!("the authorizer refused the benchmark request: {e:?}"))?;
+    let grant = if args.ceiling {
+        // The grant the authorizer would answer, so the echo carries as many bytes.
+        Grant {
+            account: AccountId::parse("000000000000").map_err(anyhow::Error::msg)?,
+            principal_arn: "arn:aws:iam::000000000000:root".into(),
+            access_key: "test".into(),
+            chunk_signing: None,
+            bucket: None,
+            user: None,
+        }
+    } else {
+        // One decision first: a refusal means a misconfigured run, not a result.
+        mrap_proto::call(&nats, &ns.authz_check(), &request)
+            .await
+            .map_err(|e| anyhow::anyhow!("the authorizer refused the benchmark request: {e:?}"))?
+    };
     let reply_len = mrap_proto::codec::encode(&grant)?.len();
 
     let subject = if args.ceiling {
@@ -158,7 +170,7 @@ pub async fn run(argv: &[String]) -> Result<()> {
             let mut errors = 0usize;
             while Instant::now() < deadline {
                 let started = Instant::now();
-                match nats.request(subject.clone(), payload.clone().into()).await {
+                match nats.request(subject.clone(), payload.clone()).await {
                     Ok(_) => samples.push(started.elapsed()),
                     Err(_) => errors += 1,
                 }
