@@ -80,7 +80,7 @@ pub(crate) async fn list(req: IamRequest<'_>) -> Result<Response, ApiError> {
         format!("{:020}.{}", k.created_ms.max(0), k.access_key)
     });
     Ok(req.reply(Some(&|x| {
-        x.list("AccessKeyMetadata", &keys, |x, k| write_metadata(x, k))
+        x.list("AccessKeyMetadata", &keys, write_metadata)
             .truncation(next.as_deref());
     })))
 }

@@ -109,7 +109,7 @@ pub(crate) async fn list(req: IamRequest<'_>) -> Result<Response, ApiError> {
         .await?;
     let (users, next) = page.take(users, |u| u.name.to_lowercase());
     Ok(req.reply(Some(&|x| {
-        x.list("Users", &users, |x, u| write_user(x, u))
+        x.list("Users", &users, write_user)
             .truncation(next.as_deref());
     })))
 }
