@@ -7,6 +7,7 @@
 
 mod bootstrap;
 mod buckets;
+mod identities;
 mod kvx;
 mod listing;
 mod mraps;
@@ -187,6 +188,16 @@ pub async fn run(
     serve!(GetMrapByAlias, routes::get_by_alias);
     serve!(SubmitRoutes, routes::submit);
     serve!(SetRegionDown, routes::set_region_down);
+    serve!(CreateUser, identities::create_user);
+    serve!(GetUser, identities::get_user);
+    serve!(ListUsers, identities::list_users);
+    serve!(DeleteUser, identities::delete_user);
+    serve!(PutUserPolicy, identities::put_user_policy);
+    serve!(DeleteUserPolicy, identities::delete_user_policy);
+    serve!(CreateAccessKey, identities::create_access_key);
+    serve!(ListAccessKeys, identities::list_access_keys);
+    serve!(UpdateAccessKey, identities::update_access_key);
+    serve!(DeleteAccessKey, identities::delete_access_key);
     tracing::info!(prefix = state.ns.prefix(), "policy-store serving");
     while tasks.join_next().await.is_some() {}
     Ok(())
