@@ -272,11 +272,10 @@ fn auth_error(err: ApiError, credentials_sent: bool) -> ApiError {
             ErrorCode::InvalidClientTokenId,
             "The security token included in the request is invalid.",
         ),
-        // IAM reports a skewed clock as a signature failure ("Signature expired: …").
-        ErrorCode::RequestTimeTooSkewed => ApiError::new(
-            ErrorCode::SignatureDoesNotMatch,
-            format!("Signature expired: {}", err.message),
-        ),
+        // IAM and STS report a skewed clock as a signature failure ("Signature expired: …").
+        ErrorCode::RequestTimeTooSkewed => {
+            ApiError::new(ErrorCode::SignatureDoesNotMatch, err.message)
+        }
         ErrorCode::AuthorizationHeaderMalformed => {
             ApiError::new(ErrorCode::IncompleteSignature, err.message)
         }
@@ -419,6 +418,11 @@ mod tests {
         );
         let bad = ApiError::new(ErrorCode::SignatureDoesNotMatch, "sig");
         assert_eq!(auth_error(bad.clone(), true), bad);
+        let skewed = ApiError::new(ErrorCode::RequestTimeTooSkewed, "skew");
+        assert_eq!(
+            auth_error(skewed, true).code,
+            ErrorCode::SignatureDoesNotMatch
+        );
         assert_eq!(
             server_fault(ApiError::internal("boom")).code,
             ErrorCode::ServiceFailure
