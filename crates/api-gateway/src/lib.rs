@@ -2,7 +2,8 @@
 //!
 //! One module per API surface, as Garage's `src/api/{common,s3,k2v,admin}`: [`s3`] (buckets and
 //! objects), [`s3control`] (Multi-Region Access Points, account Block Public Access) and
-//! [`access_analyzer`] (`ValidatePolicy`). Each owns its router, its operation table
+//! [`access_analyzer`] (`ValidatePolicy`), [`iam`] (users, access keys, inline policies) and
+//! [`sts`] (`GetCallerIdentity`), the last two over the query protocol of [`query`]. Each owns its router, its operation table
 //! (`operation_table!`: action, route, resource, body handling and handler per row), its error
 //! document, its wire types and its handlers. [`common`] holds the pipeline they share: request
 //! ids, Host parsing, body limits and integrity checks, the authorizer round trip (one per request,
@@ -18,11 +19,14 @@
 pub(crate) mod common;
 mod access_analyzer;
 mod config;
+mod iam;
 pub mod proxy;
+mod query;
 mod routing;
 mod s3;
 mod s3control;
 mod server;
+mod sts;
 
 pub use common::host;
 pub use config::{Config, Error};

@@ -1,10 +1,11 @@
 //! The HTTP server: one axum fallback handler that picks the API surface of each request and runs
 //! it through that surface's pipeline.
 //!
-//! fresh request id → surface (Access Analyzer by signing service; S3 Control by path prefix;
-//! otherwise S3) → the surface's router (refusals that need no authorizer) → its pipeline (body,
+//! fresh request id → surface (Access Analyzer, IAM and STS by signing service — or, unsigned, by
+//! their request shape; S3 Control by path prefix; otherwise S3) → the surface's router (refusals that need no authorizer) → its pipeline (body,
 //! authorizer, handler) → response with `x-amz-request-id` / `x-amz-id-2`, whether it succeeded
-//! or not. Surfaces live in `s3`, `s3control`, `access_analyzer`; what they share in `common`.
+//! or not. Surfaces live in `s3`, `s3control`, `access_analyzer`, `iam` and `sts` (over `query`);
+//! what they share in `common`.
 
 use std::{sync::Arc, time::Instant};
 
@@ -32,6 +33,7 @@ use crate::{
         request_id::RequestIds,
     },
     proxy,
+    query::{self, QueryService},
     routing::{self, Routing},
     s3, s3control,
 };
@@ -115,6 +117,8 @@ enum Routed {
     Control(s3control::Routed),
     S3(s3::Routed),
     AccessAnalyzer(access_analyzer::AaOp),
+    /// IAM or STS: the operation is in the body, read by the pipeline.
+    Query(query::Pending),
 }
 
 /// Which surface a request belongs to (and so which error document it gets).
@@ -123,6 +127,8 @@ enum Surface {
     S3Control,
     S3,
     AccessAnalyzer,
+    /// IAM or STS (query protocol); the service whose namespace errors are written in.
+    Query(QueryService),
 }
 
 /// Picks the surface and runs its router.
@@ -133,6 +139,19 @@ fn classify(parts: &Parts, style: &HostStyle) -> (Surface, Result<Routed, ApiErr
     if access_analyzer::claims(method, path, query, service.as_deref()) {
         let routed = access_analyzer::classify(method, path).map(Routed::AccessAnalyzer);
         return (Surface::AccessAnalyzer, routed);
+    }
+    if let Some(pending) = query::claims(
+        method,
+        path,
+        query,
+        &parts.headers,
+        service.as_deref(),
+        style,
+    ) {
+        return (
+            Surface::Query(pending.service_or_default()),
+            Ok(Routed::Query(pending)),
+        );
     }
     if *style == HostStyle::Path
         && let Some(rest) = path.strip_prefix(s3control::CONTROL_PREFIX)
@@ -150,6 +169,8 @@ impl Routed {
             Routed::Control(r) => r.op.name(),
             Routed::S3(r) => r.op.name(),
             Routed::AccessAnalyzer(op) => op.name(),
+            // Replaced on the span by the operation once the body is read.
+            Routed::Query(pending) => pending.name(),
         }
     }
     fn route(&self) -> &'static str {
@@ -157,6 +178,7 @@ impl Routed {
             Routed::Control(r) => r.op.route(),
             Routed::S3(r) => r.op.route(),
             Routed::AccessAnalyzer(op) => op.route(),
+            Routed::Query(_) => "/",
         }
     }
 }
@@ -166,6 +188,7 @@ fn unrouted(surface: Surface, style: &HostStyle, path: &str) -> &'static str {
     match (surface, style) {
         (Surface::S3Control, _) => "/v20180820/{*path}",
         (Surface::AccessAnalyzer, _) => "/{*path}",
+        (Surface::Query(_), _) => "/",
         (Surface::S3, HostStyle::MrapDataPlane { .. }) => "/{*key}",
         (Surface::S3, HostStyle::VirtualHost { .. }) if path.len() > 1 => "/{*key}",
         (Surface::S3, HostStyle::VirtualHost { .. }) => "/",
@@ -189,7 +212,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     let style = host::parse(host, &state.s3_domains);
-    let (surface, routed) = classify(&parts, &style);
+    let (mut surface, routed) = classify(&parts, &style);
     let (operation, route) = match &routed {
         Ok(r) => (r.name(), r.route()),
         Err(_) => ("Unsupported", unrouted(surface, &style, path)),
@@ -220,6 +243,11 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             Ok(Routed::AccessAnalyzer(op)) => {
                 access_analyzer::serve(&state, &ids, &parts, op, body).await
             }
+            Ok(Routed::Query(pending)) => {
+                let (service, served) = query::serve(&state, &ids, &parts, pending, body).await;
+                surface = Surface::Query(service);
+                served
+            }
         };
         match served {
             Ok(response) => response,
@@ -229,6 +257,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
                     Surface::S3Control => s3control::render(&err, &ids, head),
                     Surface::S3 => s3::render(&err, &ids, &s3_resource(&style, path), head),
                     Surface::AccessAnalyzer => access_analyzer::render(&err, head),
+                    Surface::Query(service) => query::render(service, &err, &ids, head),
                 }
             }
         }
@@ -267,12 +296,12 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     response
 }
 
-/// Every response carries the request id pair, errors included; JSON APIs' clients read
-/// `x-amzn-RequestId` instead.
+/// Every response carries the request id pair, errors included; clients of the JSON and query
+/// APIs read `x-amzn-RequestId` instead (aws-sdk-rust's IAM and STS clients only that).
 fn stamp_ids(response: &mut Response, ids: &RequestIds, surface: Surface) {
     let headers = response.headers_mut();
-    let json_id =
-        (surface == Surface::AccessAnalyzer).then_some(("x-amzn-requestid", &ids.request_id));
+    let json_id = matches!(surface, Surface::AccessAnalyzer | Surface::Query(_))
+        .then_some(("x-amzn-requestid", &ids.request_id));
     for (name, value) in [
         ("x-amz-request-id", &ids.request_id),
         ("x-amz-id-2", &ids.host_id),

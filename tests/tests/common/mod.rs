@@ -100,6 +100,39 @@ pub fn control_as(stack: &Stack, access_key: &str, secret: &str) -> aws_sdk_s3co
     aws_sdk_s3control::Client::from_conf(config)
 }
 
+/// The Region the IAM and STS clients sign for (any works: the gateway verifies the scope's).
+pub const IAM_REGION: &str = "us-east-1";
+
+/// IAM client of the main account's root.
+pub fn iam(stack: &Stack) -> aws_sdk_iam::Client {
+    iam_as(stack, ACCESS_KEY, SECRET_KEY)
+}
+
+/// IAM client signing with the given key pair, against the gateway's endpoint (IAM is served on
+/// the same listener as S3, told apart by the signing service).
+pub fn iam_as(stack: &Stack, access_key: &str, secret: &str) -> aws_sdk_iam::Client {
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new(IAM_REGION))
+        .credentials_provider(credentials(access_key, secret))
+        .endpoint_url(stack.endpoint.clone())
+        .http_client(http_client())
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+/// STS client signing with the given key pair, against the gateway's endpoint.
+pub fn sts_as(stack: &Stack, access_key: &str, secret: &str) -> aws_sdk_sts::Client {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(IAM_REGION))
+        .credentials_provider(credentials(access_key, secret))
+        .endpoint_url(stack.endpoint.clone())
+        .http_client(http_client())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}
+
 /// S3 client of the main account, signing for `region`, path-style against the gateway.
 pub fn s3(stack: &Stack, region: &str) -> aws_sdk_s3::Client {
     s3_as(stack, region, ACCESS_KEY, SECRET_KEY)

@@ -35,6 +35,8 @@ pub async fn run_boto3(args: &[&str], env: &[(&str, &str)]) -> String {
         "AWS_ENDPOINT_URL_S3",
         "AWS_ENDPOINT_URL_S3_CONTROL",
         "AWS_ENDPOINT_URL_ACCESSANALYZER",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_STS",
     ] {
         cmd.env_remove(var);
     }

@@ -12,6 +12,7 @@ mod bad_input;
 mod boto3;
 mod bucket_policies;
 mod crash;
+mod iam;
 mod lifecycle;
 mod mrap_authorization;
 mod mrap_data_plane;

@@ -18,6 +18,13 @@ pub(crate) enum ResourceKind {
     /// Only authenticated here: the handler authorises every object it touches with a request
     /// of its own (DeleteObjects). Never use it for a handler that does not.
     EachObject,
+    /// An IAM user of the caller's account (`arn:aws:iam::{account}:user{path}{name}`): the one
+    /// the request names, or the caller itself when an optional `UserName` is omitted.
+    IamUser,
+    /// `*`: an action with no resource type (`iam:ListUsers`).
+    Everything,
+    /// Authentication only (`sts:GetCallerIdentity`, which no policy can deny).
+    Caller,
 }
 
 /// How the request body reaches the handler.
