@@ -13,6 +13,7 @@ mod boto3;
 mod bucket_policies;
 mod crash;
 mod iam;
+mod identities;
 mod lifecycle;
 mod mrap_authorization;
 mod mrap_data_plane;
