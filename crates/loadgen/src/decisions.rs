@@ -70,7 +70,8 @@ fn parse(argv: &[String]) -> Result<Args> {
 /// A signed `GetMultiRegionAccessPoint` as the gateway forwards it.
 fn decision_request() -> Result<AuthzRequest> {
     let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
-    let account = AccountId::parse(&env("MRAP_ACCOUNT", "000000000000")).map_err(anyhow::Error::msg)?;
+    let account =
+        AccountId::parse(&env("MRAP_ACCOUNT", "000000000000")).map_err(anyhow::Error::msg)?;
     let path = "/v20180820/mrap/instances/bench-mrap";
     let payload_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     let mut headers = vec![

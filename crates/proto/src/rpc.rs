@@ -64,6 +64,15 @@ where
         messaging.destination.name = %subject,
     );
     async {
+        // While the connection is down a request would wait for the whole request timeout (the
+        // client queues it for the reconnect): refuse at once instead, so callers answer 503 in
+        // milliseconds, not seconds.
+        if client.connection_state() != async_nats::connection::State::Connected {
+            return Err(RpcError::Transport(
+                subject.to_owned(),
+                "not connected to NATS".to_owned(),
+            ));
+        }
         let mut headers = HeaderMap::new();
         trace::inject(&Span::current(), &mut headers);
         let payload = codec::encode(req)?;

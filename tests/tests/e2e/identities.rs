@@ -13,7 +13,11 @@ use crate::common::{mrap::eventually, *};
 /// A user of the main account with one inline policy and an access key: (key id, secret).
 async fn user_with_policy(stack: &Stack, name: &str, policy: Option<&str>) -> (String, String) {
     let iam = iam(stack);
-    iam.create_user().user_name(name).send().await.expect("CreateUser");
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("CreateUser");
     if let Some(doc) = policy {
         iam.put_user_policy()
             .user_name(name)
@@ -58,8 +62,7 @@ async fn a_reader_may_get_and_list_but_not_create() -> TestResult {
     ctl.list_multi_region_access_points()
         .account_id(ACCOUNT)
         .send()
-        .await
-        ?;
+        .await?;
     let message = expect_error(
         ctl.create_multi_region_access_point()
             .account_id(ACCOUNT)
@@ -117,10 +120,16 @@ async fn a_user_without_policy_is_refused_everything() -> TestResult {
         .get_caller_identity()
         .send()
         .await?;
-    assert_eq!(me.arn(), Some(format!("arn:aws:iam::{ACCOUNT}:user/nobody").as_str()));
+    assert_eq!(
+        me.arn(),
+        Some(format!("arn:aws:iam::{ACCOUNT}:user/nobody").as_str())
+    );
     assert_eq!(me.account(), Some(ACCOUNT));
     let user_id = me.user_id().unwrap_or_default();
-    assert!(user_id.starts_with("AIDA") && user_id.len() == 21, "{user_id}");
+    assert!(
+        user_id.starts_with("AIDA") && user_id.len() == 21,
+        "{user_id}"
+    );
     stack.stop().await?;
     Ok(())
 }
@@ -343,7 +352,10 @@ async fn an_unreachable_store_is_a_refusal_never_an_allow() -> TestResult {
         .account_id(ACCOUNT)
         .send()
         .await?;
-    stack.nats_server().expect("the stack's own nats-server").kill();
+    stack
+        .nats_server()
+        .expect("the stack's own nats-server")
+        .kill();
     let started = Instant::now();
     let refused = ctl
         .list_multi_region_access_points()
@@ -352,6 +364,9 @@ async fn an_unreachable_store_is_a_refusal_never_an_allow() -> TestResult {
         .await;
     let err = refused.expect_err("no decision can be made without NATS");
     assert_eq!(status_of(&err), Some(503), "{}", describe_err(&err));
-    eprintln!("refused after {:?} (SDK retries included)", started.elapsed());
+    eprintln!(
+        "refused after {:?} (SDK retries included)",
+        started.elapsed()
+    );
     Ok(())
 }
