@@ -11,6 +11,8 @@
 //! Access (`RestrictPublicBuckets`) stops a public policy from granting anything to other
 //! accounts. A refusal names the layer that decided, in AWS's words.
 
+use std::cell::LazyCell;
+
 use mrap_model::{AccountId, ApiError, ErrorCode, MrapStatus, PublicAccessBlock};
 use mrap_policy::{
     Decision, Evaluation, Policy, PolicyRole, RequestContext, RequestPrincipal, evaluate,
@@ -159,7 +161,10 @@ fn no_such_access_point(alias: &str) -> ApiError {
 
 /// The identity side for this request context: a root allows everything, a user's inline
 /// policies are folded like any identity policies.
-fn identity(who: &Authenticated, ctx: &RequestContext) -> Evaluation {
+fn identity(
+    who: &Authenticated,
+    ctx: &impl std::ops::Deref<Target = RequestContext>,
+) -> Evaluation {
     match &who.user {
         None => Evaluation {
             decision: Decision::Allow,
@@ -187,17 +192,20 @@ fn alone(
     now_ms: i64,
 ) -> (Verdict, String) {
     let owner = owner.unwrap_or(&who.key.account);
-    let ctx = context(req, who, arn.to_owned(), now_ms);
+    let ctx = LazyCell::new(|| context(req, who, arn.to_owned(), now_ms));
     (layer(who, None, owner, &ctx, "resource"), arn.to_owned())
 }
 
 /// One IAM layer: the identity side and the resource's policy (`which`: named in a refusal),
 /// owned by `owner`.
+///
+/// `ctx` is built on first use: a root's request on a resource without a policy (most of them)
+/// evaluates nothing and needs no context.
 fn layer(
     who: &Authenticated,
     policy: Option<&Policy>,
     owner: &AccountId,
-    ctx: &RequestContext,
+    ctx: &impl std::ops::Deref<Target = RequestContext>,
     which: &'static str,
 ) -> Verdict {
     let identity = identity(who, ctx);
@@ -237,7 +245,7 @@ async fn bucket_allows(
     now_ms: i64,
 ) -> Result<Verdict, ApiError> {
     let owner = &bucket.record.owner;
-    let ctx = context(req, who, arn.to_owned(), now_ms);
+    let ctx = LazyCell::new(|| context(req, who, arn.to_owned(), now_ms));
     let is_owner_root = *owner == who.key.account && who.user.is_none();
     Ok(
         match layer(who, bucket.policy.as_ref(), owner, &ctx, "bucket") {
@@ -271,17 +279,13 @@ async fn mrap_allows(
     now_ms: i64,
 ) -> Result<Verdict, ApiError> {
     let m = &mrap.record;
-    let base = context(req, who, String::new(), now_ms)
-        .with_key("s3:DataAccessPointArn", m.arn())
-        .with_key("s3:DataAccessPointAccount", m.account.to_string());
-    let mrap_ctx = RequestContext {
-        resource: mrap_resource_arn(mrap, key),
-        ..base.clone()
+    let through = |resource: String| {
+        context(req, who, resource, now_ms)
+            .with_key("s3:DataAccessPointArn", m.arn())
+            .with_key("s3:DataAccessPointAccount", m.account.to_string())
     };
-    let bucket_ctx = RequestContext {
-        resource: bucket_arn(bucket, key),
-        ..base
-    };
+    let mrap_ctx = LazyCell::new(|| through(mrap_resource_arn(mrap, key)));
+    let bucket_ctx = LazyCell::new(|| through(bucket_arn(bucket, key)));
     let both = layer(who, mrap.policy.as_ref(), &m.account, &mrap_ctx, "MRAP").and_then(|()| {
         layer(
             who,
