@@ -212,11 +212,7 @@ mod tests {
         );
         let token = "arn:aws:s3:us-west-2:111122223333:async-request/mrap/create/abc";
         assert_eq!(
-            arn(
-                ControlOp::DescribeMultiRegionAccessPointOperation,
-                token,
-                b""
-            ),
+            arn(ControlOp::DescribeMultiRegionAccessPointOperation, token, b""),
             token
         );
         assert_eq!(arn(ControlOp::ListMultiRegionAccessPoints, "", b""), "*");
