@@ -1461,3 +1461,84 @@ async fn custom_simulation_details() -> TestResult {
     stack.stop().await?;
     Ok(())
 }
+
+/// A user simulates as far as its policy allows: itself (its inline policy under its name), not
+/// the root; a custom simulation's caller is the requesting user.
+#[tokio::test]
+async fn users_simulate_as_far_as_their_policy_allows() -> TestResult {
+    let stack = Stack::start().await?;
+    let root = iam(&stack);
+    let name = "lim";
+    let me = format!("arn:aws:iam::{ACCOUNT}:user/{name}");
+    root.create_user().user_name(name).send().await?;
+    let policy = doc(vec![
+        allow(json!("iam:SimulatePrincipalPolicy"), json!(me)),
+        allow(json!("iam:SimulateCustomPolicy"), json!("*")),
+    ])
+    .to_string();
+    root.put_user_policy()
+        .user_name(name)
+        .policy_name("self-sim")
+        .policy_document(&policy)
+        .send()
+        .await?;
+    let key = root.create_access_key().user_name(name).send().await?;
+    let key = key.access_key().expect("a key");
+    let lim = iam_as(&stack, key.access_key_id(), key.secret_access_key());
+
+    let out = crate::common::mrap::eventually("the user may simulate itself", || {
+        let lim = lim.clone();
+        let me = me.clone();
+        async move {
+            lim.simulate_principal_policy()
+                .policy_source_arn(me)
+                .action_names("iam:SimulateCustomPolicy")
+                .action_names("iam:CreateUser")
+                .send()
+                .await
+                .ok()
+        }
+    })
+    .await;
+    let rs = out.evaluation_results();
+    assert_eq!(rs[0].eval_decision().as_str(), "allowed");
+    let m = &rs[0].matched_statements()[0];
+    assert_eq!(m.source_policy_id(), Some("self-sim"));
+    let start = m.start_position().expect("start");
+    let brace = policy.find("},{").expect("two statements") + 2;
+    assert_eq!(
+        (start.line(), start.column()),
+        (1, i32::try_from(brace + 2)?)
+    );
+    assert_eq!(rs[1].eval_decision().as_str(), "implicitDeny");
+
+    let message = expect_error(
+        lim.simulate_principal_policy()
+            .policy_source_arn(format!("arn:aws:iam::{ACCOUNT}:root"))
+            .action_names("s3:GetObject")
+            .send()
+            .await,
+        "AccessDenied",
+        403,
+    );
+    assert!(message.contains("iam:SimulatePrincipalPolicy"), "{message}");
+
+    // The caller defaults to the requesting user: ${aws:username} is lim.
+    let own = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#;
+    for (key, decision) in [("lim/x", "allowed"), ("bob/x", "implicitDeny")] {
+        let out = lim
+            .simulate_custom_policy()
+            .policy_input_list(own)
+            .action_names("s3:PutObject")
+            .resource_arns(format!("arn:aws:s3:::home/{key}"))
+            .send()
+            .await?;
+        assert_eq!(
+            out.evaluation_results()[0].eval_decision().as_str(),
+            decision,
+            "{key}"
+        );
+    }
+    stack.stop().await?;
+    Ok(())
+}
