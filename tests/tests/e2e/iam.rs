@@ -209,7 +209,7 @@ async fn query_protocol_refusals() -> TestResult {
     let err = iam(&stack).list_users().max_items(5000).send().await;
     expect_error(err, "ValidationError", 400);
 
-    // not yet served
+    // a required list left out
     let r = query_request(
         &stack,
         "Action=SimulateCustomPolicy&Version=2010-05-08&ActionNames.member.1=s3:GetObject",
@@ -217,7 +217,14 @@ async fn query_protocol_refusals() -> TestResult {
         signed(),
     )
     .await;
-    assert_query_error(&r, 501, IAM_NS, "NotImplemented");
+    assert_query_error(&r, 400, IAM_NS, "ValidationError");
+    assert!(
+        r.body.contains(
+            "Value null at &apos;policyInputList&apos; failed to satisfy constraint: Member must not be null"
+        ),
+        "{}",
+        r.body
+    );
 
     stack.stop().await?;
     Ok(())

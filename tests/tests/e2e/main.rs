@@ -29,5 +29,6 @@ mod objects_multipart;
 mod objects_s3_backend;
 mod policies;
 mod public_access;
+mod simulate;
 mod sync_errors;
 mod validate_policy;

@@ -97,7 +97,7 @@ operation_table! {
             action: "iam:DeleteUserPolicy", route: "/",
             resource: IamUser, body: Buffered, handler: policies::delete,
         },
-        // Resource: the PolicySourceArn (a user of this account) once implemented.
+        // Resource: the PolicySourceArn (a user of this account, or an account root).
         SimulatePrincipalPolicy {
             action: "iam:SimulatePrincipalPolicy", route: "/",
             resource: IamUser, body: Buffered, handler: simulate::principal,
@@ -127,6 +127,9 @@ pub(crate) enum Target<'t> {
     Myself,
     /// `*`.
     Everything,
+    /// An IAM ARN as given (`SimulatePrincipalPolicy`'s `PolicySourceArn` when it names no user
+    /// of the caller's account: an account root).
+    Arn(&'t str),
 }
 
 /// An authorised request.
@@ -181,6 +184,7 @@ impl IamRequest<'_> {
             }
             Target::Myself => (self.caller.principal_arn.clone(), None),
             Target::Everything => ("*".to_owned(), None),
+            Target::Arn(arn) => (arn.to_owned(), None),
         };
         let grant = self
             .ctx

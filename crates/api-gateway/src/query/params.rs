@@ -43,8 +43,6 @@ impl Params {
     }
 
     /// `Name.member.1 … Name.member.N` (stops at the first gap); `Name=` alone is `[]`.
-    // Read by the Simulate operations' lists (`ActionNames`, `ResourceArns`, …), still to come.
-    #[allow(dead_code)]
     pub fn list(&self, name: &str) -> Vec<String> {
         (1..)
             .map_while(|n| self.get(&format!("{name}.member.{n}")).map(str::to_owned))
@@ -114,6 +112,16 @@ impl Checker {
                 ""
             }
         }
+    }
+
+    /// A required list (`Name.member.N`): `Member must not be null` when neither a member nor the
+    /// empty-list form `Name=` is sent. Returns the members.
+    pub fn required_list(&mut self, params: &Params, name: &str, member: &str) -> Vec<String> {
+        let items = params.list(name);
+        if items.is_empty() && params.get(name).is_none() {
+            self.fail(None, member, "Member must not be null");
+        }
+        items
     }
 
     /// Length in characters within `min..=max`.
