@@ -1,7 +1,8 @@
 //! Trace continuity: one CreateMultiRegionAccessPoint request yields ONE trace that reaches all
 //! four services — the gateway's HTTP span, the authorizer's check, the policy-store's record
-//! and the provisioner's job — carried over NATS headers (W3C `traceparent`); and a GET through
-//! an MRAP records the Region it was routed to.
+//! and the provisioner's job — carried over NATS headers (W3C `traceparent`); a create and its
+//! Describe name the request token; a refusal names the deciding layer on the authorizer's
+//! `authz.decide` span; and a GET through an MRAP records the Region it was routed to.
 
 mod common;
 
@@ -167,9 +168,12 @@ async fn a_get_through_an_mrap_records_its_routed_region() -> TestResult {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let spans = exporter.get_finished_spans()?;
+        // Only GETs through an MRAP have a routed Region (other tests' direct GETs share the
+        // exporter).
         let get = spans.iter().find(|s| {
             attr_str(s, "aws.s3.operation").as_deref() == Some("GetObject")
                 && attr_str(s, "mrap.service").as_deref() == Some("api-gateway")
+                && attr(s, "mrap.routed_region").is_some()
         });
         let authorizer_in_trace = |get: &SpanData| {
             spans.iter().any(|s| {
@@ -196,6 +200,114 @@ async fn a_get_through_an_mrap_records_its_routed_region() -> TestResult {
             _ => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
+    stack.stop().await?;
+    Ok(())
+}
+
+/// Waits (bounded) until the trace of the first gateway span matching `root` holds a span that
+/// matches each of `wanted`; returns that trace's spans.
+async fn trace_with(
+    root: impl Fn(&SpanData) -> bool,
+    wanted: &[(&str, &dyn Fn(&SpanData) -> bool)],
+) -> Vec<SpanData> {
+    let exporter = exporter();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let spans = exporter.get_finished_spans().expect("spans");
+        let roots = spans
+            .iter()
+            .filter(|s| attr_str(s, "mrap.service").as_deref() == Some("api-gateway") && root(s));
+        for r in roots {
+            let trace: Vec<SpanData> = spans
+                .iter()
+                .filter(|s| s.span_context.trace_id() == r.span_context.trace_id())
+                .cloned()
+                .collect();
+            if wanted.iter().all(|(_, w)| trace.iter().any(|s| w(s))) {
+                return trace;
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let refs: Vec<&SpanData> = spans.iter().collect();
+            let names: Vec<&str> = wanted.iter().map(|(n, _)| *n).collect();
+            panic!("no trace with {names:?}:\n{}", summary(&refs));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn is_decision(decision: &'static str, layer: &'static str) -> impl Fn(&SpanData) -> bool {
+    move |s: &SpanData| {
+        s.name == "authz.decide"
+            && attr_str(s, "mrap.authz.decision").as_deref() == Some(decision)
+            && attr_str(s, "mrap.authz.layer").as_deref() == Some(layer)
+    }
+}
+
+/// A create names its request token on the HTTP span, and a Describe of that token is one trace
+/// of the gateway, the authorizer's allow and the store's read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_and_its_describe_carry_the_request_token() -> TestResult {
+    exporter();
+    let stack = Stack::start().await?;
+    let ctl = control(&stack);
+    create_bucket(&stack, "token-use1", "us-east-1").await;
+    let token = create_mrap(&ctl, ACCOUNT, "tokened", &["token-use1"]).await;
+    wait_succeeded(&ctl, ACCOUNT, &token).await;
+
+    let is_token = |s: &SpanData| attr_str(s, "mrap.request_token").as_deref() == Some(&token);
+    trace_with(
+        |s| s.name == CREATE_SPAN && is_token(s),
+        &[("authorizer allow", &is_decision("allow", "none"))],
+    )
+    .await;
+    let describe = trace_with(
+        |s| {
+            attr_str(s, "aws.s3.operation").as_deref()
+                == Some("DescribeMultiRegionAccessPointOperation")
+                && is_token(s)
+        },
+        &[
+            ("authorizer allow", &is_decision("allow", "none")),
+            ("store read", &|s: &SpanData| {
+                attr_str(s, "mrap.service").as_deref() == Some("policy-store")
+                    && attr_str(s, "messaging.system").as_deref() == Some("nats")
+            }),
+        ],
+    )
+    .await;
+    let refs: Vec<&SpanData> = describe.iter().collect();
+    eprintln!("describe trace:\n{}", summary(&refs));
+    stack.stop().await?;
+    Ok(())
+}
+
+/// A refused request: the authorizer's span says deny and which layer decided; the HTTP span
+/// carries the error code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_request_names_the_deciding_layer() -> TestResult {
+    exporter();
+    let stack = Stack::start().await?;
+    create_bucket(&stack, "private-bucket", "us-east-1").await;
+    let other = s3_as(&stack, "us-east-1", OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
+    let refused = other
+        .get_object()
+        .bucket("private-bucket")
+        .key("k")
+        .send()
+        .await;
+    assert_eq!(refused.err().as_ref().and_then(status_of), Some(403));
+    trace_with(
+        |s| {
+            attr_str(s, "aws.s3.operation").as_deref() == Some("GetObject")
+                && attr_str(s, "mrap.error_code").as_deref() == Some("AccessDenied")
+        },
+        &[(
+            "authorizer deny by the resource policy layer",
+            &is_decision("deny", "resource-policy"),
+        )],
+    )
+    .await;
     stack.stop().await?;
     Ok(())
 }

@@ -232,6 +232,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         mrap.service = SERVICE,
         mrap.error_code = Empty,
         mrap.routed_region = Empty,
+        mrap.request_token = Empty,
     );
 
     let head = parts.method == Method::HEAD;

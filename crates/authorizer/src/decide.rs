@@ -13,6 +13,8 @@
 
 use std::cell::LazyCell;
 
+use tracing::Instrument;
+
 use mrap_model::{AccountId, ApiError, ErrorCode, MrapStatus, PublicAccessBlock};
 use mrap_policy::{
     Decision, Evaluation, Policy, PolicyRole, RequestContext, RequestPrincipal, evaluate,
@@ -47,6 +49,56 @@ enum Denied {
 type Verdict = Result<(), Denied>;
 
 pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiError> {
+    let span = tracing::info_span!(
+        "authz.decide",
+        mrap.authz.action = %req.action,
+        mrap.authz.decision = tracing::field::Empty,
+        mrap.authz.layer = tracing::field::Empty,
+    );
+    let decided = decide(model, req).instrument(span.clone()).await;
+    let (decision, layer) = match &decided {
+        Ok(_) => ("allow", "none"),
+        Err(Refusal::Denied(d)) => ("deny", d.layer()),
+        Err(Refusal::Other(e)) if e.code == ErrorCode::ServiceUnavailable => ("error", "none"),
+        Err(Refusal::Other(_)) => ("deny", "authentication"),
+    };
+    span.record("mrap.authz.decision", decision);
+    span.record("mrap.authz.layer", layer);
+    decided.map_err(|r| match r {
+        Refusal::Denied(d) => d.error,
+        Refusal::Other(e) => e,
+    })
+}
+
+/// A refusal: by a policy layer (recorded on the span by name), or any other error.
+enum Refusal {
+    Denied(DeniedBy),
+    Other(ApiError),
+}
+
+struct DeniedBy {
+    denied: Denied,
+    error: ApiError,
+}
+
+impl DeniedBy {
+    fn layer(&self) -> &'static str {
+        match self.denied {
+            Denied::IdentityDeny | Denied::NoIdentityAllow => "identity",
+            Denied::ResourceDeny("MRAP") => "mrap-policy",
+            Denied::ResourceDeny(_) | Denied::NoResourceAllow => "resource-policy",
+            Denied::PublicAccessBlocked => "block-public-access",
+        }
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Refusal::Other(e)
+    }
+}
+
+async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal> {
     let now_ms = mrap_model::time::now_millis();
     let who = authn::authenticate(model, req, now_ms / 1000).await?;
     let mut granted_bucket = None;
@@ -83,7 +135,8 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
             if !mrap.record.regions.iter().any(|r| r.bucket == *bucket) {
                 return Err(ApiError::internal(format!(
                     "the gateway routed {alias} to {bucket}, which is not one of its buckets"
-                )));
+                ))
+                .into());
             }
             // An MRAP's buckets cannot be deleted while it exists: a missing one is a fault.
             let bucket = model.bucket(bucket.as_str()).await?.ok_or_else(|| {
@@ -100,7 +153,10 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
     };
     if let Err(denied) = verdict {
         tracing::info!(action = %req.action, principal = %who.key.principal_arn, ?denied, "request denied");
-        return Err(access_denied(&who, &req.action, &resource_arn, denied));
+        return Err(Refusal::Denied(DeniedBy {
+            denied,
+            error: access_denied(&who, &req.action, &resource_arn, denied),
+        }));
     }
     Ok(Grant {
         account: who.key.account.clone(),

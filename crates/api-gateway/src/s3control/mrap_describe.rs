@@ -12,6 +12,7 @@ use crate::{
 
 pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError> {
     let token = token_for(&req.account, &req.label)?;
+    tracing::Span::current().record("mrap.request_token", req.label.as_str());
     let account = req.account;
     let op = req
         .state

@@ -44,7 +44,10 @@ pub(crate) async fn submit(
             params,
         })
         .await?;
-    Ok(reply.arn())
+    let arn = reply.arn();
+    // On the HTTP span: a trace of the request names the operation it started.
+    tracing::Span::current().record("mrap.request_token", arn.as_str());
+    Ok(arn)
 }
 
 #[cfg(test)]
