@@ -204,12 +204,12 @@ async fn a_get_through_an_mrap_records_its_routed_region() -> TestResult {
     Ok(())
 }
 
+/// A named condition on a span of a trace.
+type Wanted<'a> = (&'a str, &'a dyn Fn(&SpanData) -> bool);
+
 /// Waits (bounded) until the trace of the first gateway span matching `root` holds a span that
 /// matches each of `wanted`; returns that trace's spans.
-async fn trace_with(
-    root: impl Fn(&SpanData) -> bool,
-    wanted: &[(&str, &dyn Fn(&SpanData) -> bool)],
-) -> Vec<SpanData> {
+async fn trace_with(root: impl Fn(&SpanData) -> bool, wanted: &[Wanted<'_>]) -> Vec<SpanData> {
     let exporter = exporter();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -223,7 +223,7 @@ async fn trace_with(
                 .filter(|s| s.span_context.trace_id() == r.span_context.trace_id())
                 .cloned()
                 .collect();
-            if wanted.iter().all(|(_, w)| trace.iter().any(|s| w(s))) {
+            if wanted.iter().all(|(_, w)| trace.iter().any(w)) {
                 return trace;
             }
         }
