@@ -35,18 +35,23 @@ pub struct Authenticated {
     pub signed_at: Option<i64>,
 }
 
+/// `Ok(None)`: the request carries no signature at all (anonymous).
 pub async fn authenticate(
     model: &ReadModel,
     req: &AuthzRequest,
     now_unix: i64,
-) -> Result<Authenticated, ApiError> {
+) -> Result<Option<Authenticated>, ApiError> {
     let wire = Request {
         method: &req.method,
         path: &req.path,
         query: &req.query,
         headers: &req.headers,
     };
-    let auth = mrap_sigv4::parse(&wire).map_err(to_api)?;
+    let auth = match mrap_sigv4::parse(&wire) {
+        Ok(auth) => auth,
+        Err(SigError::Missing) => return Ok(None),
+        Err(e) => return Err(to_api(e)),
+    };
     let service = req.signing_service.as_deref().unwrap_or("s3");
     if auth.service != service {
         return Err(ApiError::new(
@@ -108,7 +113,7 @@ pub async fn authenticate(
     )
     .map_err(to_api)?;
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
-    Ok(Authenticated {
+    Ok(Some(Authenticated {
         key,
         user,
         chunk_signing,
@@ -120,7 +125,7 @@ pub async fn authenticate(
         } else {
             "REST-HEADER"
         },
-    })
+    }))
 }
 
 /// What the gateway needs to verify the chunk signatures of a signed aws-chunked body, derived
@@ -140,12 +145,17 @@ fn chunk_signing(auth: &Auth, payload_hash: &str, secret: &str) -> Option<ChunkS
     })
 }
 
+/// The refusal of an anonymous request that no public policy allows.
+pub fn anonymous_forbidden() -> ApiError {
+    ApiError::new(
+        ErrorCode::AccessDenied,
+        "Anonymous access is forbidden for this operation",
+    )
+}
+
 fn to_api(e: SigError) -> ApiError {
     match e {
-        SigError::Missing => ApiError::new(
-            ErrorCode::AccessDenied,
-            "Anonymous access is forbidden for this operation",
-        ),
+        SigError::Missing => anonymous_forbidden(),
         SigError::Malformed(m) => ApiError::new(
             ErrorCode::AuthorizationHeaderMalformed,
             format!("The authorization header is malformed; {m}"),

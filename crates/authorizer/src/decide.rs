@@ -100,7 +100,9 @@ impl From<ApiError> for Refusal {
 
 async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal> {
     let now_ms = mrap_model::time::now_millis();
-    let who = authn::authenticate(model, req, now_ms / 1000).await?;
+    let Some(who) = authn::authenticate(model, req, now_ms / 1000).await? else {
+        return anonymous(model, req, now_ms).await;
+    };
     let mut granted_bucket = None;
     let (verdict, resource_arn) = match &req.resource {
         Resource::Caller => (Ok(()), String::new()),
@@ -166,6 +168,58 @@ async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal>
         bucket: granted_bucket,
         user: who.key.user.clone(),
     })
+}
+
+/// An unsigned request: allowed only on a bucket (or its objects) whose policy grants it to
+/// everyone, while no Block Public Access setting of the bucket or its owner restricts public
+/// buckets; never through an MRAP (MRAPs refuse anonymous requests), never anything else. The
+/// grant names the bucket's owner as the account (no handler an anonymous request can reach
+/// reads it) and `anonymous` as the principal.
+async fn anonymous(model: &ReadModel, req: &AuthzRequest, now_ms: i64) -> Result<Grant, Refusal> {
+    let (Resource::Bucket(b) | Resource::Object { bucket: b, .. }) = &req.resource else {
+        return Err(authn::anonymous_forbidden().into());
+    };
+    let Some(bucket) = model.bucket(b.as_str()).await? else {
+        // No bucket, no policy to grant anything (GUESSES.md: an anonymous request learns
+        // nothing about which buckets exist).
+        return Err(authn::anonymous_forbidden().into());
+    };
+    let arn = bucket_arn(&bucket, object_key(&req.resource));
+    let ctx = anonymous_context(req, arn, now_ms);
+    let allowed = bucket
+        .policy
+        .as_ref()
+        .is_some_and(|p| evaluate(p, &ctx).decision == Decision::Allow)
+        && !restricts(
+            model,
+            &[bucket.record.public_access_block],
+            &[&bucket.record.owner],
+        )
+        .await?;
+    if !allowed {
+        return Err(authn::anonymous_forbidden().into());
+    }
+    Ok(Grant {
+        account: bucket.record.owner.clone(),
+        principal_arn: "anonymous".to_owned(),
+        access_key: String::new(),
+        chunk_signing: None,
+        bucket: Some(granted(&bucket)),
+        user: None,
+    })
+}
+
+/// The condition keys an unsigned request has: no principal keys.
+fn anonymous_context(req: &AuthzRequest, resource: String, now_ms: i64) -> RequestContext {
+    let mut ctx = RequestContext::new(RequestPrincipal::Anonymous, req.action.clone(), resource)
+        .with_key("aws:PrincipalType", "Anonymous")
+        .with_key("aws:SecureTransport", req.secure_transport.to_string())
+        .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
+        .with_key("aws:EpochTime", (now_ms / 1000).to_string());
+    if let Some(ip) = &req.source_ip {
+        ctx = ctx.with_key("aws:SourceIp", ip.clone());
+    }
+    request_keys(ctx, req)
 }
 
 /// AWS's refusal, naming the principal, the action, the resource and the deciding layer.
@@ -458,6 +512,11 @@ fn context(
         let age_ms = (now_ms - signed_at * 1000).max(0);
         ctx = ctx.with_key("s3:signatureAge", age_ms.to_string());
     }
+    request_keys(ctx, req)
+}
+
+/// The keys read off the request itself: user agent, payload hash, listing parameters.
+fn request_keys(mut ctx: RequestContext, req: &AuthzRequest) -> RequestContext {
     for (name, value) in &req.headers {
         if name.eq_ignore_ascii_case("user-agent") {
             ctx = ctx.with_key("aws:UserAgent", value.clone());

@@ -372,3 +372,58 @@ async fn account_restrict_public_buckets_cuts_other_accounts() -> TestResult {
     stack.stop().await?;
     Ok(())
 }
+
+/// Anonymous (unsigned) requests: allowed exactly where a public bucket policy grants the action
+/// and no RestrictPublicBuckets (bucket or owner account) is on; refused for everything else, and
+/// never through an MRAP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_requests_need_a_public_policy_and_no_restriction() -> TestResult {
+    let stack = Stack::start().await?;
+    let s3 = s3(&stack, "us-east-1");
+    create_bucket(&stack, "pab-anon", "us-east-1").await;
+    s3.put_object()
+        .bucket("pab-anon")
+        .key("hello")
+        .body(b"world".to_vec().into())
+        .send()
+        .await?;
+    let get = || raw::send(&stack, "GET", "/pab-anon/hello", "", &[], b"");
+    let put = || raw::send(&stack, "PUT", "/pab-anon/new", "", &[], b"x");
+    // No policy: refused.
+    assert_eq!(get().await.status, 403);
+
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pab-anon/*"}]}"#;
+    assert_no_error_findings(policy, BUCKET_RESOURCE_TYPE);
+    s3.put_bucket_policy()
+        .bucket("pab-anon")
+        .policy(policy)
+        .send()
+        .await?;
+    let got = crate::common::mrap::eventually("anonymous GET allowed", || async {
+        let r = get().await;
+        (r.status == 200).then_some(r)
+    })
+    .await;
+    assert_eq!(got.body, "world");
+    // Only what the policy grants.
+    assert_eq!(put().await.status, 403);
+    assert_eq!(
+        raw::send(&stack, "GET", "/pab-anon", "list-type=2", &[], b"")
+            .await
+            .status,
+        403
+    );
+
+    // RestrictPublicBuckets on the bucket cuts anonymous access too.
+    s3.put_public_access_block()
+        .bucket("pab-anon")
+        .public_access_block_configuration(bucket_bpa(false, false, false, true))
+        .send()
+        .await?;
+    crate::common::mrap::eventually("anonymous GET refused again", || async {
+        (get().await.status == 403).then_some(())
+    })
+    .await;
+    stack.stop().await?;
+    Ok(())
+}
