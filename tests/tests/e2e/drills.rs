@@ -139,6 +139,8 @@ struct Load {
     reads: AtomicUsize,
     read_failures: AtomicUsize,
     acked: Mutex<Vec<Acked>>,
+    /// When the last operation was acknowledged, and the longest pause between two.
+    gap: Mutex<(Option<Instant>, Duration)>,
     errors: Mutex<Vec<String>>,
 }
 
@@ -158,6 +160,7 @@ impl Load {
             reads: AtomicUsize::new(0),
             read_failures: AtomicUsize::new(0),
             acked: Mutex::new(Vec::new()),
+            gap: Mutex::new((None, Duration::ZERO)),
             errors: Mutex::new(Vec::new()),
         })
     }
@@ -265,6 +268,14 @@ impl Load {
     }
 
     fn record(&self, kind: Kind, name: &str, token: String, policy: Option<String>) {
+        {
+            let mut gap = self.gap.lock().expect("lock");
+            let now = Instant::now();
+            if let Some(last) = gap.0 {
+                gap.1 = gap.1.max(now - last);
+            }
+            gap.0 = Some(now);
+        }
         self.acked.lock().expect("lock").push(Acked {
             kind,
             name: name.to_owned(),
@@ -437,7 +448,7 @@ impl Load {
         let figures = format!(
             "{} acknowledged operations checked ({} creates, {} policy puts, {} deletes; {} MRAPs remain), lost {}; \
              mutating requests {mutations}, failed {failed} ({:.2} %, each retried with its ClientToken); \
-             reads {}, failed {}; first errors: {:?}",
+             reads {}, failed {}; longest pause between two acknowledgements {:?}; first errors: {:?}",
             acked.len(),
             count(Kind::Create),
             count(Kind::Policy),
@@ -447,6 +458,7 @@ impl Load {
             100.0 * failed as f64 / mutations.max(1) as f64,
             self.reads.load(Ordering::SeqCst),
             self.read_failures.load(Ordering::SeqCst),
+            self.gap.lock().expect("lock").1,
             self.errors.lock().expect("lock"),
         );
         assert!(lost.is_empty(), "lost: {lost:#?}\n{figures}");
