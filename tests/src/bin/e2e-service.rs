@@ -17,7 +17,9 @@ async fn main() -> anyhow::Result<()> {
         "api-gateway" => mrap_api_gateway::SERVICE,
         "authorizer" => mrap_authorizer::SERVICE,
         "policy-store" => mrap_policy_store::SERVICE,
-        other => bail!("usage: e2e-service api-gateway|authorizer|policy-store|provisioner (not {other:?})"),
+        other => bail!(
+            "usage: e2e-service api-gateway|authorizer|policy-store|provisioner (not {other:?})"
+        ),
     };
     let nats = mrap_proto::NatsConfig::from_env()
         .connect(service)

@@ -390,10 +390,8 @@ impl Load {
                     deleted.insert(a.name.clone());
                 }
                 Kind::Policy => {
-                    let (established, proposed) = crate::common::policy::mrap_policy_texts(
-                        &self.ctl, ACCOUNT, &a.name,
-                    )
-                    .await;
+                    let (established, proposed) =
+                        crate::common::policy::mrap_policy_texts(&self.ctl, ACCOUNT, &a.name).await;
                     if established != a.policy && proposed != a.policy {
                         lost.push(format!(
                             "policy of {}: established {established:?}, proposed {proposed:?}",
@@ -432,10 +430,16 @@ impl Load {
             lost.push(format!("MRAP {name} acknowledged but missing"));
         }
         for name in names.difference(&expected) {
-            lost.push(format!("MRAP {name} exists but should not (deleted or never acknowledged)"));
+            lost.push(format!(
+                "MRAP {name} exists but should not (deleted or never acknowledged)"
+            ));
         }
         if aliases.len() != listed.len() {
-            lost.push(format!("{} MRAPs but {} aliases", listed.len(), aliases.len()));
+            lost.push(format!(
+                "{} MRAPs but {} aliases",
+                listed.len(),
+                aliases.len()
+            ));
         }
         for m in &listed {
             if m.status() != Some(&MultiRegionAccessPointStatus::Ready) {
@@ -609,7 +613,10 @@ async fn drill_service_kills() -> TestResult {
     let begin = Instant::now();
     while probe(&probe_ctl).await.is_err() {
         procs.check_alive();
-        assert!(begin.elapsed() < RECOVERY_LIMIT, "the services did not serve within {RECOVERY_LIMIT:?}");
+        assert!(
+            begin.elapsed() < RECOVERY_LIMIT,
+            "the services did not serve within {RECOVERY_LIMIT:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let start = begin.elapsed();
@@ -648,7 +655,9 @@ async fn drill_service_kills() -> TestResult {
         );
     }
     for (service, child) in &mut procs.children {
-        child.start_kill().unwrap_or_else(|e| panic!("{service}: {e}"));
+        child
+            .start_kill()
+            .unwrap_or_else(|e| panic!("{service}: {e}"));
         let _ = child.wait().await;
     }
     drop(nats);
