@@ -200,13 +200,14 @@ mrap_http_answers() {
     status=$(mrap_http_status "$1" "$2") && [[ -n $status ]]
 }
 
-# mrap_http_status HOST PORT: the status code of an unsigned `GET /` (fails when nothing answers).
+# mrap_http_status HOST PORT [PATH]: the status code of an unsigned `GET PATH` (default /; fails
+# when nothing answers).
 mrap_http_status() {
-    local host=$1 port=$2 line
+    local host=$1 port=$2 path=${3:-/} line
     line=$(
         exec 2>/dev/null
         exec 3<>"/dev/tcp/$host/$port" || exit 1
-        printf 'GET / HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n' "$host" "$port" >&3
+        printf 'GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n' "$path" "$host" "$port" >&3
         IFS= read -r -t 5 line <&3 && printf '%s' "$line"
         while IFS= read -r -t 2 _ <&3; do :; done # let the server finish its answer
     ) 2>/dev/null || return 1

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 /// Where and as whom a service connects; read from `MRAP_NATS_URL`, `MRAP_NATS_USER`,
-/// `MRAP_NATS_PASSWORD` (the password is never logged).
+/// `MRAP_NATS_PASSWORD` (the password is never logged). `url` may name several servers of a
+/// cluster, comma-separated (`nats://a:4222,nats://b:4222`): the client picks one and fails over
+/// to the others (and to the servers the cluster advertises).
 #[derive(Clone)]
 pub struct NatsConfig {
     pub url: String,
@@ -51,7 +53,13 @@ impl NatsConfig {
         if let (Some(u), Some(p)) = (&self.user, &self.password) {
             opts = opts.user_and_password(u.clone(), p.clone());
         }
-        let client = opts.connect(&self.url).await?;
+        let urls: Vec<&str> = self
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .collect();
+        let client = opts.connect(urls).await?;
         // retry_on_initial_connect returns at once; wait (bounded) until we are really connected
         // so that the first request does not fail.
         for _ in 0..200 {

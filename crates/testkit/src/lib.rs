@@ -8,5 +8,5 @@ pub use moto::MotoServer;
 /// For [`Stack::start_with_regions`] without a direct dependency on the model crate.
 pub use mrap_model::{RegionSpec, RegionsConfig};
 pub use mrap_proto::subjects::KvBucket;
-pub use nats::NatsServer;
+pub use nats::{NatsCluster, NatsServer};
 pub use stack::{Stack, StackOptions};

@@ -72,8 +72,45 @@ impl NatsServer {
         Err(last)
     }
 
+    /// One server on a chosen port (a cluster node: its peers' routes name the port in advance).
+    pub fn start_on_port(port: u16, args: &[&str], env: &[(&str, &str)]) -> Result<NatsServer> {
+        let bin = find_binary()?;
+        let dir = tempfile::Builder::new()
+            .prefix("mrap-nats-")
+            .tempdir()
+            .context("temp dir for nats-server")?;
+        std::fs::create_dir(dir.path().join("store")).context("creating the store dir")?;
+        let mut server = NatsServer {
+            bin,
+            port,
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            dir,
+            child: None,
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// True while the process runs (not [`kill`](Self::kill)ed).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Starts a [`kill`](Self::kill)ed server again on the same port and store dir (an outage
+    /// of chosen length: `kill`, wait, `resume`). Does nothing while it runs.
+    pub fn resume(&mut self) -> Result<()> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        self.spawn()
     }
 
     pub fn port(&self) -> u16 {
@@ -163,6 +200,139 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill(); // the TempDir field then removes the store and log
     }
+}
+
+/// A cluster of nats-servers on loopback (JetStream on each, a `server_name` each, full-mesh
+/// routes), for tests of R3 streams and of a node's loss. Dropping it kills every node.
+pub struct NatsCluster {
+    nodes: Vec<NatsServer>,
+    monitor_ports: Vec<u16>,
+}
+
+impl NatsCluster {
+    /// `n` nodes (3 for R3), ready: each accepts clients and reports itself healthy
+    /// (`/healthz`: JetStream meta leader known, streams current).
+    pub fn start(n: usize) -> Result<NatsCluster> {
+        Self::start_with(n, &[], &[])
+    }
+
+    /// Like [`start`](Self::start) with extra arguments and environment for every node (e.g.
+    /// `-c deploy/nats/nats.conf` with its passwords).
+    pub fn start_with(n: usize, args: &[&str], env: &[(&str, &str)]) -> Result<NatsCluster> {
+        let mut last = anyhow!("the cluster did not start");
+        for _ in 0..3 {
+            match Self::try_start(n, args, env) {
+                Ok(cluster) => return Ok(cluster),
+                Err(e) if format!("{e:#}").contains("address already in use") => last = e,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    fn try_start(n: usize, args: &[&str], env: &[(&str, &str)]) -> Result<NatsCluster> {
+        // All ports at once, while each is held, so that no two are the same.
+        let listeners = (0..3 * n)
+            .map(|_| TcpListener::bind("127.0.0.1:0"))
+            .collect::<std::io::Result<Vec<_>>>()
+            .context("probing for free ports")?;
+        let ports = listeners
+            .iter()
+            .map(|l| l.local_addr().map(|a| a.port()))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        drop(listeners);
+        let (client_ports, rest) = ports.split_at(n);
+        let (cluster_ports, monitor_ports) = rest.split_at(n);
+        let mut nodes = Vec::with_capacity(n);
+        for i in 0..n {
+            let name = format!("node-{i}");
+            let listen = format!("nats://127.0.0.1:{}", cluster_ports[i]);
+            let routes = cluster_ports
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, p)| format!("nats://127.0.0.1:{p}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let monitor = monitor_ports[i].to_string();
+            let mut node_args = vec![
+                "-n",
+                &name,
+                "--cluster_name",
+                "mrap-test",
+                "--cluster",
+                &listen,
+                "--routes",
+                &routes,
+                "-m",
+                &monitor,
+            ];
+            node_args.extend_from_slice(args);
+            nodes.push(NatsServer::start_on_port(client_ports[i], &node_args, env)?);
+        }
+        let cluster = NatsCluster {
+            nodes,
+            monitor_ports: monitor_ports.to_vec(),
+        };
+        cluster.wait_healthy(Duration::from_secs(30))?;
+        Ok(cluster)
+    }
+
+    /// Every node's client URL, comma-separated (what `MRAP_NATS_URL` takes).
+    pub fn urls(&self) -> String {
+        self.nodes
+            .iter()
+            .map(NatsServer::url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Node `i`, to [`kill`](NatsServer::kill) and [`resume`](NatsServer::resume).
+    pub fn node(&mut self, i: usize) -> &mut NatsServer {
+        &mut self.nodes[i]
+    }
+
+    /// True when node `i` answers `GET /healthz` with 200 on its monitoring port.
+    pub fn node_healthy(&self, i: usize) -> bool {
+        http_status(self.monitor_ports[i], "/healthz") == Some(200)
+    }
+
+    /// Waits until every running node is healthy.
+    pub fn wait_healthy(&self, limit: Duration) -> Result<()> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let sick: Vec<usize> = (0..self.nodes.len())
+                .filter(|&i| self.nodes[i].is_running() && !self.node_healthy(i))
+                .collect();
+            if sick.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("cluster nodes {sick:?} not healthy within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The status of `GET path` on 127.0.0.1:`port` (HTTP/1.0, no dependencies).
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
 /// True once a NATS server answers on `addr` with its `INFO` line.

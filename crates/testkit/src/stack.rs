@@ -32,6 +32,8 @@ pub struct StackOptions {
     pub stale_after: Duration,
     /// The policy-store's `operation_retention`.
     pub operation_retention: Duration,
+    /// Replicas of the streams and KV buckets (`MRAP_KV_REPLICAS`): 3 on a [`NatsCluster`](crate::nats::NatsCluster).
+    pub kv_replicas: usize,
 }
 
 impl Default for StackOptions {
@@ -41,6 +43,7 @@ impl Default for StackOptions {
             ack_wait: Duration::from_secs(5),
             stale_after: Duration::from_secs(2),
             operation_retention: mrap_policy_store::DEFAULT_OPERATION_RETENTION,
+            kv_replicas: 1,
         }
     }
 }
@@ -95,7 +98,7 @@ impl Stack {
         Ok(stack)
     }
 
-    /// A stack on an existing server, under a fresh subject prefix.
+    /// A stack on an existing server (or a cluster: comma-separated URLs), under a fresh subject prefix.
     pub async fn start_on(nats_url: &str, opts: StackOptions) -> Result<Stack> {
         Self::start_on_with(nats_url, opts, None).await
     }
@@ -132,7 +135,9 @@ impl Stack {
         let store_cfg = mrap_policy_store::Config {
             master_key: master_key.clone(),
             namespace: namespace.clone(),
-            durability: Default::default(),
+            durability: mrap_proto::jetstream::Durability {
+                replicas: opts.kv_replicas,
+            },
             bootstrap_keys: keys,
             operation_retention: opts.operation_retention,
         };

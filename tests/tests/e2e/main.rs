@@ -12,6 +12,7 @@ mod bad_input;
 mod boto3;
 mod bucket_policies;
 mod crash;
+mod drills;
 mod iam;
 mod identities;
 mod lifecycle;
