@@ -23,12 +23,23 @@ fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("{what}: {e}"))
 }
 
+/// A KV call that did not complete (no responders, a timeout, a stream leader being elected on
+/// a cluster): the state is unchanged or unknown, so the client may retry — 503, which SDKs
+/// retry on their own, not a 500.
+fn unavailable(what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %e, what, "KV call failed");
+    ApiError::new(
+        mrap_model::ErrorCode::ServiceUnavailable,
+        "Please reduce your request rate or try again later.",
+    )
+}
+
 /// The current value of `key` and its revision (`None` if absent or deleted).
 pub async fn get<T: DeserializeOwned>(
     store: &kv::Store,
     key: &str,
 ) -> Result<Option<(T, u64)>, ApiError> {
-    let entry = store.entry(key).await.map_err(|e| internal("KV read", e))?;
+    let entry = store.entry(key).await.map_err(|e| unavailable("KV read", e))?;
     match entry {
         Some(e) if e.operation == Operation::Put => {
             let v = codec::decode(&e.value).map_err(|e| internal("KV decode", e))?;
@@ -55,7 +66,7 @@ pub async fn create<T: Serialize>(
     match store.create(key, bytes).await {
         Ok(_) => Ok(true),
         Err(e) if e.kind() == CreateErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(internal("KV create", e)),
+        Err(e) => Err(unavailable("KV create", e)),
     }
 }
 
@@ -64,7 +75,7 @@ pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Resul
     store
         .put(key, bytes)
         .await
-        .map_err(|e| internal("KV put", e))?;
+        .map_err(|e| unavailable("KV put", e))?;
     Ok(())
 }
 
@@ -88,12 +99,12 @@ where
                     Some(rev) => match store.update(key, bytes, rev).await {
                         Ok(_) => true,
                         Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => false,
-                        Err(e) => return Err(internal("KV update", e)),
+                        Err(e) => return Err(unavailable("KV update", e)),
                     },
                     None => match store.create(key, bytes).await {
                         Ok(_) => true,
                         Err(e) if e.kind() == CreateErrorKind::AlreadyExists => false,
-                        Err(e) => return Err(internal("KV create", e)),
+                        Err(e) => return Err(unavailable("KV create", e)),
                     },
                 };
                 if written {
@@ -119,7 +130,7 @@ pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
     store
         .delete(key)
         .await
-        .map_err(|e| internal("KV delete", e))?;
+        .map_err(|e| unavailable("KV delete", e))?;
     forget_deleted(store, key).await;
     Ok(())
 }
