@@ -46,9 +46,66 @@ enum Denied {
 
 type Verdict = Result<(), Denied>;
 
+/// Decides `req`, recording `mrap_authz_decisions_total{result,layer}` and
+/// `mrap_authz_decision_duration_seconds{result}`.
 pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiError> {
+    let started = std::time::Instant::now();
+    let mut reached = Reached::Authentication;
+    let result = decide(model, req, &mut reached).await;
+    let (outcome, layer) = decision_labels(&result, reached);
+    metrics::counter!("mrap_authz_decisions_total", "result" => outcome, "layer" => layer)
+        .increment(1);
+    metrics::histogram!("mrap_authz_decision_duration_seconds", "result" => outcome)
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
+/// How far a decision got: what an error means depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// Authenticating: an error is a refused (or failed) authentication.
+    Authentication,
+    /// Authenticated: an error is a lookup failure, unless a layer refused.
+    Authorization,
+    /// A layer refused.
+    Denied(Denied),
+}
+
+/// The labels of a decision: `result` is `allow`, `deny` (an authentication refusal or a policy
+/// layer's) or `error` (no decision: an unknown MRAP, an internal fault, the store unavailable);
+/// `layer` names what refused (`authn`, `identity_deny`, `resource_deny`, `no_identity_allow`,
+/// `no_resource_allow`, `public_access_block`), `none` otherwise.
+fn decision_labels(
+    result: &Result<Grant, ApiError>,
+    reached: Reached,
+) -> (&'static str, &'static str) {
+    match (result, reached) {
+        (Ok(_), _) => ("allow", "none"),
+        (Err(_), Reached::Denied(d)) => ("deny", denied_label(d)),
+        (Err(e), Reached::Authentication) if e.code.http_status() < 500 => ("deny", "authn"),
+        (Err(_), Reached::Authentication) => ("error", "authn"),
+        (Err(_), Reached::Authorization) => ("error", "none"),
+    }
+}
+
+fn denied_label(d: Denied) -> &'static str {
+    match d {
+        Denied::IdentityDeny => "identity_deny",
+        Denied::ResourceDeny(_) => "resource_deny",
+        Denied::NoIdentityAllow => "no_identity_allow",
+        Denied::NoResourceAllow => "no_resource_allow",
+        Denied::PublicAccessBlocked => "public_access_block",
+    }
+}
+
+async fn decide(
+    model: &ReadModel,
+    req: &AuthzRequest,
+    reached: &mut Reached,
+) -> Result<Grant, ApiError> {
     let now_ms = mrap_model::time::now_millis();
     let who = authn::authenticate(model, req, now_ms / 1000).await?;
+    *reached = Reached::Authorization;
     let mut granted_bucket = None;
     let (verdict, resource_arn) = match &req.resource {
         Resource::Caller => (Ok(()), String::new()),
@@ -99,6 +156,7 @@ pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiEr
         }
     };
     if let Err(denied) = verdict {
+        *reached = Reached::Denied(denied);
         tracing::info!(action = %req.action, principal = %who.key.principal_arn, ?denied, "request denied");
         return Err(access_denied(&who, &req.action, &resource_arn, denied));
     }
@@ -438,4 +496,56 @@ fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> 
         };
         (decode(name), decode(value))
     })
+}
+
+#[cfg(test)]
+mod label_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn decision_labels_name_the_refusing_layer() {
+        let err = |code| Err::<Grant, _>(ApiError::new(code, "x"));
+        let denied = err(ErrorCode::AccessDenied);
+        assert_eq!(
+            decision_labels(&denied, Reached::Denied(Denied::IdentityDeny)),
+            ("deny", "identity_deny")
+        );
+        assert_eq!(
+            decision_labels(&denied, Reached::Denied(Denied::ResourceDeny("MRAP"))),
+            ("deny", "resource_deny")
+        );
+        assert_eq!(
+            decision_labels(&denied, Reached::Denied(Denied::PublicAccessBlocked)),
+            ("deny", "public_access_block")
+        );
+        assert_eq!(
+            decision_labels(
+                &err(ErrorCode::SignatureDoesNotMatch),
+                Reached::Authentication
+            ),
+            ("deny", "authn")
+        );
+        assert_eq!(
+            decision_labels(&err(ErrorCode::ServiceUnavailable), Reached::Authentication),
+            ("error", "authn")
+        );
+        assert_eq!(
+            decision_labels(&err(ErrorCode::NoSuchAccessPoint), Reached::Authorization),
+            ("error", "none")
+        );
+        let grant = Grant {
+            account: AccountId::parse("000000000000").unwrap(),
+            principal_arn: "arn:aws:iam::000000000000:root".into(),
+            access_key: "test".into(),
+            chunk_signing: None,
+            bucket: None,
+            user: None,
+        };
+        assert_eq!(
+            decision_labels(&Ok(grant), Reached::Authorization),
+            ("allow", "none")
+        );
+    }
 }

@@ -46,6 +46,7 @@ impl NatsConfig {
     ) -> Result<async_nats::Client, async_nats::ConnectError> {
         let mut opts = async_nats::ConnectOptions::new()
             .name(name)
+            .event_callback(connection_events())
             .retry_on_initial_connect()
             .request_timeout(Some(Duration::from_secs(10)));
         if let (Some(u), Some(p)) = (&self.user, &self.password) {
@@ -61,6 +62,36 @@ impl NatsConfig {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(client)
+    }
+}
+
+/// The connection's metrics (`mrap_nats_connected`, `mrap_nats_reconnects_total`) and log lines,
+/// fed by the client's events: `Connected` comes on the first connection and on every
+/// reconnection.
+fn connection_events()
+-> impl Fn(async_nats::Event) -> std::future::Ready<()> + Send + Sync + 'static {
+    let connected = metrics::gauge!("mrap_nats_connected");
+    let reconnects = metrics::counter!("mrap_nats_reconnects_total");
+    // Registered at zero so that the series exist before the first reconnection.
+    reconnects.absolute(0);
+    let seen = std::sync::atomic::AtomicBool::new(false);
+    move |event| {
+        match event {
+            async_nats::Event::Connected => {
+                connected.set(1.0);
+                if seen.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    reconnects.increment(1);
+                    tracing::info!("reconnected to NATS");
+                }
+            }
+            async_nats::Event::Disconnected => {
+                connected.set(0.0);
+                tracing::warn!("disconnected from NATS");
+            }
+            async_nats::Event::Closed => connected.set(0.0),
+            other => tracing::warn!(event = %other, "NATS connection event"),
+        }
+        std::future::ready(())
     }
 }
 

@@ -113,18 +113,30 @@ pub async fn serve(
     Ok(local)
 }
 
-/// [`serve`] on [`addr_from_env`]`(default)`; `Ok(None)` when disabled with `off`.
+/// [`serve`] on `MRAP_METRICS_ADDR`, else on `default`; `Ok(None)` when disabled with `off`.
+///
+/// A port that is taken fails the start only when `MRAP_METRICS_ADDR` named it: the default port
+/// being busy (a second stack or test process on one machine) is logged, and the service runs
+/// without a listener (the recorder is still installed).
 pub async fn serve_from_env(
     service: &'static str,
     default: &str,
     shutdown: CancellationToken,
 ) -> std::io::Result<Option<SocketAddr>> {
-    match addr_from_env(default) {
-        None => Ok(None),
-        Some(addr) => serve(service, &addr, shutdown)
-            .await
-            .map(Some)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("metrics on {addr}: {e}"))),
+    let explicit = std::env::var("MRAP_METRICS_ADDR").is_ok_and(|v| !v.trim().is_empty());
+    let Some(addr) = addr_from_env(default) else {
+        return Ok(None);
+    };
+    match serve(service, &addr, shutdown).await {
+        Ok(bound) => Ok(Some(bound)),
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::warn!(%addr, "metrics port in use: no /metrics listener (set MRAP_METRICS_ADDR)");
+            Ok(None)
+        }
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!("metrics on {addr}: {e}"),
+        )),
     }
 }
 
