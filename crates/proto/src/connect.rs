@@ -65,30 +65,36 @@ impl NatsConfig {
     }
 }
 
-/// The connection's metrics (`mrap_nats_connected`, `mrap_nats_reconnects_total`) and log lines,
-/// fed by the client's events: `Connected` comes on the first connection and on every
-/// reconnection.
+/// The connection's metrics and log lines, fed by the client's events (`Connected` comes on the
+/// first connection and on every reconnection): `mrap_nats_connected` counts the process's
+/// connected clients (a service binary has one: 1 up, 0 down), `mrap_nats_reconnects_total` the
+/// reconnections.
 fn connection_events()
 -> impl Fn(async_nats::Event) -> std::future::Ready<()> + Send + Sync + 'static {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     let connected = metrics::gauge!("mrap_nats_connected");
     let reconnects = metrics::counter!("mrap_nats_reconnects_total");
     // Registered at zero so that the series exist before the first reconnection.
     reconnects.absolute(0);
-    let seen = std::sync::atomic::AtomicBool::new(false);
+    connected.increment(0.0);
+    let (seen, up) = (AtomicBool::new(false), AtomicBool::new(false));
     move |event| {
         match event {
             async_nats::Event::Connected => {
-                connected.set(1.0);
-                if seen.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                if !up.swap(true, Relaxed) {
+                    connected.increment(1.0);
+                }
+                if seen.swap(true, Relaxed) {
                     reconnects.increment(1);
                     tracing::info!("reconnected to NATS");
                 }
             }
-            async_nats::Event::Disconnected => {
-                connected.set(0.0);
-                tracing::warn!("disconnected from NATS");
+            async_nats::Event::Disconnected | async_nats::Event::Closed => {
+                if up.swap(false, Relaxed) {
+                    connected.decrement(1.0);
+                    tracing::warn!("disconnected from NATS");
+                }
             }
-            async_nats::Event::Closed => connected.set(0.0),
             other => tracing::warn!(event = %other, "NATS connection event"),
         }
         std::future::ready(())
