@@ -65,7 +65,7 @@ impl NatsConfig {
     }
 }
 
-/// The connection's metrics and log lines, fed by the client's events (`Connected` comes on the
+/// The connection's metrics, fed by the client's events (`Connected` comes on the
 /// first connection and on every reconnection): `mrap_nats_connected` counts the process's
 /// connected clients (a service binary has one: 1 up, 0 down), `mrap_nats_reconnects_total` the
 /// reconnections.
@@ -86,16 +86,15 @@ fn connection_events()
                 }
                 if seen.swap(true, Relaxed) {
                     reconnects.increment(1);
-                    tracing::info!("reconnected to NATS");
                 }
             }
-            async_nats::Event::Disconnected | async_nats::Event::Closed => {
-                if up.swap(false, Relaxed) {
-                    connected.decrement(1.0);
-                    tracing::warn!("disconnected from NATS");
-                }
+            async_nats::Event::Disconnected | async_nats::Event::Closed
+                if up.swap(false, Relaxed) =>
+            {
+                connected.decrement(1.0);
             }
-            other => tracing::warn!(event = %other, "NATS connection event"),
+            // async-nats logs every event itself (`event: …`).
+            _ => {}
         }
         std::future::ready(())
     }
