@@ -303,8 +303,8 @@ async fn a_denied_request_names_the_deciding_layer() -> TestResult {
                 && attr_str(s, "mrap.error_code").as_deref() == Some("AccessDenied")
         },
         &[(
-            "authorizer deny by the resource policy layer",
-            &is_decision("deny", "resource-policy"),
+            "authorizer deny: no resource policy allows",
+            &is_decision("deny", "no_resource_allow"),
         )],
     )
     .await;

@@ -19,6 +19,7 @@
 pub(crate) mod common;
 mod access_analyzer;
 mod config;
+mod http_metrics;
 mod iam;
 pub mod proxy;
 mod query;
@@ -34,3 +35,6 @@ pub use server::run;
 
 /// `mrap.service` on every span of this binary.
 pub const SERVICE: &str = "api-gateway";
+
+/// Where the gateway serves `/metrics` unless `MRAP_METRICS_ADDR` says otherwise.
+pub const METRICS_ADDR: &str = "127.0.0.1:9464";

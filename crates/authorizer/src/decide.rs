@@ -48,61 +48,79 @@ enum Denied {
 
 type Verdict = Result<(), Denied>;
 
+/// Decides `req`, recording `mrap_authz_decisions_total{result,layer}` and
+/// `mrap_authz_decision_duration_seconds{result}`.
 pub async fn check(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, ApiError> {
+    let started = std::time::Instant::now();
     let span = tracing::info_span!(
         "authz.decide",
         mrap.authz.action = %req.action,
         mrap.authz.decision = tracing::field::Empty,
         mrap.authz.layer = tracing::field::Empty,
     );
-    let decided = decide(model, req).instrument(span.clone()).await;
-    let (decision, layer) = match &decided {
-        Ok(_) => ("allow", "none"),
-        Err(Refusal::Denied(d)) => ("deny", d.layer()),
-        Err(Refusal::Other(e)) if e.code == ErrorCode::ServiceUnavailable => ("error", "none"),
-        Err(Refusal::Other(_)) => ("deny", "authentication"),
-    };
-    span.record("mrap.authz.decision", decision);
+    let mut reached = Reached::Authentication;
+    let result = decide(model, req, &mut reached)
+        .instrument(span.clone())
+        .await;
+    let (outcome, layer) = decision_labels(&result, reached);
+    span.record("mrap.authz.decision", outcome);
     span.record("mrap.authz.layer", layer);
-    decided.map_err(|r| match r {
-        Refusal::Denied(d) => d.error,
-        Refusal::Other(e) => e,
-    })
+    metrics::counter!("mrap_authz_decisions_total", "result" => outcome, "layer" => layer)
+        .increment(1);
+    metrics::histogram!("mrap_authz_decision_duration_seconds", "result" => outcome)
+        .record(started.elapsed().as_secs_f64());
+    result
 }
 
-/// A refusal: by a policy layer (recorded on the span by name), or any other error.
-enum Refusal {
-    Denied(DeniedBy),
-    Other(ApiError),
+/// How far a decision got: what an error means depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// Authenticating: an error is a refused (or failed) authentication.
+    Authentication,
+    /// Authenticated: an error is a lookup failure, unless a layer refused.
+    Authorization,
+    /// A layer refused.
+    Denied(Denied),
 }
 
-struct DeniedBy {
-    denied: Denied,
-    error: ApiError,
-}
-
-impl DeniedBy {
-    fn layer(&self) -> &'static str {
-        match self.denied {
-            Denied::IdentityDeny | Denied::NoIdentityAllow => "identity",
-            Denied::ResourceDeny("MRAP") => "mrap-policy",
-            Denied::ResourceDeny(_) | Denied::NoResourceAllow => "resource-policy",
-            Denied::PublicAccessBlocked => "block-public-access",
-        }
+/// The labels of a decision, on the `authz.decide` span and the metrics alike: `result` is
+/// `allow`, `deny` (an authentication refusal or a policy layer's) or `error` (no decision: an
+/// unknown MRAP, an internal fault, the store unavailable); `layer` names what refused (`authn`,
+/// `identity_deny`, `resource_deny`, `no_identity_allow`, `no_resource_allow`,
+/// `public_access_block`), `none` otherwise.
+fn decision_labels(
+    result: &Result<Grant, ApiError>,
+    reached: Reached,
+) -> (&'static str, &'static str) {
+    match (result, reached) {
+        (Ok(_), _) => ("allow", "none"),
+        (Err(_), Reached::Denied(d)) => ("deny", denied_label(d)),
+        (Err(e), Reached::Authentication) if e.code.http_status() < 500 => ("deny", "authn"),
+        (Err(_), Reached::Authentication) => ("error", "authn"),
+        (Err(_), Reached::Authorization) => ("error", "none"),
     }
 }
 
-impl From<ApiError> for Refusal {
-    fn from(e: ApiError) -> Self {
-        Refusal::Other(e)
+fn denied_label(d: Denied) -> &'static str {
+    match d {
+        Denied::IdentityDeny => "identity_deny",
+        Denied::ResourceDeny(_) => "resource_deny",
+        Denied::NoIdentityAllow => "no_identity_allow",
+        Denied::NoResourceAllow => "no_resource_allow",
+        Denied::PublicAccessBlocked => "public_access_block",
     }
 }
 
-async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal> {
+async fn decide(
+    model: &ReadModel,
+    req: &AuthzRequest,
+    reached: &mut Reached,
+) -> Result<Grant, ApiError> {
     let now_ms = mrap_model::time::now_millis();
     let Some(who) = authn::authenticate(model, req, now_ms / 1000).await? else {
-        return anonymous(model, req, now_ms).await;
+        return anonymous(model, req, now_ms, reached).await;
     };
+    *reached = Reached::Authorization;
     let mut granted_bucket = None;
     let (verdict, resource_arn) = match &req.resource {
         Resource::Caller => (Ok(()), String::new()),
@@ -137,8 +155,7 @@ async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal>
             if !mrap.record.regions.iter().any(|r| r.bucket == *bucket) {
                 return Err(ApiError::internal(format!(
                     "the gateway routed {alias} to {bucket}, which is not one of its buckets"
-                ))
-                .into());
+                )));
             }
             // An MRAP's buckets cannot be deleted while it exists: a missing one is a fault.
             let bucket = model.bucket(bucket.as_str()).await?.ok_or_else(|| {
@@ -154,11 +171,9 @@ async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal>
         }
     };
     if let Err(denied) = verdict {
+        *reached = Reached::Denied(denied);
         tracing::info!(action = %req.action, principal = %who.key.principal_arn, ?denied, "request denied");
-        return Err(Refusal::Denied(DeniedBy {
-            denied,
-            error: access_denied(&who, &req.action, &resource_arn, denied),
-        }));
+        return Err(access_denied(&who, &req.action, &resource_arn, denied));
     }
     Ok(Grant {
         account: who.key.account.clone(),
@@ -175,29 +190,42 @@ async fn decide(model: &ReadModel, req: &AuthzRequest) -> Result<Grant, Refusal>
 /// buckets; never through an MRAP (MRAPs refuse anonymous requests), never anything else. The
 /// grant names the bucket's owner as the account (no handler an anonymous request can reach
 /// reads it) and `anonymous` as the principal.
-async fn anonymous(model: &ReadModel, req: &AuthzRequest, now_ms: i64) -> Result<Grant, Refusal> {
+async fn anonymous(
+    model: &ReadModel,
+    req: &AuthzRequest,
+    now_ms: i64,
+    reached: &mut Reached,
+) -> Result<Grant, ApiError> {
+    *reached = Reached::Authorization;
+    let mut refuse = |denied| {
+        *reached = Reached::Denied(denied);
+        Err(authn::anonymous_forbidden())
+    };
     let (Resource::Bucket(b) | Resource::Object { bucket: b, .. }) = &req.resource else {
-        return Err(authn::anonymous_forbidden().into());
+        return refuse(Denied::NoResourceAllow);
     };
     let Some(bucket) = model.bucket(b.as_str()).await? else {
         // No bucket, no policy to grant anything (GUESSES.md: an anonymous request learns
         // nothing about which buckets exist).
-        return Err(authn::anonymous_forbidden().into());
+        return refuse(Denied::NoResourceAllow);
     };
     let arn = bucket_arn(&bucket, object_key(&req.resource));
     let ctx = anonymous_context(req, arn, now_ms);
-    let allowed = bucket
+    let granted_by_policy = bucket
         .policy
         .as_ref()
-        .is_some_and(|p| evaluate(p, &ctx).decision == Decision::Allow)
-        && !restricts(
-            model,
-            &[bucket.record.public_access_block],
-            &[&bucket.record.owner],
-        )
-        .await?;
-    if !allowed {
-        return Err(authn::anonymous_forbidden().into());
+        .is_some_and(|p| evaluate(p, &ctx).decision == Decision::Allow);
+    if !granted_by_policy {
+        return refuse(Denied::NoResourceAllow);
+    }
+    if restricts(
+        model,
+        &[bucket.record.public_access_block],
+        &[&bucket.record.owner],
+    )
+    .await?
+    {
+        return refuse(Denied::PublicAccessBlocked);
     }
     Ok(Grant {
         account: bucket.record.owner.clone(),
@@ -553,4 +581,56 @@ fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> 
         };
         (decode(name), decode(value))
     })
+}
+
+#[cfg(test)]
+mod label_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn decision_labels_name_the_refusing_layer() {
+        let err = |code| Err::<Grant, _>(ApiError::new(code, "x"));
+        let denied = err(ErrorCode::AccessDenied);
+        assert_eq!(
+            decision_labels(&denied, Reached::Denied(Denied::IdentityDeny)),
+            ("deny", "identity_deny")
+        );
+        assert_eq!(
+            decision_labels(&denied, Reached::Denied(Denied::ResourceDeny("MRAP"))),
+            ("deny", "resource_deny")
+        );
+        assert_eq!(
+            decision_labels(&denied, Reached::Denied(Denied::PublicAccessBlocked)),
+            ("deny", "public_access_block")
+        );
+        assert_eq!(
+            decision_labels(
+                &err(ErrorCode::SignatureDoesNotMatch),
+                Reached::Authentication
+            ),
+            ("deny", "authn")
+        );
+        assert_eq!(
+            decision_labels(&err(ErrorCode::ServiceUnavailable), Reached::Authentication),
+            ("error", "authn")
+        );
+        assert_eq!(
+            decision_labels(&err(ErrorCode::NoSuchAccessPoint), Reached::Authorization),
+            ("error", "none")
+        );
+        let grant = Grant {
+            account: AccountId::parse("000000000000").unwrap(),
+            principal_arn: "arn:aws:iam::000000000000:root".into(),
+            access_key: "test".into(),
+            chunk_signing: None,
+            bucket: None,
+            user: None,
+        };
+        assert_eq!(
+            decision_labels(&Ok(grant), Reached::Authorization),
+            ("allow", "none")
+        );
+    }
 }

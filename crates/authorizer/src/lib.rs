@@ -51,6 +51,9 @@ pub enum Error {
 
 pub const SERVICE: &str = "authorizer";
 
+/// Where this service serves `/metrics` unless `MRAP_METRICS_ADDR` says otherwise.
+pub const METRICS_ADDR: &str = "127.0.0.1:9465";
+
 /// Runs until `shutdown` is cancelled.
 pub async fn run(
     config: Config,

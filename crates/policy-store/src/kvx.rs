@@ -39,7 +39,10 @@ pub async fn get<T: DeserializeOwned>(
     store: &kv::Store,
     key: &str,
 ) -> Result<Option<(T, u64)>, ApiError> {
-    let entry = store.entry(key).await.map_err(|e| unavailable("KV read", e))?;
+    let entry = store
+        .entry(key)
+        .await
+        .map_err(|e| unavailable("KV read", e))?;
     match entry {
         Some(e) if e.operation == Operation::Put => {
             let v = codec::decode(&e.value).map_err(|e| internal("KV decode", e))?;

@@ -25,6 +25,9 @@ use crate::state::State;
 
 pub const SERVICE: &str = "policy-store";
 
+/// Where this service serves `/metrics` unless `MRAP_METRICS_ADDR` says otherwise.
+pub const METRICS_ADDR: &str = "127.0.0.1:9466";
+
 /// The per-account MRAP quota.
 pub const MAX_MRAPS_PER_ACCOUNT: usize = 100;
 

@@ -48,6 +48,7 @@ impl NatsConfig {
     ) -> Result<async_nats::Client, async_nats::ConnectError> {
         let mut opts = async_nats::ConnectOptions::new()
             .name(name)
+            .event_callback(connection_events())
             .retry_on_initial_connect()
             .request_timeout(Some(Duration::from_secs(10)));
         if let (Some(u), Some(p)) = (&self.user, &self.password) {
@@ -69,6 +70,41 @@ impl NatsConfig {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(client)
+    }
+}
+
+/// The connection's metrics, fed by the client's events (`Connected` comes on the
+/// first connection and on every reconnection): `mrap_nats_connected` counts the process's
+/// connected clients (a service binary has one: 1 up, 0 down), `mrap_nats_reconnects_total` the
+/// reconnections.
+fn connection_events()
+-> impl Fn(async_nats::Event) -> std::future::Ready<()> + Send + Sync + 'static {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let connected = metrics::gauge!("mrap_nats_connected");
+    let reconnects = metrics::counter!("mrap_nats_reconnects_total");
+    // Registered at zero so that the series exist before the first reconnection.
+    reconnects.absolute(0);
+    connected.increment(0.0);
+    let (seen, up) = (AtomicBool::new(false), AtomicBool::new(false));
+    move |event| {
+        match event {
+            async_nats::Event::Connected => {
+                if !up.swap(true, Relaxed) {
+                    connected.increment(1.0);
+                }
+                if seen.swap(true, Relaxed) {
+                    reconnects.increment(1);
+                }
+            }
+            async_nats::Event::Disconnected | async_nats::Event::Closed
+                if up.swap(false, Relaxed) =>
+            {
+                connected.decrement(1.0);
+            }
+            // async-nats logs every event itself (`event: …`).
+            _ => {}
+        }
+        std::future::ready(())
     }
 }
 

@@ -5,7 +5,9 @@
 //! timeout) surface as other [`RpcError`] kinds. Servers use `async_nats::service` endpoints (queue
 //! group `q`), so replicas of a service share the load and show up in `$SRV` discovery.
 
-use std::future::Future;
+use std::{future::Future, sync::Arc, time::Instant};
+
+use metrics::{Counter, Histogram};
 
 use async_nats::{Client, HeaderMap, client::RequestErrorKind, service::endpoint::Endpoint};
 use futures::StreamExt;
@@ -108,6 +110,8 @@ pub async fn serve<Req, Resp, H, Fut>(
     Fut: Future<Output = Result<Resp, ApiError>> + Send + 'static,
 {
     let tasks = TaskTracker::new();
+    // Label sets built once per endpoint: a request only bumps a shared atomic.
+    let counted = Arc::new(RpcMetrics::new(&subject));
     loop {
         let request = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -118,7 +122,9 @@ pub async fn serve<Req, Resp, H, Fut>(
         };
         let handler = handler.clone();
         let subject = subject.clone();
+        let counted = counted.clone();
         tasks.spawn(async move {
+            let started = std::time::Instant::now();
             let span = info_span!(
                 "nats.process",
                 otel.name = %format!("process {subject}"),
@@ -142,6 +148,7 @@ pub async fn serve<Req, Resp, H, Fut>(
                 if let Err(e) = &result {
                     Span::current().record("mrap.error_code", e.code.aws_code());
                 }
+                counted.record(outcome(&result), started);
                 let body = codec::encode(&result).unwrap_or_else(|e| {
                     let fallback: Result<(), ApiError> =
                         Err(ApiError::internal(format!("unencodable reply: {e}")));
@@ -157,4 +164,62 @@ pub async fn serve<Req, Resp, H, Fut>(
     }
     tasks.close();
     tasks.wait().await;
+}
+
+/// `mrap_rpc_requests_total{subject,outcome}` and `mrap_rpc_request_duration_seconds{subject}` of
+/// one served endpoint.
+struct RpcMetrics {
+    ok: Counter,
+    refused: Counter,
+    error: Counter,
+    duration: Histogram,
+}
+
+impl RpcMetrics {
+    fn new(subject: &str) -> Self {
+        let count = |outcome: &'static str| metrics::counter!("mrap_rpc_requests_total", "subject" => subject.to_owned(), "outcome" => outcome);
+        Self {
+            ok: count("ok"),
+            refused: count("refused"),
+            error: count("error"),
+            duration: metrics::histogram!("mrap_rpc_request_duration_seconds", "subject" => subject.to_owned()),
+        }
+    }
+
+    fn record(&self, outcome: &'static str, started: Instant) {
+        match outcome {
+            "ok" => &self.ok,
+            "refused" => &self.refused,
+            _ => &self.error,
+        }
+        .increment(1);
+        self.duration.record(started.elapsed().as_secs_f64());
+    }
+}
+
+/// The outcome label of a reply: `ok`, `refused` (an answer the client caused: 4xx) or `error`
+/// (the service failed: 5xx).
+fn outcome<T>(result: &Result<T, ApiError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(e) if e.code.http_status() < 500 => "refused",
+        Err(_) => "error",
+    }
+}
+
+#[cfg(test)]
+mod metric_tests {
+    use super::*;
+
+    #[test]
+    fn rpc_outcomes_split_refusals_from_failures() {
+        assert_eq!(outcome::<()>(&Ok(())), "ok");
+        let refused: Result<(), ApiError> = Err(ApiError::new(ErrorCode::AccessDenied, "no"));
+        assert_eq!(outcome(&refused), "refused");
+        let failed: Result<(), ApiError> = Err(ApiError::internal("boom"));
+        assert_eq!(outcome(&failed), "error");
+        let unavailable: Result<(), ApiError> =
+            Err(ApiError::new(ErrorCode::ServiceUnavailable, "later"));
+        assert_eq!(outcome(&unavailable), "error");
+    }
 }

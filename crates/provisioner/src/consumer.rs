@@ -18,7 +18,9 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{Instrument, info_span};
 
 use crate::{
-    Config, Error, SERVICE, create, delete, put_policy,
+    Config, Error, SERVICE, create, delete,
+    job_metrics::Outcome,
+    put_policy,
     step::{Step, StepError, from_rpc},
     wiring::Wiring,
 };
@@ -110,6 +112,11 @@ pub async fn run(
         },
     });
     let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));
+    let gauges = tokio::spawn(crate::job_metrics::watch_queue(
+        stream.clone(),
+        crate::job_metrics::QUEUE_POLL,
+        shutdown.clone(),
+    ));
     let permits = Arc::new(Semaphore::new(config.concurrency));
     let tasks = TaskTracker::new();
     let abandon = CancellationToken::new();
@@ -163,6 +170,7 @@ pub async fn run(
         tasks.wait().await;
     }
     sweeper.abort();
+    gauges.abort();
     Ok(())
 }
 
@@ -179,7 +187,9 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
         mrap.op_id = tracing::field::Empty,
     );
     mrap_proto::trace::continue_from(&span, msg.headers.as_ref());
-    async {
+    let started = std::time::Instant::now();
+    let mut operation = "unknown";
+    let outcome = async {
         let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
         let job: Job = match codec::decode(&msg.payload) {
             Ok(j) => j,
@@ -187,15 +197,24 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
                 // Nothing to attribute it to: drop it rather than redeliver it forever.
                 tracing::error!(error = %e, "undecodable job dropped");
                 let _ = msg.ack_with(AckKind::Term).await;
-                return;
+                return Outcome::Dropped;
             }
         };
         tracing::Span::current().record("mrap.op_id", job.op_id.as_str());
-        match work(cx, &job.op_id).await {
-            Ok(()) => settle(&msg, AckKind::Ack).await,
+        match work(cx, &job.op_id, &mut operation).await {
+            Ok(done) => {
+                settle(&msg, AckKind::Ack).await;
+                done
+            }
             Err(StepError::Fail(f)) => match finish(cx, &job.op_id, Err(f)).await {
-                Ok(()) => settle(&msg, AckKind::Ack).await,
-                Err(e) => retry(&msg, delivered, &e).await,
+                Ok(()) => {
+                    settle(&msg, AckKind::Ack).await;
+                    Outcome::Failed
+                }
+                Err(e) => {
+                    retry(&msg, delivered, &e).await;
+                    Outcome::Retried
+                }
             },
             Err(StepError::Retry(why)) if delivered >= max_deliver => {
                 tracing::error!(op_id = %job.op_id, %why, delivered, "poison job: failing the operation");
@@ -203,12 +222,17 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
                 if matches!(finish(cx, &job.op_id, Err(f)).await, Ok(())) {
                     settle(&msg, AckKind::Ack).await;
                 }
+                Outcome::Poisoned
             }
-            Err(StepError::Retry(why)) => retry(&msg, delivered, &why).await,
+            Err(StepError::Retry(why)) => {
+                retry(&msg, delivered, &why).await;
+                Outcome::Retried
+            }
         }
     }
     .instrument(span)
-    .await
+    .await;
+    crate::job_metrics::record(operation, outcome, started.elapsed());
 }
 
 async fn settle(msg: &jetstream::Message, kind: AckKind) {
@@ -225,7 +249,8 @@ async fn retry(msg: &jetstream::Message, delivered: i64, why: &str) {
 }
 
 /// Runs an operation to its end (or to a retryable failure). Terminal operations are done.
-async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
+/// `operation` is set to the operation's kind (a metric label) once it is known.
+async fn work(cx: &Ctx, op_id: &str, operation: &mut &'static str) -> Step<Outcome> {
     let op: AsyncOperation = store::call(
         &cx.nats,
         &cx.ns,
@@ -235,8 +260,9 @@ async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
     )
     .await
     .map_err(|e| from_rpc(e, op_id))?;
+    *operation = crate::job_metrics::operation_label(op.kind());
     if op.status.is_terminal() {
-        return Ok(());
+        return Ok(Outcome::AlreadyDone);
     }
     let result = match op.kind() {
         OperationKind::Create => create::run(cx, &op).await,
@@ -244,7 +270,10 @@ async fn work(cx: &Ctx, op_id: &str) -> Step<()> {
         OperationKind::PutPolicy => put_policy::run(cx, &op).await,
     };
     match result {
-        Ok(()) => finish(cx, op_id, Ok(())).await.map_err(StepError::Retry),
+        Ok(()) => finish(cx, op_id, Ok(()))
+            .await
+            .map(|()| Outcome::Succeeded)
+            .map_err(StepError::Retry),
         Err(StepError::Fail(f)) => {
             if op.kind() == OperationKind::Create {
                 // A failed create leaves no MRAP behind.

@@ -8,6 +8,7 @@
 mod consumer;
 mod create;
 mod delete;
+mod job_metrics;
 mod put_policy;
 mod step;
 mod wiring;
@@ -19,6 +20,9 @@ use mrap_proto::Namespace;
 use tokio_util::sync::CancellationToken;
 
 pub const SERVICE: &str = "provisioner";
+
+/// Where this service serves `/metrics` unless `MRAP_METRICS_ADDR` says otherwise.
+pub const METRICS_ADDR: &str = "127.0.0.1:9467";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -98,12 +102,13 @@ pub async fn run(
 pub async fn main_from_env() -> anyhow::Result<()> {
     use anyhow::Context as _;
     let _telemetry = mrap_telemetry::init(SERVICE).map_err(|e| anyhow::anyhow!(e))?;
+    let shutdown = CancellationToken::new();
+    mrap_telemetry::metrics::serve_from_env(SERVICE, METRICS_ADDR, shutdown.clone()).await?;
     let config = Config::from_env()?;
     let nats = mrap_proto::NatsConfig::from_env()
         .connect(SERVICE)
         .await
         .context("connecting to NATS")?;
-    let shutdown = CancellationToken::new();
     tokio::spawn(mrap_proto::connect::cancel_on_signal(shutdown.clone()));
     run(config, nats, shutdown).await?;
     Ok(())

@@ -44,6 +44,7 @@ mod range;
 pub mod s3;
 mod stage;
 mod stores;
+pub mod timed;
 
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 pub use error::Error;

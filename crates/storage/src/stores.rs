@@ -44,6 +44,21 @@ impl Stores {
         Ok(Stores { by_region })
     }
 
+    /// The same stores, each call timed as `mrap_storage_request_duration_seconds` (see
+    /// [`crate::timed`]).
+    pub fn timed(self) -> Stores {
+        let by_region = self
+            .by_region
+            .into_iter()
+            .map(|(region, store)| {
+                let timed: Arc<dyn RegionStore> =
+                    Arc::new(crate::timed::Timed::new(&region, store));
+                (region, timed)
+            })
+            .collect();
+        Stores { by_region }
+    }
+
     /// The store of `region`, if the Regions file declares it.
     pub fn get(&self, region: &str) -> Option<Arc<dyn RegionStore>> {
         self.by_region.get(region).cloned()
