@@ -32,6 +32,8 @@ pub struct StackOptions {
     pub stale_after: Duration,
     /// The policy-store's `operation_retention`.
     pub operation_retention: Duration,
+    /// The policy-store's `max_pending_operations` (back-pressure on submissions).
+    pub max_pending_operations: u64,
 }
 
 impl Default for StackOptions {
@@ -41,6 +43,7 @@ impl Default for StackOptions {
             ack_wait: Duration::from_secs(5),
             stale_after: Duration::from_secs(2),
             operation_retention: mrap_policy_store::DEFAULT_OPERATION_RETENTION,
+            max_pending_operations: mrap_policy_store::DEFAULT_MAX_PENDING_OPERATIONS,
         }
     }
 }
@@ -135,6 +138,7 @@ impl Stack {
             durability: Default::default(),
             bootstrap_keys: keys,
             operation_retention: opts.operation_retention,
+            max_pending_operations: opts.max_pending_operations,
         };
         let client = nats_cfg.connect("policy-store").await?;
         let sd = shutdown.clone();
