@@ -59,3 +59,92 @@ pub(crate) fn proxy_ca_dir_from_env(data_dir: &std::path::Path) -> PathBuf {
         .filter(|d| !d.is_empty())
         .map_or_else(|| data_dir.join("proxy-ca"), PathBuf::from)
 }
+
+/// How long and how much the HTTP front door waits for and accepts from a client
+/// ([`crate::proxy::serve`]). Read by `run` ([`HttpLimits::from_env`]), as the other settings
+/// outside [`Config`]; tests pass their own to `run_with`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// From the first byte of a request head to its end (`MRAP_HEADER_READ_TIMEOUT_MS`, default
+    /// 10 s): a connection whose head is still incomplete then is closed without an answer.
+    pub header_read_timeout: std::time::Duration,
+    /// A connection with no request in flight that receives nothing for this long is closed
+    /// (`MRAP_IDLE_TIMEOUT_MS`, default 60 s): kept-alive connections between requests, and a
+    /// new connection that never sends anything. A request in flight — a body streaming in or a
+    /// response streaming out, however slowly — is never cut by either timeout.
+    pub idle_timeout: std::time::Duration,
+}
+
+/// `MRAP_HEADER_READ_TIMEOUT_MS`'s default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// `MRAP_IDLE_TIMEOUT_MS`'s default.
+pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+impl HttpLimits {
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let millis = |name: &str, default: std::time::Duration| match var(name)
+            .filter(|v| !v.trim().is_empty())
+        {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Ok(std::time::Duration::from_millis(ms)),
+                _ => Err(Error::Config(format!(
+                    "{name}={v}: expected a positive number of milliseconds"
+                ))),
+            },
+        };
+        Ok(Self {
+            header_read_timeout: millis(
+                "MRAP_HEADER_READ_TIMEOUT_MS",
+                DEFAULT_HEADER_READ_TIMEOUT,
+            )?,
+            idle_timeout: millis("MRAP_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn http_limits_default_and_parse() {
+        assert_eq!(
+            HttpLimits::from_vars(|_| None).unwrap(),
+            HttpLimits::default()
+        );
+        let limits = HttpLimits::from_vars(|k| match k {
+            "MRAP_HEADER_READ_TIMEOUT_MS" => Some("250".into()),
+            "MRAP_IDLE_TIMEOUT_MS" => Some(" 1500 ".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            limits.header_read_timeout,
+            std::time::Duration::from_millis(250)
+        );
+        assert_eq!(limits.idle_timeout, std::time::Duration::from_millis(1500));
+        for bad in ["0", "-1", "10s", "x"] {
+            assert!(
+                HttpLimits::from_vars(|k| (k == "MRAP_IDLE_TIMEOUT_MS").then(|| bad.into()))
+                    .is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

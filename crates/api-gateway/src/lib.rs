@@ -30,8 +30,8 @@ mod server;
 mod sts;
 
 pub use common::host;
-pub use config::{Config, Error};
-pub use server::run;
+pub use config::{Config, Error, HttpLimits};
+pub use server::{run, run_with};
 
 /// `mrap.service` on every span of this binary.
 pub const SERVICE: &str = "api-gateway";

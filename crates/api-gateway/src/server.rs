@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, Span, field::Empty, info_span};
 
 use crate::{
-    Config, Error, SERVICE, access_analyzer,
+    Config, Error, HttpLimits, SERVICE, access_analyzer,
     common::{
         credential_scope,
         host::{self, HostStyle},
@@ -71,8 +71,20 @@ impl AppState {
 }
 
 /// Serves HTTP on `listener` until `shutdown` is cancelled, then lets requests in flight finish.
+/// The connection limits come from the environment ([`HttpLimits::from_env`]).
 pub async fn run(
     config: Config,
+    nats: async_nats::Client,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
+    run_with(config, HttpLimits::from_env()?, nats, listener, shutdown).await
+}
+
+/// [`run`] with these connection limits.
+pub async fn run_with(
+    config: Config,
+    limits: HttpLimits,
     nats: async_nats::Client,
     listener: TcpListener,
     shutdown: CancellationToken,
@@ -108,9 +120,9 @@ pub async fn run(
         service = SERVICE,
         "api-gateway listening"
     );
-    // TCP_NODELAY, the peer address, graceful shutdown; CONNECT tunnels to MRAP hosts are served
-    // by the same router.
-    proxy::serve(listener, app, proxy, shutdown).await?;
+    // TCP_NODELAY, the peer address, the connection limits, graceful shutdown; CONNECT tunnels to
+    // MRAP hosts are served by the same router.
+    proxy::serve(listener, app, proxy, limits, shutdown).await?;
     Ok(())
 }
 

@@ -54,9 +54,11 @@ error_codes! {
     NoSuchBucketPolicy => 404,
     NoSuchPublicAccessBlockConfiguration => 404,
     NotImplemented => 501,
+    RequestHeaderSectionTooLarge => 400,
     RequestTimeTooSkewed => 403,
     ServiceUnavailable => 503,
     SignatureDoesNotMatch => 403,
+    SlowDown => 503,
     XAmzContentSHA256Mismatch => 400,
     AuthorizationHeaderMalformed => 400,
     // S3 objects

@@ -42,7 +42,15 @@ pub struct Config {
     pub master_key: MasterKey,
     /// How long an operation record (and its client token) is kept after its last change.
     pub operation_retention: std::time::Duration,
+    /// Back-pressure: with this many operations not terminal yet (queued for the provisioner or
+    /// under way), a new submission is refused with `SlowDown` (503) instead of queued
+    /// (`MRAP_MAX_PENDING_OPERATIONS`, default [`DEFAULT_MAX_PENDING_OPERATIONS`]). Queued
+    /// operations are never dropped; a repeated request (same client token) is always answered.
+    pub max_pending_operations: u64,
 }
+
+/// `MRAP_MAX_PENDING_OPERATIONS`'s default.
+pub const DEFAULT_MAX_PENDING_OPERATIONS: u64 = 10_000;
 
 /// `MRAP_OPERATION_RETENTION`'s default: 30 days.
 pub const DEFAULT_OPERATION_RETENTION: std::time::Duration =
@@ -85,7 +93,7 @@ impl Config {
     /// `MRAP_ROOT_SECRET_KEY` or `MRAP_ROOT_SECRET_KEY_FILE` (required: there are no default
     /// credentials; `deploy/local/up` sets `test`/`test`), `MRAP_MASTER_KEY` or
     /// `MRAP_MASTER_KEY_FILE` (required), `MRAP_KV_REPLICAS`, `MRAP_OPERATION_RETENTION`
-    /// (default `30d`).
+    /// (default `30d`), `MRAP_MAX_PENDING_OPERATIONS` (default 10,000).
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let account = mrap_model::AccountId::parse(
@@ -121,12 +129,24 @@ impl Config {
             Some(text) => parse_retention(&text)?,
             None => DEFAULT_OPERATION_RETENTION,
         };
+        let max_pending_operations = match var("MRAP_MAX_PENDING_OPERATIONS") {
+            Some(n) => match n.trim().parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(Error::Config(format!(
+                        "MRAP_MAX_PENDING_OPERATIONS={n}: expected a positive number"
+                    )));
+                }
+            },
+            None => DEFAULT_MAX_PENDING_OPERATIONS,
+        };
         Ok(Self {
             namespace: mrap_proto::connect::namespace_from_env(),
             durability: Durability { replicas },
             bootstrap_keys: vec![AccessKeyRecord::root(account, access_key, secret)],
             master_key,
             operation_retention,
+            max_pending_operations,
         })
     }
 }

@@ -77,6 +77,22 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         return Ok(first.token);
     }
 
+    // Back-pressure: past the bound the request does not happen (the client token is given
+    // back) and the client is told to slow down; what is queued stays queued.
+    let pending = pending_count(st).await?;
+    if pending >= st.max_pending_operations {
+        let _ = kvx::remove(&st.client_tokens, &ct_key).await;
+        tracing::warn!(
+            pending,
+            bound = st.max_pending_operations,
+            "submission refused: too many operations pending (SlowDown)"
+        );
+        return Err(ApiError::new(
+            ErrorCode::SlowDown,
+            "Please reduce your request rate.",
+        ));
+    }
+
     if matches!(req.params, RequestParams::Create { .. })
         && mraps::count(st, &account).await? >= MAX_MRAPS_PER_ACCOUNT
     {
@@ -91,6 +107,19 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
     }
     record_and_enqueue(st, &req.token, &req).await?;
     Ok(req.token)
+}
+
+/// Operations not terminal yet: the keys of the `pending` KV, read from its stream's subject
+/// count (one stream-info request; a key's leftover delete marker, which the purge after a
+/// delete normally removes, would count until the next one).
+pub async fn pending_count(st: &State) -> Result<u64, ApiError> {
+    let info = st
+        .pending
+        .stream
+        .get_info()
+        .await
+        .map_err(|e| ApiError::internal(format!("pending stream info: {e}")))?;
+    Ok(info.state.subjects_count)
 }
 
 /// Outbox: the operation and its pending marker are recorded before the job is published, so a

@@ -25,6 +25,8 @@ pub struct Inner {
     pub region_states: kv::Store,
     pub users: kv::Store,
     pub master_key: mrap_proto::secrets::MasterKey,
+    /// [`Config::max_pending_operations`].
+    pub max_pending_operations: u64,
 }
 
 impl std::ops::Deref for State {
@@ -56,6 +58,7 @@ impl State {
             region_states: kv(KvBucket::RegionStates).await?,
             users: kv(KvBucket::Users).await?,
             master_key: config.master_key.clone(),
+            max_pending_operations: config.max_pending_operations,
             ns,
             nats,
             js,

@@ -34,6 +34,8 @@ pub struct StackOptions {
     pub operation_retention: Duration,
     /// Replicas of the streams and KV buckets (`MRAP_KV_REPLICAS`): 3 on a [`NatsCluster`](crate::nats::NatsCluster).
     pub kv_replicas: usize,
+    /// The policy-store's `max_pending_operations` (back-pressure on submissions).
+    pub max_pending_operations: u64,
 }
 
 impl Default for StackOptions {
@@ -44,6 +46,7 @@ impl Default for StackOptions {
             stale_after: Duration::from_secs(2),
             operation_retention: mrap_policy_store::DEFAULT_OPERATION_RETENTION,
             kv_replicas: 1,
+            max_pending_operations: mrap_policy_store::DEFAULT_MAX_PENDING_OPERATIONS,
         }
     }
 }
@@ -140,6 +143,7 @@ impl Stack {
             },
             bootstrap_keys: keys,
             operation_retention: opts.operation_retention,
+            max_pending_operations: opts.max_pending_operations,
         };
         let client = nats_cfg.connect("policy-store").await?;
         let sd = shutdown.clone();

@@ -19,15 +19,19 @@
 //! `aws:SourceIp` is the client's address) and a [`Tunnelled`] extension.
 
 pub mod ca;
+pub mod conn;
 pub mod tunnel;
 
-use std::{convert::Infallible, net::SocketAddr, path::Path, sync::Arc};
+use std::{convert::Infallible, path::Path, sync::Arc};
 
-use axum::{Router, extract::Request, http::Method, response::Response, serve::ListenerExt};
+use axum::{Router, extract::Request, http::Method, response::Response};
+use hyper_util::{rt::TokioExecutor, server::conn::auto};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
+
+pub use crate::config::HttpLimits;
 
 /// Marks a request that arrived through a `CONNECT` tunnel, over TLS the gateway terminated.
 /// Such a request was made over HTTPS as far as the client is concerned: the authorizer decides
@@ -62,39 +66,79 @@ impl Proxy {
 }
 
 /// Serves `app` on `listener` — CONNECT tunnels included — until `shutdown` is cancelled; then
-/// requests in flight finish, in tunnels too.
+/// requests in flight finish, in tunnels too. Every connection is bounded by `limits` and by the
+/// head size of [`conn`] (see there).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     proxy: Arc<Proxy>,
+    limits: HttpLimits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    // Without TCP_NODELAY the kernel holds a small response's body until the client acknowledges
-    // its headers, which a client delays by up to 40 ms: every request on a kept-alive connection
-    // waited that long (4 KiB GETs on one connection: 23/s; with it: 1,350/s).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
+    let connections = TaskTracker::new();
     let tunnels = TaskTracker::new();
     let front = Front {
         app,
         proxy,
         tunnels: tunnels.clone(),
         shutdown: shutdown.clone(),
+        builder: Arc::new(conn::builder()),
+        limits,
     };
-    // Connect info gives the authorizer the peer address for `aws:SourceIp`.
-    let served = axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(front),
-    )
-    .with_graceful_shutdown(shutdown.cancelled_owned())
-    .await;
-    // Tunnels are not connections axum knows of once upgraded: wait for them here.
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // As axum::serve: a failed handshake is the client's business; anything else
+                    // (EMFILE) is waited out rather than spun on.
+                    if !is_connection_error(&e) {
+                        tracing::error!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        // Without TCP_NODELAY the kernel holds a small response's body until the client
+        // acknowledges its headers, which a client delays by up to 40 ms: every request on a
+        // kept-alive connection waited that long (4 KiB GETs on one connection: 23/s; with it:
+        // 1,350/s).
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+        let front = front.clone();
+        connections.spawn(async move {
+            let builder = front.builder.clone();
+            let shutdown = front.shutdown.clone();
+            conn::serve_connection(
+                tcp,
+                &builder,
+                front.limits,
+                Some(peer),
+                |_: &mut Request| {},
+                front,
+                &shutdown,
+            )
+            .await;
+        });
+    }
+    drop(listener);
+    connections.close();
+    connections.wait().await;
+    // Tunnels are not connections of this loop once upgraded: wait for them here.
     tunnels.close();
     tunnels.wait().await;
-    served
+    Ok(())
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
 }
 
 /// The service in front of the router: CONNECT to the proxy, everything else to `app`.
@@ -104,6 +148,8 @@ pub struct Front {
     proxy: Arc<Proxy>,
     tunnels: TaskTracker,
     shutdown: CancellationToken,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    limits: HttpLimits,
 }
 
 impl tower::Service<Request> for Front {
@@ -123,9 +169,14 @@ impl tower::Service<Request> for Front {
         Box::pin(async move {
             if request.method() == Method::CONNECT {
                 let tls = this.proxy.tls.clone();
-                return Ok(
-                    tunnel::connect(request, this.app, tls, &this.tunnels, this.shutdown).await,
-                );
+                let tunnel = tunnel::Tunnel {
+                    app: this.app,
+                    tls,
+                    builder: this.builder,
+                    limits: this.limits,
+                    shutdown: this.shutdown,
+                };
+                return Ok(tunnel::connect(request, tunnel, &this.tunnels).await);
             }
             this.app.oneshot(request).await
         })

@@ -6,11 +6,10 @@
 //! a 400. An accepted tunnel is not forwarded either: the gateway terminates TLS itself and
 //! serves the requests inside with its own router.
 
-use std::{convert::Infallible, net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
-    body::Body,
     extract::{ConnectInfo, Request},
     http::{HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
@@ -21,9 +20,8 @@ use hyper_util::{
 };
 use tokio_rustls::TlsAcceptor;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
-use tower::ServiceExt;
 
-use super::{Tunnelled, ca::MRAP_DOMAIN};
+use super::{HttpLimits, Tunnelled, ca::MRAP_DOMAIN};
 
 /// How long a client may take from the `200` to a finished TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,15 +75,18 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     response
 }
 
+/// What a tunnel is served with.
+pub(crate) struct Tunnel {
+    pub app: Router,
+    pub tls: TlsAcceptor,
+    pub builder: Arc<auto::Builder<TokioExecutor>>,
+    pub limits: HttpLimits,
+    pub shutdown: CancellationToken,
+}
+
 /// Answers a `CONNECT`: a refusal, or `200` and a tunnel served in a task of `tunnels` that
 /// finishes its requests in flight once `shutdown` is cancelled.
-pub async fn connect(
-    request: Request,
-    app: Router,
-    tls: TlsAcceptor,
-    tunnels: &TaskTracker,
-    shutdown: CancellationToken,
-) -> Response {
+pub(crate) async fn connect(request: Request, tunnel: Tunnel, tunnels: &TaskTracker) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -107,18 +108,18 @@ pub async fn connect(
         }
     };
     tracing::debug!(%host, ?peer, "proxy: tunnel accepted");
-    tunnels.spawn(serve_tunnel(request, app, tls, host, peer, shutdown));
+    tunnels.spawn(serve_tunnel(request, tunnel, host, peer));
     StatusCode::OK.into_response()
 }
 
-async fn serve_tunnel(
-    request: Request,
-    app: Router,
-    tls: TlsAcceptor,
-    host: String,
-    peer: Option<SocketAddr>,
-    shutdown: CancellationToken,
-) {
+async fn serve_tunnel(request: Request, tunnel: Tunnel, host: String, peer: Option<SocketAddr>) {
+    let Tunnel {
+        app,
+        tls,
+        builder,
+        limits,
+        shutdown,
+    } = tunnel;
     let upgraded = tokio::select! {
         upgraded = hyper::upgrade::on(request) => match upgraded {
             Ok(upgraded) => upgraded,
@@ -146,14 +147,8 @@ async fn serve_tunnel(
     };
 
     let tunnelled = Tunnelled { host };
-    let service = hyper::service::service_fn(move |r: hyper::Request<hyper::body::Incoming>| {
-        let mut r = r.map(Body::new);
-        let extensions = r.extensions_mut();
-        if let Some(peer) = peer {
-            // `aws:SourceIp` is the proxy client's address, as for a direct request.
-            extensions.insert(ConnectInfo(peer));
-        }
-        extensions.insert(tunnelled.clone());
+    let prepare = move |r: &mut Request| {
+        r.extensions_mut().insert(tunnelled.clone());
         // HTTP/2 (only if a client insists without ALPN) carries the host in the URI alone.
         if !r.headers().contains_key(header::HOST)
             && let Some(value) = r
@@ -163,23 +158,9 @@ async fn serve_tunnel(
         {
             r.headers_mut().insert(header::HOST, value);
         }
-        let app = app.clone();
-        async move { Ok::<_, Infallible>(app.oneshot(r).await.unwrap_or_else(|e| match e {})) }
-    });
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        result = conn.as_mut() => {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, ?peer, "proxy: tunnel connection ended with an error");
-            }
-        }
-        () = shutdown.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
-    }
+    };
+    // The same limits as a plain connection, on the requests inside the tunnel.
+    super::conn::serve_connection(stream, &builder, limits, peer, prepare, app, &shutdown).await;
 }
 
 #[cfg(test)]

@@ -120,7 +120,12 @@ pub struct Harness {
 
 /// The whole stack.
 pub async fn harness() -> Harness {
-    let stack = Stack::start().await.unwrap();
+    harness_with(mrap_testkit::stack::StackOptions::default()).await
+}
+
+/// The whole stack, started with `opts`.
+pub async fn harness_with(opts: mrap_testkit::stack::StackOptions) -> Harness {
+    let stack = Stack::start_with(opts).await.unwrap();
     let tap = AuthzTap::start(&stack).await;
     Harness {
         stack,
@@ -253,10 +258,17 @@ impl Harness {
 
     /// Signs (when `req.key` is set) and sends.
     pub async fn request(&self, req: Req<'_>) -> Reply {
-        let host = req
-            .host
-            .clone()
-            .unwrap_or_else(|| format!("127.0.0.1:{}", self.port()));
+        self.request_to(&self.stack.endpoint, req).await
+    }
+
+    /// [`Harness::request`] to another gateway of the stack (`http://127.0.0.1:{port}`).
+    pub async fn request_to(&self, endpoint: &str, req: Req<'_>) -> Reply {
+        let host = req.host.clone().unwrap_or_else(|| {
+            endpoint
+                .strip_prefix("http://")
+                .unwrap_or(endpoint)
+                .to_owned()
+        });
         let mut headers: Vec<(String, String)> = vec![("host".into(), host)];
         headers.extend(
             req.headers
@@ -290,8 +302,10 @@ impl Harness {
             );
             headers.extend(added);
         }
-        self.send(req.method, req.path, req.query, &headers, req.body)
-            .await
+        send_to(
+            &self.http, endpoint, req.method, req.path, req.query, &headers, req.body,
+        )
+        .await
     }
 
     /// Sends exactly these headers (`host` included) and body.

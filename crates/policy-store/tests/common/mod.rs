@@ -42,6 +42,7 @@ pub async fn start_with_retention(prefix: &str, retention: Duration) -> Harness 
             "s".into(),
         )],
         operation_retention: retention,
+        max_pending_operations: mrap_policy_store::DEFAULT_MAX_PENDING_OPERATIONS,
         master_key: mrap_proto::secrets::MasterKey::generate(),
     };
     let nats = mrap_proto::NatsConfig::new(server.url());
