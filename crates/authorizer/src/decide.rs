@@ -196,13 +196,14 @@ async fn anonymous(
     now_ms: i64,
     reached: &mut Reached,
 ) -> Result<Grant, ApiError> {
+    // Anything but a bucket needs a signature: an authentication refusal.
+    let (Resource::Bucket(b) | Resource::Object { bucket: b, .. }) = &req.resource else {
+        return Err(authn::anonymous_forbidden());
+    };
     *reached = Reached::Authorization;
     let mut refuse = |denied| {
         *reached = Reached::Denied(denied);
         Err(authn::anonymous_forbidden())
-    };
-    let (Resource::Bucket(b) | Resource::Object { bucket: b, .. }) = &req.resource else {
-        return refuse(Denied::NoResourceAllow);
     };
     let Some(bucket) = model.bucket(b.as_str()).await? else {
         // No bucket, no policy to grant anything (GUESSES.md: an anonymous request learns

@@ -70,28 +70,32 @@ pub async fn ensure_kv(
     max_age: Duration,
 ) -> Result<kv::Store, async_nats::Error> {
     let name = ns.kv(bucket);
-    if let Ok(store) = js.get_key_value(&name).await {
-        let mut stream = js.get_stream(format!("KV_{name}")).await?;
-        let mut config = stream.info().await?.config.clone();
-        if config.max_age != max_age {
-            config.max_age = max_age;
-            js.update_stream(config).await?;
-        }
-        return Ok(store);
+    // Direct gets may be answered by any replica, a lagging follower included: on a cluster
+    // (R3) a read-modify-write could then start from a stale value (a redelivered job reading an
+    // operation as still running after it finished). Reads go through the stream leader there;
+    // with one replica direct gets are the same server and cheaper.
+    let allow_direct = d.replicas <= 1;
+    if js.get_key_value(&name).await.is_err() {
+        let cfg = kv::Config {
+            bucket: name.clone(),
+            history: 5,
+            storage: StorageType::File,
+            num_replicas: d.replicas,
+            max_age,
+            ..Default::default()
+        };
+        // Another service may create it between our get and create: that is fine.
+        let _ = js.create_key_value(cfg).await;
     }
-    let cfg = kv::Config {
-        bucket: name.clone(),
-        history: 5,
-        storage: StorageType::File,
-        num_replicas: d.replicas,
-        max_age,
-        ..Default::default()
-    };
-    match js.create_key_value(cfg).await {
-        Ok(store) => Ok(store),
-        // Another service created it between our get and create.
-        Err(_) => Ok(js.get_key_value(&name).await?),
+    let mut stream = js.get_stream(format!("KV_{name}")).await?;
+    let mut config = stream.info().await?.config.clone();
+    if config.max_age != max_age || config.allow_direct != allow_direct {
+        config.max_age = max_age;
+        config.allow_direct = allow_direct;
+        js.update_stream(config).await?;
     }
+    // Opened after any update: the handle reads the way the stream now allows.
+    Ok(js.get_key_value(&name).await?)
 }
 
 /// Waits (bounded) for a KV bucket that another service creates, e.g. the authorizer waiting for
