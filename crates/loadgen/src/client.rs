@@ -52,7 +52,25 @@ impl Client {
         query: &str,
         body: &str,
     ) -> Result<Response> {
-        let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
+        let body = Bytes::from(body.to_owned());
+        let hash = hex::encode(Sha256::digest(&body));
+        let r = self.send_bytes(method, path, query, body, &hash).await?;
+        Ok(Response {
+            status: r.status,
+            body: String::from_utf8_lossy(&r.body).into_owned(),
+        })
+    }
+
+    /// Sends a signed request with a binary body whose hex SHA-256 is `payload_hash` (computed
+    /// once by the caller for a body sent many times).
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Bytes,
+        payload_hash: &str,
+    ) -> Result<RawResponse> {
         let mut headers = vec![("host".to_owned(), self.authority.clone())];
         if path.starts_with("/v20180820/") {
             headers.push(("x-amz-account-id".to_owned(), self.account.clone()));
@@ -63,7 +81,7 @@ impl Client {
             path,
             query,
             &headers,
-            &payload_hash,
+            payload_hash,
             &self.access_key,
             &self.secret,
             "us-west-2",
@@ -80,20 +98,22 @@ impl Client {
         for (k, v) in headers.iter().chain(added.iter()) {
             req = req.header(k, v);
         }
-        let req = req.body(Full::new(Bytes::from(body.to_owned())))?;
+        let req = req.body(Full::new(body))?;
         let resp = self.http.request(req).await.context("HTTP request")?;
         let status = resp.status().as_u16();
-        let bytes = resp
+        let body = resp
             .into_body()
             .collect()
             .await
             .context("reading body")?
             .to_bytes();
-        Ok(Response {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        Ok(RawResponse { status, body })
     }
+}
+
+pub struct RawResponse {
+    pub status: u16,
+    pub body: Bytes,
 }
 
 /// The text of the first `<tag>…</tag>` in `xml` (enough for the few fields the harness reads).
