@@ -19,6 +19,8 @@ pub struct Client {
     pub account: String,
     access_key: String,
     secret: String,
+    /// The Region requests are signed for (us-west-2 unless [`Client::in_region`]).
+    region: String,
 }
 
 pub struct Response {
@@ -41,7 +43,17 @@ impl Client {
             account: account.to_owned(),
             access_key: access_key.to_owned(),
             secret: secret.to_owned(),
+            region: "us-west-2".to_owned(),
         })
+    }
+
+    /// The same client (and connection pool), signing for `region`: S3 peers insist that a
+    /// CreateBucket's LocationConstraint is the Region it is signed for.
+    pub fn in_region(&self, region: &str) -> Self {
+        Self {
+            region: region.to_owned(),
+            ..self.clone()
+        }
     }
 
     /// Sends a signed request; `path` is already percent-encoded, `query` raw.
@@ -84,7 +96,7 @@ impl Client {
             payload_hash,
             &self.access_key,
             &self.secret,
-            "us-west-2",
+            &self.region,
             "s3",
             now,
             mrap_sigv4::Options::S3,

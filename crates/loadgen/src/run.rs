@@ -833,7 +833,7 @@ async fn poll(
                 seen_running = true;
                 stages.push(("create: IN_PROGRESS seen", at));
             }
-            let done = text.find("<Regions>").map_or(0, |i| {
+            let done = text.find("<ResponseDetails>").map_or(0, |i| {
                 text[i..]
                     .matches("<RequestStatus>SUCCEEDED</RequestStatus>")
                     .count()
@@ -1020,6 +1020,7 @@ async fn create_bucket(client: &Client, bucket: &str, region: &str) -> Result<()
     let body = format!(
         r#"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>"#
     );
+    let client = client.in_region(region);
     // A stack that has just started may still answer 503 while its services connect.
     for _ in 0..100 {
         let r = client.send("PUT", &format!("/{bucket}"), "", &body).await?;
