@@ -19,6 +19,8 @@ pub struct Client {
     pub account: String,
     access_key: String,
     secret: String,
+    /// The Region requests are signed for (us-west-2 unless [`Client::in_region`]).
+    region: String,
 }
 
 pub struct Response {
@@ -41,7 +43,17 @@ impl Client {
             account: account.to_owned(),
             access_key: access_key.to_owned(),
             secret: secret.to_owned(),
+            region: "us-west-2".to_owned(),
         })
+    }
+
+    /// The same client (and connection pool), signing for `region`: S3 peers insist that a
+    /// CreateBucket's LocationConstraint is the Region it is signed for.
+    pub fn in_region(&self, region: &str) -> Self {
+        Self {
+            region: region.to_owned(),
+            ..self.clone()
+        }
     }
 
     /// Sends a signed request; `path` is already percent-encoded, `query` raw.
@@ -52,7 +64,25 @@ impl Client {
         query: &str,
         body: &str,
     ) -> Result<Response> {
-        let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
+        let body = Bytes::from(body.to_owned());
+        let hash = hex::encode(Sha256::digest(&body));
+        let r = self.send_bytes(method, path, query, body, &hash).await?;
+        Ok(Response {
+            status: r.status,
+            body: String::from_utf8_lossy(&r.body).into_owned(),
+        })
+    }
+
+    /// Sends a signed request with a binary body whose hex SHA-256 is `payload_hash` (computed
+    /// once by the caller for a body sent many times).
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Bytes,
+        payload_hash: &str,
+    ) -> Result<RawResponse> {
         let mut headers = vec![("host".to_owned(), self.authority.clone())];
         if path.starts_with("/v20180820/") {
             headers.push(("x-amz-account-id".to_owned(), self.account.clone()));
@@ -63,10 +93,10 @@ impl Client {
             path,
             query,
             &headers,
-            &payload_hash,
+            payload_hash,
             &self.access_key,
             &self.secret,
-            "us-west-2",
+            &self.region,
             "s3",
             now,
             mrap_sigv4::Options::S3,
@@ -80,20 +110,22 @@ impl Client {
         for (k, v) in headers.iter().chain(added.iter()) {
             req = req.header(k, v);
         }
-        let req = req.body(Full::new(Bytes::from(body.to_owned())))?;
+        let req = req.body(Full::new(body))?;
         let resp = self.http.request(req).await.context("HTTP request")?;
         let status = resp.status().as_u16();
-        let bytes = resp
+        let body = resp
             .into_body()
             .collect()
             .await
             .context("reading body")?
             .to_bytes();
-        Ok(Response {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        Ok(RawResponse { status, body })
     }
+}
+
+pub struct RawResponse {
+    pub status: u16,
+    pub body: Bytes,
 }
 
 /// The text of the first `<tag>…</tag>` in `xml` (enough for the few fields the harness reads).

@@ -1,6 +1,9 @@
 //! `mrap-load`: measures MRAP create latency against a running stack (the default scenario), and
-//! with a subcommand first, S3 object performance:
+//! with a subcommand first:
 //!
+//! - `mrap-load run --scenario control|reads|objects|mixed …`: the scenario runner: closed or
+//!   open loop (coordinated-omission corrected), HDR histograms, errors by code, a progress line,
+//!   a JSON report, one or more endpoints side by side ([`run`]);
 //! - `mrap-load objects …`: 4 KiB GET/PUT throughput and latency against several S3 endpoints and a
 //!   local-file baseline, side by side ([`objects`]);
 //! - `mrap-load big-object …`: the server's RSS while a 1 GiB object streams in and out
@@ -23,6 +26,7 @@ mod decisions;
 mod mrap_setup;
 mod objects;
 mod reads;
+mod run;
 mod stats;
 
 use std::{
@@ -35,7 +39,7 @@ use client::Client;
 use mrap_setup::{submit, wait_terminal};
 
 const USAGE: &str = "usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]\n\
-       mrap-load objects --help | mrap-load big-object --help | mrap-load decisions --help | mrap-load reads --help\n\
+       mrap-load run --help | mrap-load objects --help | mrap-load big-object --help | mrap-load decisions --help | mrap-load reads --help\n\
 credentials: MRAP_ACCOUNT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (default 000000000000, test, test)";
 
 struct Args {
@@ -79,6 +83,7 @@ async fn main() -> Result<()> {
         Some("big-object") => return big_object::run(&argv[1..]).await,
         Some("decisions") => return decisions::run(&argv[1..]).await,
         Some("reads") => return reads::run(&argv[1..]).await,
+        Some("run") => return run::run(&argv[1..]).await,
         _ => {}
     }
     let args = parse_args()?;
