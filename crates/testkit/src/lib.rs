@@ -6,7 +6,7 @@ pub mod stack;
 
 pub use moto::MotoServer;
 /// For [`Stack::start_with_regions`] without a direct dependency on the model crate.
-pub use mrap_model::{RegionSpec, RegionsConfig};
+pub use mrap_model::{AccountId, RegionSpec, RegionsConfig};
 pub use mrap_proto::subjects::KvBucket;
 pub use nats::{NatsCluster, NatsServer};
 pub use stack::{Stack, StackOptions};

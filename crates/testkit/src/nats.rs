@@ -711,10 +711,14 @@ mod tests {
             "gateway must not touch the rest of JetStream"
         );
 
-        // mrap-admin: switches Regions through the store, nothing else.
+        // mrap-admin: switches Regions and mints root keys through the store, nothing else.
         let (admin, mut admin_rx) = connect("mrap-admin").await;
         admin
             .publish("mrap.v1.store.region.set-down", "q".into())
+            .await
+            .unwrap();
+        admin
+            .publish("mrap.v1.store.access-key.create", "q".into())
             .await
             .unwrap();
         assert_eq!(
@@ -729,6 +733,10 @@ mod tests {
             .publish("$KV.mrap_mraps.x", "forged".into())
             .await
             .unwrap();
-        assert_eq!(violations(&admin, &mut admin_rx).await.len(), 2);
+        admin
+            .publish("mrap.v1.store.user.put-policy", "q".into())
+            .await
+            .unwrap();
+        assert_eq!(violations(&admin, &mut admin_rx).await.len(), 3);
     }
 }

@@ -370,3 +370,47 @@ async fn an_unreachable_store_is_a_refusal_never_an_allow() -> TestResult {
     );
     Ok(())
 }
+
+/// `mrap-admin account add ACCOUNT` asks the store for a root key of a new account (the store
+/// call below); the key then works like any root's, in that account only.
+#[tokio::test]
+async fn an_operator_adds_an_account_by_minting_its_root_key() -> TestResult {
+    let stack = Stack::start().await?;
+    let nats = mrap_proto::NatsConfig::new(&stack.nats_url)
+        .connect("e2e-admin")
+        .await?;
+    let account = mrap_testkit::AccountId::parse("222233334444")?;
+    let key = mrap_proto::store::call(
+        &nats,
+        &stack.namespace,
+        &mrap_proto::store::CreateAccessKey {
+            account: account.clone(),
+            user: None,
+        },
+    )
+    .await
+    .map_err(|e| format!("{e:?}"))?;
+    assert!(key.access_key.starts_with("AKIA") && key.secret.len() == 40);
+    let me = sts_as(&stack, &key.access_key, &key.secret)
+        .get_caller_identity()
+        .send()
+        .await?;
+    assert_eq!(me.arn(), Some("arn:aws:iam::222233334444:root"));
+    let s3 = s3_as(&stack, "us-east-1", &key.access_key, &key.secret);
+    create_bucket_with(&s3, "added-account-bucket", "us-east-1").await;
+    let listed = s3.list_buckets().send().await?;
+    assert!(listed.owner().and_then(|o| o.id()).is_some());
+    assert_eq!(listed.buckets().len(), 1);
+    // The main account sees none of it.
+    let mine = s3_as(&stack, "us-east-1", ACCESS_KEY, SECRET_KEY)
+        .list_buckets()
+        .send()
+        .await?;
+    assert!(
+        mine.buckets()
+            .iter()
+            .all(|b| b.name() != Some("added-account-bucket"))
+    );
+    stack.stop().await?;
+    Ok(())
+}

@@ -1257,6 +1257,43 @@ async fn simulation_agrees_with_the_authorizer() -> TestResult {
             "{}: {result:?}",
             case.name
         );
+        // SimulateCustomPolicy with the same identity policy as input, the user as the caller.
+        let mut custom = root_iam
+            .simulate_custom_policy()
+            .policy_input_list(&identity)
+            .caller_arn(user_arn())
+            .action_names(case.op.action())
+            .resource_owner(format!("arn:aws:iam::{}:root", case.bucket.owner()))
+            .context_entries(entry("aws:SourceIp", ContextKeyTypeEnum::Ip, "127.0.0.1"))
+            .context_entries(entry("aws:CurrentTime", ContextKeyTypeEnum::Date, &now()))
+            .context_entries(entry(
+                "aws:SecureTransport",
+                ContextKeyTypeEnum::Boolean,
+                "false",
+            ));
+        if let Some(arn) = &resource {
+            custom = custom.resource_arns(arn);
+        }
+        if let Some(p) = &bucket_policy {
+            custom = custom.resource_policy(p);
+        }
+        if let Op::List(prefix) = case.op {
+            custom = custom.context_entries(entry("s3:prefix", ContextKeyTypeEnum::String, prefix));
+        }
+        let custom_out = custom
+            .send()
+            .await
+            .map_err(|e| format!("{}: SimulateCustom: {}", case.name, describe_err(&e)))?;
+        let custom_decision = custom_out
+            .evaluation_results()
+            .first()
+            .map(|r| Outcome::from_sim(r.eval_decision().as_str()));
+        if custom_decision != Some(answer.0) {
+            failures.push(format!(
+                "{}: real {:?}, SimulateCustomPolicy {custom_decision:?}",
+                case.name, answer.0
+            ));
+        }
         seen.insert(format!("{:?}", case.expect));
     }
     assert!(
@@ -1267,7 +1304,10 @@ async fn simulation_agrees_with_the_authorizer() -> TestResult {
         failures.join("\n")
     );
     assert_eq!(seen.len(), 3, "the table covers every outcome");
-    eprintln!("{} cases agree", cases.len());
+    eprintln!(
+        "{} cases: the real request, SimulatePrincipalPolicy and SimulateCustomPolicy agree",
+        cases.len()
+    );
     stack.stop().await?;
     Ok(())
 }
