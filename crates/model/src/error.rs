@@ -125,6 +125,16 @@ impl ApiError {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InternalError, message)
     }
+
+    /// A backend call that did not complete (NATS down or slow, a stream leader being elected):
+    /// nothing is known to have happened, so the client is told to retry (503, which SDKs retry
+    /// on their own). The detail goes to the log, never to the client.
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::ServiceUnavailable,
+            "Please reduce your request rate or try again later.",
+        )
+    }
 }
 
 #[cfg(test)]

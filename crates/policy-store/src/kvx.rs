@@ -28,10 +28,7 @@ fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
 /// retry on their own, not a 500.
 fn unavailable(what: &str, e: impl std::fmt::Display) -> ApiError {
     tracing::warn!(error = %e, what, "KV call failed");
-    ApiError::new(
-        mrap_model::ErrorCode::ServiceUnavailable,
-        "Please reduce your request rate or try again later.",
-    )
+    ApiError::unavailable()
 }
 
 /// The current value of `key` and its revision (`None` if absent or deleted).

@@ -190,10 +190,7 @@ async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
 /// finishes it, so the client is told to retry (503), not that it failed (500).
 fn job_unavailable(what: &str, e: &dyn std::fmt::Display) -> ApiError {
     tracing::warn!(error = %e, what, "job not enqueued");
-    ApiError::new(
-        ErrorCode::ServiceUnavailable,
-        "Please reduce your request rate or try again later.",
-    )
+    ApiError::unavailable()
 }
 
 pub async fn get(st: &State, req: GetOp) -> Result<AsyncOperation, ApiError> {

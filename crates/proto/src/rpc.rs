@@ -11,7 +11,7 @@ use metrics::{Counter, Histogram};
 
 use async_nats::{Client, HeaderMap, client::RequestErrorKind, service::endpoint::Endpoint};
 use futures::StreamExt;
-use mrap_model::{ApiError, ErrorCode};
+use mrap_model::ApiError;
 use serde::{Serialize, de::DeserializeOwned};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{Instrument, Span, info_span};
@@ -41,10 +41,7 @@ impl RpcError {
             RpcError::Api(e) => e,
             other => {
                 tracing::warn!(error = %other, "backend call failed");
-                ApiError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "Please reduce your request rate or try again later.",
-                )
+                ApiError::unavailable()
             }
         }
     }
@@ -209,6 +206,8 @@ fn outcome<T>(result: &Result<T, ApiError>) -> &'static str {
 
 #[cfg(test)]
 mod metric_tests {
+    use mrap_model::ErrorCode;
+
     use super::*;
 
     #[test]
