@@ -74,3 +74,31 @@ pub async fn latest<T: DeserializeOwned>(
     });
     Ok(out)
 }
+
+/// How many keys match `key_filter`: one stream-info request with a subject filter, no consumer
+/// (creating one costs the server more than the rest of a quota check). A key deleted a moment
+/// ago may still count until its marker is purged, so a quota read this way errs on the safe
+/// side.
+pub async fn key_count(
+    js: &jetstream::Context,
+    bucket: &str,
+    key_filter: &str,
+) -> Result<usize, ApiError> {
+    let err = |what: &str, e: &dyn std::fmt::Display| {
+        ApiError::internal(format!("counting {bucket}: {what}: {e}"))
+    };
+    let stream = js
+        .get_stream_no_info(format!("KV_{bucket}"))
+        .await
+        .map_err(|e| err("stream", &e))?;
+    let mut subjects = stream
+        .info_with_subjects(format!("$KV.{bucket}.{key_filter}"))
+        .await
+        .map_err(|e| err("info", &e))?;
+    let mut count = 0;
+    while let Some(subject) = subjects.next().await {
+        subject.map_err(|e| err("subjects", &e))?;
+        count += 1;
+    }
+    Ok(count)
+}

@@ -34,15 +34,10 @@ pub async fn list(st: &State, req: ListMraps) -> Result<Vec<MrapRecord>, ApiErro
     Ok(all)
 }
 
+/// The account's MRAPs, for the quota.
 pub async fn count(st: &State, account: &mrap_model::AccountId) -> Result<usize, ApiError> {
-    Ok(list(
-        st,
-        ListMraps {
-            account: account.clone(),
-        },
-    )
-    .await?
-    .len())
+    let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+    listing::key_count(&st.js, &bucket, &format!("{account}.>")).await
 }
 
 /// The operation behind a step, which must be of `kind` and not finished.
