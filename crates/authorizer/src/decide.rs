@@ -125,7 +125,6 @@ async fn decide(
     let (verdict, resource_arn) = match &req.resource {
         Resource::Caller => (Ok(()), String::new()),
         Resource::CallerAccount => alone(req, &who, None, "*", now_ms),
-        Resource::Account(a) => alone(req, &who, Some(a), "*", now_ms),
         Resource::Arn { owner, arn } => alone(req, &who, owner.as_ref(), arn, now_ms),
         Resource::Bucket(b) | Resource::Object { bucket: b, .. } => {
             let key = object_key(&req.resource);

@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What the request acts on; the authorizer works out the owning account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Resource {
-    /// Something in this account: every S3 Control call (the `x-amz-account-id` account).
-    Account(AccountId),
-    /// Something the caller will own: `CreateBucket`, `ListBuckets`.
+    /// Anything of the caller's own account, authorised on `*`: `ListBuckets`, `ValidatePolicy`.
     CallerAccount,
     /// An existing bucket (or one that may not exist: the handler then answers `NoSuchBucket`).
     Bucket(BucketName),
@@ -46,10 +44,7 @@ impl Resource {
             | Resource::Object { bucket, .. }
             | Resource::EachObjectOf(bucket)
             | Resource::ThroughMrap { bucket, .. } => Some(bucket),
-            Resource::Account(_)
-            | Resource::CallerAccount
-            | Resource::Arn { .. }
-            | Resource::Caller => None,
+            Resource::CallerAccount | Resource::Arn { .. } | Resource::Caller => None,
         }
     }
 }

@@ -150,7 +150,10 @@ mod tests {
                 secure_transport: true,
             },
             "s3:DescribeMultiRegionAccessPointOperation",
-            Resource::Account(AccountId::parse("123456789012").unwrap()),
+            Resource::Arn {
+                owner: Some(AccountId::parse("123456789012").unwrap()),
+                arn: "arn:aws:s3:us-west-2:123456789012:async-request/mrap/create/abc".into(),
+            },
             None,
             true,
         );
@@ -161,7 +164,10 @@ mod tests {
         assert_eq!(req.action, "s3:DescribeMultiRegionAccessPointOperation");
         assert_eq!(
             req.resource,
-            Resource::Account(AccountId::parse("123456789012").unwrap())
+            Resource::Arn {
+                owner: Some(AccountId::parse("123456789012").unwrap()),
+                arn: "arn:aws:s3:us-west-2:123456789012:async-request/mrap/create/abc".into(),
+            }
         );
         assert_eq!(
             req.headers,
