@@ -91,15 +91,16 @@ impl<V: Send + Sync + 'static> Table<V> {
     }
 
     /// Applies every change until `shutdown`. A watch that ends (a NATS restart) is re-opened
-    /// after a pause; the mirror is emptied first, since deletions made meanwhile may never be
-    /// delivered, and the read-through serves until the watch has caught up.
+    /// after a pause. The mirror is emptied as soon as it ends, since changes made meanwhile
+    /// (deletions above all) may never be delivered: until the new watch has caught up every
+    /// lookup reads through to KV.
     pub async fn follow(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
-            self.write().clear();
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = self.follow_once() => {}
             }
+            self.write().clear();
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
