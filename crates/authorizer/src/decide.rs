@@ -239,15 +239,9 @@ async fn anonymous(
 
 /// The condition keys an unsigned request has: no principal keys.
 fn anonymous_context(req: &AuthzRequest, resource: String, now_ms: i64) -> RequestContext {
-    let mut ctx = RequestContext::new(RequestPrincipal::Anonymous, req.action.clone(), resource)
-        .with_key("aws:PrincipalType", "Anonymous")
-        .with_key("aws:SecureTransport", req.secure_transport.to_string())
-        .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
-        .with_key("aws:EpochTime", (now_ms / 1000).to_string());
-    if let Some(ip) = &req.source_ip {
-        ctx = ctx.with_key("aws:SourceIp", ip.clone());
-    }
-    request_keys(ctx, req)
+    let ctx = RequestContext::new(RequestPrincipal::Anonymous, req.action.clone(), resource)
+        .with_key("aws:PrincipalType", "Anonymous");
+    request_keys(ctx, req, now_ms)
 }
 
 /// AWS's refusal, naming the principal, the action, the resource and the deciding layer.
@@ -516,9 +510,6 @@ fn context(
     let mut ctx = RequestContext::new(principal, req.action.clone(), resource)
         .with_key("aws:PrincipalAccount", key.account.to_string())
         .with_key("aws:PrincipalArn", key.principal_arn.clone())
-        .with_key("aws:SecureTransport", req.secure_transport.to_string())
-        .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
-        .with_key("aws:EpochTime", (now_ms / 1000).to_string())
         .with_key("s3:authType", who.auth_type)
         .with_key("s3:signatureversion", who.signature_version);
     ctx = match &key.user {
@@ -530,9 +521,6 @@ fn context(
             .with_key("aws:userid", user.user_id.clone())
             .with_key("aws:username", user.name.clone()),
     };
-    if let Some(ip) = &req.source_ip {
-        ctx = ctx.with_key("aws:SourceIp", ip.clone());
-    }
     if let Some(region) = &who.region {
         ctx = ctx.with_key("aws:RequestedRegion", region.clone());
     }
@@ -540,11 +528,19 @@ fn context(
         let age_ms = (now_ms - signed_at * 1000).max(0);
         ctx = ctx.with_key("s3:signatureAge", age_ms.to_string());
     }
-    request_keys(ctx, req)
+    request_keys(ctx, req, now_ms)
 }
 
-/// The keys read off the request itself: user agent, payload hash, listing parameters.
-fn request_keys(mut ctx: RequestContext, req: &AuthzRequest) -> RequestContext {
+/// The keys every request has, signed or not: transport, time, source address, user agent,
+/// payload hash, listing parameters.
+fn request_keys(mut ctx: RequestContext, req: &AuthzRequest, now_ms: i64) -> RequestContext {
+    ctx = ctx
+        .with_key("aws:SecureTransport", req.secure_transport.to_string())
+        .with_key("aws:CurrentTime", mrap_model::time::format_iso8601(now_ms))
+        .with_key("aws:EpochTime", (now_ms / 1000).to_string());
+    if let Some(ip) = &req.source_ip {
+        ctx = ctx.with_key("aws:SourceIp", ip.clone());
+    }
     for (name, value) in &req.headers {
         if name.eq_ignore_ascii_case("user-agent") {
             ctx = ctx.with_key("aws:UserAgent", value.clone());
