@@ -9,9 +9,7 @@
 //! - `mrap-load big-object …`: the server's RSS while a 1 GiB object streams in and out
 //!   ([`big_object`]);
 //! - `mrap-load decisions …`: the authorizer's decisions per second over NATS, next to the raw
-//!   NATS request/reply ceiling ([`decisions`]);
-//! - `mrap-load reads …`: signed GetMultiRegionAccessPoint per second against any S3 Control
-//!   endpoint ([`reads`]).
+//!   NATS request/reply ceiling ([`decisions`]).
 //!
 //! The default scenario:
 //! Each worker loops: create an MRAP (timing until the request token comes back: "accepted"),
@@ -25,7 +23,6 @@ mod client;
 mod decisions;
 mod mrap_setup;
 mod objects;
-mod reads;
 mod run;
 mod stats;
 
@@ -39,7 +36,7 @@ use client::Client;
 use mrap_setup::{submit, wait_terminal};
 
 const USAGE: &str = "usage: mrap-load [--endpoint http://127.0.0.1:4566] [--creates 1000] [--concurrency 1]\n\
-       mrap-load run --help | mrap-load objects --help | mrap-load big-object --help | mrap-load decisions --help | mrap-load reads --help\n\
+       mrap-load run --help | mrap-load objects --help | mrap-load big-object --help | mrap-load decisions --help\n\
 credentials: MRAP_ACCOUNT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (default 000000000000, test, test)";
 
 struct Args {
@@ -82,7 +79,6 @@ async fn main() -> Result<()> {
         Some("objects") => return objects::run(&argv[1..]).await,
         Some("big-object") => return big_object::run(&argv[1..]).await,
         Some("decisions") => return decisions::run(&argv[1..]).await,
-        Some("reads") => return reads::run(&argv[1..]).await,
         Some("run") => return run::run(&argv[1..]).await,
         _ => {}
     }
