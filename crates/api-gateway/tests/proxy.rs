@@ -144,20 +144,7 @@ fn signed(method: &str, host: &str, path: &str, body: &[u8]) -> http::Request<Fu
         ("host".to_owned(), host.to_owned()),
         ("x-amz-content-sha256".to_owned(), payload.clone()),
     ];
-    let added = mrap_sigv4::sign(
-        method,
-        path,
-        "",
-        &headers,
-        &payload,
-        MAIN.access,
-        MAIN.secret,
-        REGION,
-        "s3",
-        now_unix(),
-        mrap_sigv4::Options::S3,
-    );
-    headers.extend(added);
+    sign(method, path, "", &mut headers, &payload, MAIN, "s3");
     let mut builder = http::Request::builder().method(method).uri(path);
     for (name, value) in &headers {
         builder = builder.header(name, value);

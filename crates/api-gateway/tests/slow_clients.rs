@@ -227,20 +227,7 @@ fn streamed_put(
         ("x-amz-content-sha256".to_owned(), payload.clone()),
         ("content-length".to_owned(), body.len().to_string()),
     ];
-    let added = mrap_sigv4::sign(
-        "PUT",
-        &path,
-        "",
-        &headers,
-        &payload,
-        MAIN.access,
-        MAIN.secret,
-        REGION,
-        "s3",
-        now_unix(),
-        mrap_sigv4::Options::S3,
-    );
-    headers.extend(added);
+    sign("PUT", &path, "", &mut headers, &payload, MAIN, "s3");
     let mut builder = http::Request::builder().method("PUT").uri(path);
     for (name, value) in &headers {
         builder = builder.header(name, value);

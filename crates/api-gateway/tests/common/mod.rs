@@ -138,6 +138,39 @@ fn http_client() -> Client<HttpConnector, Full<Bytes>> {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
+/// Signs as the SDKs do (S3's canonicalisation for `s3`, the generic one otherwise), now, in
+/// [`REGION`]: appends the SigV4 headers of `key` to `headers`, which hold `host` and every
+/// header to sign. The one signer of these tests.
+pub fn sign(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &mut Vec<(String, String)>,
+    payload_hash: &str,
+    key: Key,
+    service: &str,
+) {
+    let opts = if service == "s3" {
+        mrap_sigv4::Options::S3
+    } else {
+        mrap_sigv4::Options::DEFAULT
+    };
+    let added = mrap_sigv4::sign(
+        method,
+        path,
+        query,
+        headers,
+        payload_hash,
+        key.access,
+        key.secret,
+        REGION,
+        service,
+        now_unix(),
+        opts,
+    );
+    headers.extend(added);
+}
+
 pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -282,25 +315,15 @@ impl Harness {
         }
         if let Some(key) = req.key {
             let payload_hash = req.content_sha256.unwrap_or(&body_sha);
-            let opts = if req.service == "s3" {
-                mrap_sigv4::Options::S3
-            } else {
-                mrap_sigv4::Options::DEFAULT
-            };
-            let added = mrap_sigv4::sign(
+            sign(
                 req.method,
                 req.path,
                 req.query,
-                &headers,
+                &mut headers,
                 payload_hash,
-                key.access,
-                key.secret,
-                REGION,
+                key,
                 req.service,
-                now_unix(),
-                opts,
             );
-            headers.extend(added);
         }
         send_to(
             &self.http, endpoint, req.method, req.path, req.query, &headers, req.body,
