@@ -255,12 +255,19 @@ pub fn loopback_authority(endpoint: &str) -> Result<String> {
         .strip_prefix("http://")
         .context("the endpoint must be http://host:port (the harness only talks to loopback)")?
         .trim_end_matches('/');
+    ensure_loopback(authority, endpoint)?;
+    Ok(authority.to_owned())
+}
+
+/// Refuses an `authority` (`host:port`, `[v6]:port`) that is not loopback; `shown` names it in
+/// the error.
+pub fn ensure_loopback(authority: &str, shown: &str) -> Result<()> {
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.split([':', '/']).next().unwrap_or_default(),
     };
     if !(host == "localhost" || host == "::1" || host.starts_with("127.")) {
-        anyhow::bail!("refusing to load {endpoint}: the harness only targets loopback");
+        anyhow::bail!("refusing to load {shown}: the harness only targets loopback");
     }
-    Ok(authority.to_owned())
+    Ok(())
 }

@@ -53,14 +53,7 @@ fn parse(argv: &[String]) -> Result<Args> {
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
-    let host = args
-        .nats
-        .trim_start_matches("nats://")
-        .rsplit_once(':')
-        .map_or(args.nats.as_str(), |(h, _)| h);
-    if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-        bail!("--nats must be a loopback address, not {}", args.nats);
-    }
+    crate::client::ensure_loopback(args.nats.trim_start_matches("nats://"), &args.nats)?;
     if args.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
