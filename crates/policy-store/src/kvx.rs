@@ -23,11 +23,11 @@ fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("{what}: {e}"))
 }
 
-/// A KV call that did not complete (no responders, a timeout, a stream leader being elected on
-/// a cluster): the state is unchanged or unknown, so the client may retry — 503, which SDKs
-/// retry on their own, not a 500.
-fn unavailable(what: &str, e: impl std::fmt::Display) -> ApiError {
-    tracing::warn!(error = %e, what, "KV call failed");
+/// A JetStream call that did not complete (no responders, a timeout, a stream leader being
+/// elected on a cluster): the state is unchanged or unknown, so the client may retry — 503,
+/// which SDKs retry on their own, not a 500.
+pub fn unavailable(what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %e, what, "JetStream call failed");
     ApiError::unavailable()
 }
 

@@ -179,18 +179,12 @@ async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
         .js
         .publish_with_headers(subject, headers, body)
         .await
-        .map_err(|e| job_unavailable("publishing job", &e))?;
+        .map_err(|e| kvx::unavailable("publishing job", e))?;
+    // A job the stream did not take: the operation is recorded and the sweep re-publishes it,
+    // and a retry of the request (same ClientToken) finishes it — a 503, not a failure.
     ack.await
-        .map_err(|e| job_unavailable("job not acknowledged", &e))?;
+        .map_err(|e| kvx::unavailable("job not acknowledged", e))?;
     Ok(())
-}
-
-/// The job stream did not take the job (no responders, a leader being elected): the operation
-/// is recorded and the sweep re-publishes it, and a retry of the request (same ClientToken)
-/// finishes it, so the client is told to retry (503), not that it failed (500).
-fn job_unavailable(what: &str, e: &dyn std::fmt::Display) -> ApiError {
-    tracing::warn!(error = %e, what, "job not enqueued");
-    ApiError::unavailable()
 }
 
 pub async fn get(st: &State, req: GetOp) -> Result<AsyncOperation, ApiError> {
