@@ -17,7 +17,8 @@ use tracing::Instrument;
 
 use mrap_model::{AccountId, ApiError, ErrorCode, MrapStatus, PublicAccessBlock};
 use mrap_policy::{
-    Decision, Evaluation, Policy, PolicyRole, RequestContext, RequestPrincipal, evaluate,
+    Decision, Evaluation, Policy, PolicyRole, RequestContext, RequestPrincipal, Signer, evaluate,
+    principal_keys,
 };
 use mrap_proto::authz::{AuthzRequest, Grant, GrantedBucket, Resource};
 
@@ -508,19 +509,18 @@ fn context(
         arn: key.principal_arn.clone(),
     };
     let mut ctx = RequestContext::new(principal, req.action.clone(), resource)
-        .with_key("aws:PrincipalAccount", key.account.to_string())
-        .with_key("aws:PrincipalArn", key.principal_arn.clone())
         .with_key("s3:authType", who.auth_type)
         .with_key("s3:signatureversion", who.signature_version);
-    ctx = match &key.user {
-        None => ctx
-            .with_key("aws:PrincipalType", "Account")
-            .with_key("aws:userid", key.account.to_string()),
-        Some(user) => ctx
-            .with_key("aws:PrincipalType", "User")
-            .with_key("aws:userid", user.user_id.clone())
-            .with_key("aws:username", user.name.clone()),
+    let signer = match &key.user {
+        None => Signer::Root,
+        Some(user) => Signer::User {
+            name: &user.name,
+            user_id: Some(&user.user_id),
+        },
     };
+    for (name, value) in principal_keys(key.account.as_str(), &key.principal_arn, signer) {
+        ctx = ctx.with_key(name, value);
+    }
     if let Some(region) = &who.region {
         ctx = ctx.with_key("aws:RequestedRegion", region.clone());
     }

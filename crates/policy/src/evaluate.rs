@@ -64,6 +64,42 @@ impl RequestContext {
     }
 }
 
+/// Who signed, as far as the principal condition keys tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer<'a> {
+    /// An account root.
+    Root,
+    /// An IAM user; `user_id` (`AIDA…`) when known.
+    User {
+        name: &'a str,
+        user_id: Option<&'a str>,
+    },
+}
+
+/// The principal condition keys of a signed request (`aws:PrincipalArn`, `aws:PrincipalAccount`,
+/// `aws:PrincipalType`, `aws:userid`, `aws:username`): the one place that says what they are, for
+/// the authorizer's decisions and the policy simulator alike.
+pub fn principal_keys(account: &str, arn: &str, signer: Signer<'_>) -> Vec<(&'static str, String)> {
+    let mut keys = vec![
+        ("aws:PrincipalArn", arn.to_owned()),
+        ("aws:PrincipalAccount", account.to_owned()),
+    ];
+    match signer {
+        Signer::Root => {
+            keys.push(("aws:PrincipalType", "Account".to_owned()));
+            keys.push(("aws:userid", account.to_owned()));
+        }
+        Signer::User { name, user_id } => {
+            keys.push(("aws:PrincipalType", "User".to_owned()));
+            if let Some(id) = user_id {
+                keys.push(("aws:userid", id.to_owned()));
+            }
+            keys.push(("aws:username", name.to_owned()));
+        }
+    }
+    keys
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Decision {
     Allow,

@@ -103,8 +103,8 @@ pub mod wildcard;
 
 pub use ast::{Effect, Policy, Statement};
 pub use evaluate::{
-    Decision, Evaluation, PolicyRole, RequestContext, RequestPrincipal, StatementRef, combine,
-    evaluate,
+    Decision, Evaluation, PolicyRole, RequestContext, RequestPrincipal, Signer, StatementRef,
+    combine, evaluate, principal_keys,
 };
 pub use finding::{Finding, FindingType, Location, PathElement, Position, Span};
 pub use parse::{MAX_POLICY_SIZE, ParseError};

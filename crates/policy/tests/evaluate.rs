@@ -963,3 +963,41 @@ fn combine_rules() {
     assert_eq!(e.statements[0].policy, 1);
     assert_eq!(combine(&[], true).decision, Decision::ImplicitDeny);
 }
+
+#[test]
+fn principal_keys_of_a_root_and_of_a_user() {
+    use mrap_policy::{Signer, principal_keys};
+    let root = principal_keys(
+        "111122223333",
+        "arn:aws:iam::111122223333:root",
+        Signer::Root,
+    );
+    assert_eq!(
+        root,
+        [
+            (
+                "aws:PrincipalArn",
+                "arn:aws:iam::111122223333:root".to_owned()
+            ),
+            ("aws:PrincipalAccount", "111122223333".to_owned()),
+            ("aws:PrincipalType", "Account".to_owned()),
+            ("aws:userid", "111122223333".to_owned()),
+        ]
+    );
+    let user = principal_keys(
+        "111122223333",
+        "arn:aws:iam::111122223333:user/eng/ann",
+        Signer::User {
+            name: "ann",
+            user_id: Some("AIDAEXAMPLE"),
+        },
+    );
+    assert_eq!(
+        user[2..],
+        [
+            ("aws:PrincipalType", "User".to_owned()),
+            ("aws:userid", "AIDAEXAMPLE".to_owned()),
+            ("aws:username", "ann".to_owned()),
+        ]
+    );
+}

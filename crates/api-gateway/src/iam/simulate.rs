@@ -35,6 +35,7 @@ use std::collections::HashMap;
 
 use axum::response::Response;
 use mrap_model::{AccountId, ApiError, ErrorCode, KeyOwner, identity::root_arn};
+use mrap_policy::Signer;
 use mrap_policy::{Decision, Policy, SimPolicy, SimResult, SimulationInput, simulate};
 use mrap_proto::store;
 
@@ -202,25 +203,32 @@ struct Caller {
 }
 
 impl Caller {
-    /// The principal keys the authorizer always sets.
+    /// The principal keys the authorizer always sets (`mrap_policy::principal_keys`).
     fn keys(&self) -> Vec<(&'static str, String)> {
-        let mut keys = vec![
-            ("aws:PrincipalArn", self.arn.clone()),
-            ("aws:PrincipalAccount", self.account.clone()),
-        ];
+        let keys = |signer| mrap_policy::principal_keys(&self.account, &self.arn, signer);
         if self.is_root {
-            keys.push(("aws:PrincipalType", "Account".to_owned()));
-            keys.push(("aws:userid", self.account.clone()));
-        } else {
-            keys.push(("aws:PrincipalType", "User".to_owned()));
-            if let Some(user) = &self.user {
-                keys.push(("aws:userid", user.user_id.clone()));
-                keys.push(("aws:username", user.name.clone()));
-            } else if let IamArn::User { name, .. } = parse_iam_arn(&self.arn) {
-                keys.push(("aws:username", name));
-            }
+            return keys(Signer::Root);
         }
-        keys
+        if let Some(user) = &self.user {
+            return keys(Signer::User {
+                name: &user.name,
+                user_id: Some(&user.user_id),
+            });
+        }
+        match parse_iam_arn(&self.arn) {
+            IamArn::User { name, .. } => keys(Signer::User {
+                name: &name,
+                user_id: None,
+            }),
+            // Not a user ARN (callers are roots or users): a user with no name to give.
+            _ => keys(Signer::User {
+                name: "",
+                user_id: None,
+            })
+            .into_iter()
+            .filter(|(k, _)| *k != "aws:username")
+            .collect(),
+        }
     }
 }
 
