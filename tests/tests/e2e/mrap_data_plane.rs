@@ -385,12 +385,15 @@ async fn a_region_taken_down_fails_over_and_none_left_is_503() -> TestResult {
     assert_eq!(last_region(&seen).as_deref(), Some(NEAR));
 
     stack.set_region_down(NEAR, true).await?;
-    // Every gateway applies it from a watch, within milliseconds.
-    eventually("writes fail over", || async {
-        put(&s3, &m.arn, "k", b"far").await;
+    // Every gateway applies it from a watch, within milliseconds. Wait for it with a request
+    // that writes nothing: a write sent before the watch delivered it would still land in NEAR.
+    eventually("requests fail over", || async {
+        let _ = s3.head_object().bucket(&m.arn).key("k").send().await;
         (last_region(&seen).as_deref() == Some(FAR)).then_some(())
     })
     .await;
+    put(&s3, &m.arn, "k", b"far").await;
+    assert_eq!(last_region(&seen).as_deref(), Some(FAR), "writes fail over");
     let got = s3.get_object().bucket(&m.arn).key("k").send().await?;
     assert_eq!(last_region(&seen).as_deref(), Some(FAR), "reads fail over");
     assert_eq!(body_of(got).await, b"far");
