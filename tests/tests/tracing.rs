@@ -2,7 +2,9 @@
 //! four services — the gateway's HTTP span, the authorizer's check, the policy-store's record
 //! and the provisioner's job — carried over NATS headers (W3C `traceparent`); a create and its
 //! Describe name the request token; a refusal names the deciding layer on the authorizer's
-//! `authz.decide` span; and a GET through an MRAP records the Region it was routed to.
+//! `authz.decide` span; a GET through an MRAP records the Region it was routed to; and a repeated
+//! allowed request reuses the authorizer's decision (no `authz.decide` span) until a change is
+//! announced, unless a condition makes it depend on each request.
 
 mod common;
 
@@ -308,6 +310,142 @@ async fn a_denied_request_names_the_deciding_layer() -> TestResult {
         )],
     )
     .await;
+    stack.stop().await?;
+    Ok(())
+}
+
+/// The gateway's GetObject spans of this path so far, each with whether the authorizer was asked
+/// in its trace.
+fn gets_of(key_path: &str) -> Vec<(SpanData, bool)> {
+    let spans = exporter().get_finished_spans().expect("spans");
+    spans
+        .iter()
+        .filter(|s| {
+            attr_str(s, "aws.s3.operation").as_deref() == Some("GetObject")
+                && attr_str(s, "mrap.service").as_deref() == Some("api-gateway")
+                && attr_str(s, "url.path").as_deref() == Some(key_path)
+        })
+        .map(|get| {
+            let asked = spans.iter().any(|s| {
+                s.span_context.trace_id() == get.span_context.trace_id() && s.name == "authz.decide"
+            });
+            (get.clone(), asked)
+        })
+        .collect()
+}
+
+/// Waits (bounded) until `n` GetObject spans of `key_path` were exported.
+async fn exported_gets(key_path: &str, n: usize) -> Vec<(SpanData, bool)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let gets = gets_of(key_path);
+        if gets.len() >= n {
+            return gets;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {n} GetObject spans of {key_path}",
+            gets.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn reused(span: &SpanData) -> bool {
+    attr(span, "mrap.authz.reused").is_some_and(|kv| kv.value == opentelemetry::Value::Bool(true))
+}
+
+/// An allowed request the authorizer marked reusable is decided again by the gateway alone
+/// (its signature verified with the scope's key): no authorizer span in its trace. A change to
+/// the bucket policy is then enforced at once — the test stack reuses decisions for an hour
+/// (`mrap_testkit::AUTHZ_REUSE_TTL`), so only the authorizer's announcement can make the
+/// gateway ask again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_decision_skips_the_authorizer_until_a_change_is_announced() -> TestResult {
+    exporter();
+    let stack = Stack::start().await?;
+    let s3 = s3(&stack, "us-east-1");
+    create_bucket(&stack, "reuse-bucket", "us-east-1").await;
+    s3.put_object()
+        .bucket("reuse-bucket")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await?;
+    for _ in 0..5 {
+        s3.get_object()
+            .bucket("reuse-bucket")
+            .key("k")
+            .send()
+            .await?;
+    }
+    let gets = exported_gets("/reuse-bucket/k", 5).await;
+    // The first asks; the rest reuse its answer (an announcement of the bucket's creation
+    // arriving late could make the second ask again).
+    let reusing: Vec<bool> = gets
+        .iter()
+        .filter(|(s, _)| reused(s))
+        .map(|(_, asked)| *asked)
+        .collect();
+    assert!(
+        reusing.len() >= 3,
+        "{} of 5 GETs reused a decision",
+        reusing.len()
+    );
+    assert!(
+        reusing.iter().all(|asked| !asked),
+        "a reused decision asks no authorizer"
+    );
+
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::reuse-bucket/*"}]}"#;
+    s3.put_bucket_policy()
+        .bucket("reuse-bucket")
+        .policy(deny)
+        .send()
+        .await?;
+    mrap::eventually("the deny is enforced", || {
+        let s3 = s3.clone();
+        async move {
+            let refused = s3.get_object().bucket("reuse-bucket").key("k").send().await;
+            (refused.err().as_ref().and_then(status_of) == Some(403)).then_some(())
+        }
+    })
+    .await;
+    stack.stop().await?;
+    Ok(())
+}
+
+/// A decision under a policy with a condition depends on each request's context: never reused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_under_a_condition_is_never_reused() -> TestResult {
+    exporter();
+    let stack = Stack::start().await?;
+    let s3 = s3(&stack, "us-east-1");
+    create_bucket(&stack, "conditional-bucket", "us-east-1").await;
+    let deny_over_tls = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::conditional-bucket/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
+    s3.put_bucket_policy()
+        .bucket("conditional-bucket")
+        .policy(deny_over_tls)
+        .send()
+        .await?;
+    s3.put_object()
+        .bucket("conditional-bucket")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await?;
+    for _ in 0..3 {
+        s3.get_object()
+            .bucket("conditional-bucket")
+            .key("k")
+            .send()
+            .await?;
+    }
+    let gets = exported_gets("/conditional-bucket/k", 3).await;
+    assert!(
+        gets.iter().all(|(s, asked)| *asked && !reused(s)),
+        "every GET asks the authorizer"
+    );
     stack.stop().await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Configuration from the environment (`MRAP_*`), with defaults that work for the local stack.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use mrap_model::RegionsConfig;
 
@@ -21,7 +21,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The deployment's Regions (`MRAP_REGIONS_FILE`, or the built-in default).
     pub regions: RegionsConfig,
+    /// How long an authorizer decision marked reusable is reused at most
+    /// (`MRAP_AUTHZ_REUSE_TTL_MS`, default 1000; 0: never reuse). See `common::grants`.
+    pub authz_reuse_ttl: Duration,
 }
+
+/// Reused decisions expire after this, announced change or not.
+pub const DEFAULT_AUTHZ_REUSE_TTL: Duration = Duration::from_secs(1);
 
 impl Config {
     pub fn from_env() -> Result<Config, Error> {
@@ -29,10 +35,19 @@ impl Config {
         let data_dir = var("MRAP_DATA_DIR").map_or_else(|| PathBuf::from("./.data"), PathBuf::from);
         let regions_file = var("MRAP_REGIONS_FILE").map(PathBuf::from);
         let regions = RegionsConfig::load(regions_file.as_deref()).map_err(Error::Config)?;
+        let authz_reuse_ttl = match var("MRAP_AUTHZ_REUSE_TTL_MS") {
+            None => DEFAULT_AUTHZ_REUSE_TTL,
+            Some(ms) => Duration::from_millis(ms.parse().map_err(|_| {
+                Error::Config(format!(
+                    "MRAP_AUTHZ_REUSE_TTL_MS={ms}: expected milliseconds (0 disables reuse)"
+                ))
+            })?),
+        };
         Ok(Config {
             namespace: mrap_proto::connect::namespace_from_env(),
             data_dir,
             regions,
+            authz_reuse_ttl,
         })
     }
 }

@@ -30,7 +30,7 @@ mod server;
 mod sts;
 
 pub use common::host;
-pub use config::{Config, Error, HttpLimits};
+pub use config::{Config, DEFAULT_AUTHZ_REUSE_TTL, Error, HttpLimits};
 pub use server::{run, run_with};
 
 /// `mrap.service` on every span of this binary.

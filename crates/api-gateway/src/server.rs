@@ -47,6 +47,8 @@ pub(crate) struct AppState {
     pub stores: Stores,
     /// Where requests through an MRAP go.
     pub routing: Arc<Routing>,
+    /// Authorizer decisions this gateway may reuse.
+    pub grants: Arc<crate::common::grants::Grants>,
 }
 
 impl AppState {
@@ -100,7 +102,15 @@ pub async fn run_with(
         routing::gateway_region_from_env(&config.regions).map_err(Error::Config)?,
         shutdown.clone(),
     );
+    let grants = crate::common::grants::Grants::start(
+        nats.clone(),
+        config.namespace.authz_changed(),
+        config.authz_reuse_ttl,
+        shutdown.clone(),
+    )
+    .await;
     let state = Arc::new(AppState {
+        grants,
         routing,
         stores,
         nats,
@@ -247,6 +257,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         mrap.error_code = Empty,
         mrap.routed_region = Empty,
         mrap.request_token = Empty,
+        // true when the authorization was a decision reused without asking the authorizer
+        mrap.authz.reused = Empty,
     );
 
     let head = parts.method == Method::HEAD;

@@ -119,6 +119,8 @@ async fn metrics_endpoint_counts_requests_decisions_and_store_calls() {
         &[("result", "allow"), ("layer", "none")],
     )
     .unwrap();
+    // Create the bucket, PUT, two GETs and the missing key's GET (this harness's gateway
+    // reuses no decision).
     assert!(allowed >= 5.0, "{allowed}");
     assert_eq!(
         value(

@@ -266,6 +266,7 @@ async fn the_ca_survives_a_restart_and_tunnels_drain_on_shutdown() {
         namespace: h.stack.namespace.clone(),
         data_dir: h.stack.data_dir.clone(),
         regions: h.stack.regions.clone(),
+        authz_reuse_ttl: mrap_testkit::AUTHZ_REUSE_TTL,
     };
     let nats = async_nats::connect(&h.stack.nats_url).await.unwrap();
     let shutdown = tokio_util::sync::CancellationToken::new();

@@ -42,6 +42,7 @@ async fn gateway(h: &Harness, header_ms: u64, idle_ms: u64) -> Gateway {
         namespace: h.stack.namespace.clone(),
         data_dir: h.stack.data_dir.clone(),
         regions: h.stack.regions.clone(),
+        authz_reuse_ttl: mrap_testkit::AUTHZ_REUSE_TTL,
     };
     let limits = HttpLimits {
         header_read_timeout: Duration::from_millis(header_ms),

@@ -5,18 +5,9 @@ use std::sync::Arc;
 use mrap_model::{AccessKeyRecord, ApiError, ErrorCode, KeyStatus};
 use mrap_proto::authz::{AuthzRequest, ChunkSigning};
 use mrap_sigv4::chunked::{ChunkSigningContext, ChunkedMode};
-use mrap_sigv4::{Auth, Error as SigError, Options, Request};
+use mrap_sigv4::{Algorithm, Auth, Error as SigError, Options, Request};
 
 use crate::{ReadModel, read_model::UserView};
-
-/// Options::S3 plus the double-encoded form aws-sdk-rust produces with a custom endpoint resolver.
-const S3_CONTROL: [Options; 2] = [
-    Options::S3,
-    Options {
-        double_encode: true,
-        normalize_path: false,
-    },
-];
 
 /// A request whose signature checked out.
 pub struct Authenticated {
@@ -33,6 +24,9 @@ pub struct Authenticated {
     pub region: Option<String>,
     /// When the request was signed, Unix seconds (`s3:signatureAge`).
     pub signed_at: Option<i64>,
+    /// The signing key of the request's credential scope, for a header-signed SigV4 request
+    /// (what a reusable grant hands the gateway); `None` for presigned URLs and SigV4A.
+    pub signing_key: Option<[u8; 32]>,
 }
 
 /// `Ok(None)`: the request carries no signature at all (anonymous).
@@ -85,12 +79,7 @@ pub async fn authenticate(
                 .ok_or_else(unknown_key)?,
         ),
     };
-    let accepted: &[Options] = match (service, req.s3_control) {
-        ("s3", true) => &S3_CONTROL,
-        ("s3", false) => &[Options::S3],
-        // Other services canonicalise the generic way (double encoding, normalised path).
-        _ => &[Options::DEFAULT, Options::S3],
-    };
+    let accepted = Options::accepted(service, req.s3_control);
     // A presigned URL cannot carry a body hash: S3 signs it as UNSIGNED-PAYLOAD unless the
     // client sent (and signed) an explicit x-amz-content-sha256.
     let declared = req
@@ -113,7 +102,17 @@ pub async fn authenticate(
     )
     .map_err(to_api)?;
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
+    let signing_key = match (&auth.algorithm, &auth.presigned, &auth.region) {
+        (Algorithm::HmacSha256, None, Some(region)) => Some(mrap_sigv4::signing_key(
+            &key.secret,
+            &auth.date,
+            region,
+            &auth.service,
+        )),
+        _ => None,
+    };
     Ok(Some(Authenticated {
+        signing_key,
         key,
         user,
         chunk_signing,

@@ -20,7 +20,7 @@ use mrap_policy::{
     Decision, Evaluation, Policy, PolicyRole, RequestContext, RequestPrincipal, Signer, evaluate,
     principal_keys,
 };
-use mrap_proto::authz::{AuthzRequest, Grant, GrantedBucket, Resource};
+use mrap_proto::authz::{AuthzRequest, Grant, GrantedBucket, Resource, Reuse};
 
 use crate::{
     ReadModel,
@@ -123,6 +123,9 @@ async fn decide(
     };
     *reached = Reached::Authorization;
     let mut granted_bucket = None;
+    // Whether the resource side of this decision depends on nothing but the principal, the
+    // action and the resource (see `reuse`).
+    let mut resource_side_fixed = true;
     let (verdict, resource_arn) = match &req.resource {
         Resource::Caller => (Ok(()), String::new()),
         Resource::CallerAccount => alone(req, &who, None, "*", now_ms),
@@ -132,9 +135,13 @@ async fn decide(
             match model.bucket(b.as_str()).await? {
                 // An unknown bucket is not an authorization matter: the handler answers
                 // NoSuchBucket.
-                None => (Ok(()), String::new()),
+                None => {
+                    resource_side_fixed = false;
+                    (Ok(()), String::new())
+                }
                 Some(bucket) => {
                     granted_bucket = Some(granted(&bucket));
+                    resource_side_fixed = fixed(bucket.policy.as_ref());
                     let arn = bucket_arn(&bucket, key);
                     let verdict = bucket_allows(model, req, &who, &bucket, &arn, now_ms).await?;
                     (verdict, arn)
@@ -144,6 +151,7 @@ async fn decide(
         // Authentication only: each object is authorised by a request of its own.
         Resource::EachObjectOf(b) => {
             granted_bucket = model.bucket(b.as_str()).await?.as_deref().map(granted);
+            resource_side_fixed = granted_bucket.is_some();
             (Ok(()), String::new())
         }
         Resource::ThroughMrap { alias, bucket, key } => {
@@ -165,6 +173,7 @@ async fn decide(
                 )
             })?;
             granted_bucket = Some(granted(&bucket));
+            resource_side_fixed = fixed(mrap.policy.as_ref()) && fixed(bucket.policy.as_ref());
             let verdict =
                 mrap_allows(model, req, &who, &mrap, &bucket, key.as_deref(), now_ms).await?;
             (verdict, mrap_resource_arn(&mrap, key.as_deref()))
@@ -175,6 +184,7 @@ async fn decide(
         tracing::info!(action = %req.action, principal = %who.key.principal_arn, ?denied, "request denied");
         return Err(access_denied(&who, &req.action, &resource_arn, denied));
     }
+    let reuse = reuse(&who, resource_side_fixed);
     Ok(Grant {
         account: who.key.account.clone(),
         principal_arn: who.key.principal_arn.clone(),
@@ -182,6 +192,31 @@ async fn decide(
         chunk_signing: who.chunk_signing,
         bucket: granted_bucket,
         user: who.key.user.clone(),
+        reuse,
+    })
+}
+
+/// Whether a decision under this resource policy (or none) depends only on the principal, the
+/// action and the resource.
+fn fixed(policy: Option<&Policy>) -> bool {
+    !policy.is_some_and(Policy::depends_on_request)
+}
+
+/// The grant's [`mrap_proto::authz::Reuse`]: only for a header-signed SigV4 request (the gateway
+/// can verify its signature with the scope's key) whose body is not signed chunk by chunk, when
+/// neither the resource side nor any of the user's policies depends on the request's context.
+/// Everything else the decision read (keys, users, buckets, accounts, MRAPs) is mirrored from
+/// KV, and any change to it makes every gateway forget the decision.
+fn reuse(who: &Authenticated, resource_side_fixed: bool) -> Option<Reuse> {
+    let identity_fixed = who
+        .user
+        .as_ref()
+        .is_none_or(|u| !u.policies.iter().any(Policy::depends_on_request));
+    if !(resource_side_fixed && identity_fixed) || who.chunk_signing.is_some() {
+        return None;
+    }
+    who.signing_key.map(|key| Reuse {
+        signing_key: key.to_vec(),
     })
 }
 
@@ -235,6 +270,7 @@ async fn anonymous(
         chunk_signing: None,
         bucket: Some(granted(&bucket)),
         user: None,
+        reuse: None,
     })
 }
 
@@ -623,6 +659,7 @@ mod label_tests {
             chunk_signing: None,
             bucket: None,
             user: None,
+            reuse: None,
         };
         assert_eq!(
             decision_labels(&Ok(grant), Reached::Authorization),

@@ -16,6 +16,7 @@ use async_nats::service::ServiceExt;
 use mrap_proto::{
     Namespace, authz::AuthzRequest, jetstream, secrets::MasterKey, subjects::KvBucket,
 };
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use read_model::ReadModel;
@@ -62,6 +63,7 @@ pub async fn run(
 ) -> Result<(), Error> {
     let ns = config.namespace;
     let js = async_nats::jetstream::new(nats.clone());
+    let changed = Arc::new(Notify::new());
     let model = Arc::new(ReadModel::new(
         read_model::Sources {
             keys: jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?,
@@ -73,8 +75,15 @@ pub async fn run(
         },
         config.master_key,
         config.local_accounts,
+        changed.clone(),
     ));
     let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
+    let announcer = tokio::spawn(announce_changes(
+        nats.clone(),
+        ns.authz_changed(),
+        changed,
+        shutdown.clone(),
+    ));
 
     let service = nats
         .service_builder()
@@ -96,5 +105,29 @@ pub async fn run(
     )
     .await;
     watcher.abort();
+    announcer.abort();
     Ok(())
+}
+
+/// Publishes `subject` after the read model changed: gateways then forget the decisions they
+/// reuse. A burst of changes (a watch replaying its history) is announced once; a change made
+/// while an announcement is going out is announced again after it, so every change is followed
+/// by an announcement sent after the change was applied.
+async fn announce_changes(
+    nats: async_nats::Client,
+    subject: String,
+    changed: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = changed.notified() => {}
+        }
+        // Best effort: a gateway that misses it (disconnected) forgets everything on reconnect,
+        // and reused decisions expire on their own.
+        if let Err(e) = nats.publish(subject.clone(), bytes::Bytes::new()).await {
+            tracing::warn!(error = %e, "could not announce an authorization change");
+        }
+    }
 }

@@ -14,6 +14,7 @@ use mrap_model::{
     PublicAccessBlock, UserRecord, identity::user_kv_key,
 };
 use mrap_proto::{mrap_index::MrapIndex, secrets::MasterKey};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::table::{Table, Unreadable};
@@ -61,7 +62,13 @@ pub struct ReadModel {
 }
 
 impl ReadModel {
-    pub fn new(sources: Sources, master_key: MasterKey, local_accounts: bool) -> Self {
+    /// `changed` is told after every change a watch applies.
+    pub fn new(
+        sources: Sources,
+        master_key: MasterKey,
+        local_accounts: bool,
+        changed: Arc<Notify>,
+    ) -> Self {
         let Sources {
             keys,
             users,
@@ -79,15 +86,27 @@ impl ReadModel {
                         mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())?;
                     master_key.open(sealed).map_err(|e| e.to_string())
                 }),
+                changed.clone(),
             )),
-            users: Arc::new(Table::new("user", users, Box::new(user_view))),
-            buckets: Arc::new(Table::new("bucket", buckets, Box::new(bucket_view))),
+            users: Arc::new(Table::new(
+                "user",
+                users,
+                Box::new(user_view),
+                changed.clone(),
+            )),
+            buckets: Arc::new(Table::new(
+                "bucket",
+                buckets,
+                Box::new(bucket_view),
+                changed.clone(),
+            )),
             accounts: Arc::new(Table::new(
                 "account",
                 accounts,
                 Box::new(|_, bytes| mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())),
+                changed.clone(),
             )),
-            mraps: Arc::new(MrapIndex::new(mraps, aliases, mrap_view)),
+            mraps: Arc::new(MrapIndex::new(mraps, aliases, mrap_view).notifying(changed)),
             v4a_keys: mrap_sigv4::V4aKeys::default(),
             local_accounts,
         }

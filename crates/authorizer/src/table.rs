@@ -6,7 +6,8 @@
 //! absent. Rows carry their KV revision and only a newer one replaces them, so a read-through that
 //! raced a watch update never puts an older value back. A record that does not decode is dropped
 //! from the mirror: the next request reads it through and is refused with the decoding error,
-//! never decided without it.
+//! never decided without it. Every change the watch applies is announced on `changed` (the
+//! authorizer tells the gateways, which forget the decisions they reuse).
 
 use std::{
     collections::HashMap,
@@ -16,6 +17,7 @@ use std::{
 
 use async_nats::jetstream::kv::{self, Operation};
 use futures::StreamExt;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Why a row could not be read (the caller refuses the request).
@@ -29,6 +31,8 @@ pub struct Table<V> {
     store: kv::Store,
     decode: Decode<V>,
     rows: RwLock<HashMap<String, Row<V>>>,
+    /// Told after the watch changed the mirror (or it was emptied).
+    changed: Arc<Notify>,
 }
 
 struct Row<V> {
@@ -38,12 +42,18 @@ struct Row<V> {
 }
 
 impl<V: Send + Sync + 'static> Table<V> {
-    pub fn new(name: &'static str, store: kv::Store, decode: Decode<V>) -> Self {
+    pub fn new(
+        name: &'static str,
+        store: kv::Store,
+        decode: Decode<V>,
+        changed: Arc<Notify>,
+    ) -> Self {
         Self {
             name,
             store,
             decode,
             rows: RwLock::default(),
+            changed,
         }
     }
 
@@ -101,6 +111,7 @@ impl<V: Send + Sync + 'static> Table<V> {
                 _ = self.follow_once() => {}
             }
             self.write().clear();
+            self.changed.notify_one();
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -116,15 +127,18 @@ impl<V: Send + Sync + 'static> Table<V> {
         while let Some(Ok(e)) = changes.next().await {
             if e.operation != Operation::Put {
                 self.apply(&e.key, e.revision, None);
-                continue;
-            }
-            match (self.decode)(&e.key, &e.value) {
-                Ok(v) => self.apply(&e.key, e.revision, Some(Arc::new(v))),
-                Err(err) => {
-                    tracing::warn!(table = self.name, key = %e.key, error = %err, "record unreadable");
-                    self.write().remove(&e.key);
+            } else {
+                match (self.decode)(&e.key, &e.value) {
+                    Ok(v) => self.apply(&e.key, e.revision, Some(Arc::new(v))),
+                    Err(err) => {
+                        tracing::warn!(table = self.name, key = %e.key, error = %err, "record unreadable");
+                        self.write().remove(&e.key);
+                    }
                 }
             }
+            // Even a change the mirror already held (read through first) is announced: a
+            // gateway may hold a decision taken before it.
+            self.changed.notify_one();
         }
     }
 }

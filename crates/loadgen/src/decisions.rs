@@ -129,6 +129,7 @@ pub async fn run(argv: &[String]) -> Result<()> {
             chunk_signing: None,
             bucket: None,
             user: None,
+            reuse: None,
         }
     } else {
         // One decision first: a refusal means a misconfigured run, not a result.

@@ -70,6 +70,11 @@ impl ArnPattern {
         ArnPattern { kind }
     }
 
+    /// Whether the pattern has policy variables (resolved from each request's context).
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self.kind, Kind::Dynamic(_))
+    }
+
     /// Matches a request ARN. `cross_colon` enables the trailing-`*` rule
     /// (Resource element only).
     pub fn matches(

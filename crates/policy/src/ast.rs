@@ -79,6 +79,21 @@ impl Policy {
     pub fn location(&self, x: &impl Located) -> Location {
         self.paths.location(x.path(), x.span())
     }
+
+    /// Whether this policy's decision on a request may depend on more than its principal,
+    /// action and resource: some statement has a `Condition`, or a `Resource`/`NotResource`
+    /// pattern with policy variables (resolved from the request's context). A decision under
+    /// policies that do not may be reused for any request of the same principal, action and
+    /// resource.
+    pub fn depends_on_request(&self) -> bool {
+        self.statements.iter().any(|s| {
+            !s.condition.is_empty()
+                || s.condition_loc.is_some()
+                || s.resource
+                    .as_ref()
+                    .is_some_and(|r| r.items.iter().any(|i| i.pattern.is_dynamic()))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,5 +220,27 @@ mod tests {
     fn policy_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Policy>();
+    }
+
+    #[test]
+    fn what_makes_a_decision_depend_on_the_request() {
+        let policy = |statement: &str| {
+            crate::parse(&format!(
+                r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#
+            ))
+            .expect("parses")
+        };
+        let plain = r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#;
+        assert!(!policy(plain).depends_on_request());
+        assert!(!policy(&plain.replace("Resource", "NotResource")).depends_on_request());
+        let conditional = r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#;
+        assert!(policy(&format!("{plain},{conditional}")).depends_on_request());
+        let empty_condition =
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{}}"#;
+        assert!(policy(empty_condition).depends_on_request());
+        let variable = r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}"#;
+        assert!(policy(variable).depends_on_request());
+        let not_variable = variable.replace("\"Resource\"", "\"NotResource\"");
+        assert!(policy(&not_variable).depends_on_request());
     }
 }

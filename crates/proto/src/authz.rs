@@ -5,7 +5,7 @@ use mrap_model::{AccountId, Alias, BucketName, RegionName};
 use serde::{Deserialize, Serialize};
 
 /// What the request acts on; the authorizer works out the owning account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Resource {
     /// Anything of the caller's own account, authorised on `*`: `ListBuckets`, `ValidatePolicy`.
     CallerAccount,
@@ -100,6 +100,32 @@ pub struct Grant {
     /// The IAM user who signed; `None` for an account root.
     #[serde(default)]
     pub user: Option<mrap_model::KeyOwner>,
+    /// Set when this decision holds for every request of the same access key, credential scope,
+    /// action and resource until the authorizer's view changes: see [`Reuse`].
+    #[serde(default)]
+    pub reuse: Option<Reuse>,
+}
+
+/// What lets the gateway decide the same question again without asking (`mrap_api_gateway`'s
+/// `common::grants`): the decision was an allow of a header-signed SigV4 request, under
+/// policies none of which has a condition or a policy variable in a resource, so it depends
+/// only on the access key, the action and the resource. The gateway still verifies every
+/// request's own signature, with this key, and forgets the decision when any authorizer says
+/// its view changed (`Namespace::authz_changed`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reuse {
+    /// The derived SigV4 key of the request's credential scope (32 bytes): one date, Region and
+    /// service only — never the secret.
+    pub signing_key: Vec<u8>,
+}
+
+// Grants are logged in debug output; the key must not be.
+impl std::fmt::Debug for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reuse")
+            .field("signing_key", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The bucket a [`Grant`] was decided on.
@@ -147,6 +173,7 @@ mod tests {
             chunk_signing,
             bucket: None,
             user: None,
+            reuse: None,
         }
     }
 
@@ -176,6 +203,21 @@ mod tests {
             scope: "20130524/us-east-1/s3/aws4_request".to_owned(),
             seed_signature: "4f".repeat(32),
         }));
+        let bytes = crate::codec::encode(&g).expect("encodes");
+        assert_eq!(crate::codec::decode::<Grant>(&bytes).expect("decodes"), g);
+        let shown = format!("{g:?}");
+        assert!(
+            shown.contains("<redacted>") && !shown.contains("171"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_reusable_grant_round_trips_and_hides_its_key() {
+        let mut g = grant(None);
+        g.reuse = Some(Reuse {
+            signing_key: vec![0xab; 32],
+        });
         let bytes = crate::codec::encode(&g).expect("encodes");
         assert_eq!(crate::codec::decode::<Grant>(&bytes).expect("decodes"), g);
         let shown = format!("{g:?}");

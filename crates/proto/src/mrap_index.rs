@@ -13,7 +13,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use async_nats::jetstream::kv::{self, Operation};
 use futures::StreamExt;
 use mrap_model::{AccountId, AliasRecord, MrapName, MrapRecord};
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 use tokio_util::sync::CancellationToken;
 
 /// Why an MRAP could not be looked up (the caller refuses the request).
@@ -26,6 +26,8 @@ pub struct MrapIndex<V> {
     aliases: kv::Store,
     view: fn(MrapRecord) -> Result<V, String>,
     entries: RwLock<Entries<V>>,
+    /// Told after the watch changed the index (see [`MrapIndex::notifying`]).
+    changed: Option<Arc<Notify>>,
 }
 
 struct Entries<V> {
@@ -48,7 +50,14 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
                 by_alias: HashMap::new(),
                 alias_of: HashMap::new(),
             }),
+            changed: None,
         }
+    }
+
+    /// Tells `changed` after every change the watch applies.
+    pub fn notifying(mut self, changed: Arc<Notify>) -> Self {
+        self.changed = Some(changed);
+        self
     }
 
     /// The MRAP with this alias; `None` when there is none (never created, or deleted).
@@ -104,24 +113,31 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
             return;
         };
         while let Some(Ok(e)) = changes.next().await {
-            let mut entries = self.entries.write().await;
-            if e.operation != Operation::Put {
-                entries.remove(&e.key);
-                continue;
+            self.apply(e).await;
+            if let Some(changed) = &self.changed {
+                changed.notify_one();
             }
-            let decoded = crate::codec::decode::<MrapRecord>(&e.value)
-                .map_err(|err| err.to_string())
-                .and_then(|record| {
-                    let alias = record.alias.to_string();
-                    (self.view)(record).map(|v| (alias, v))
-                });
-            match decoded {
-                Ok((alias, view)) => entries.insert(e.key, &alias, Ok(Arc::new(view))),
-                Err(err) => {
-                    tracing::warn!(key = %e.key, error = %err, "MRAP record unreadable");
-                    if let Some(alias) = entries.alias_of.get(&e.key).cloned() {
-                        entries.insert(e.key, &alias, Err(err));
-                    }
+        }
+    }
+
+    async fn apply(&self, e: kv::Entry) {
+        let mut entries = self.entries.write().await;
+        if e.operation != Operation::Put {
+            entries.remove(&e.key);
+            return;
+        }
+        let decoded = crate::codec::decode::<MrapRecord>(&e.value)
+            .map_err(|err| err.to_string())
+            .and_then(|record| {
+                let alias = record.alias.to_string();
+                (self.view)(record).map(|v| (alias, v))
+            });
+        match decoded {
+            Ok((alias, view)) => entries.insert(e.key, &alias, Ok(Arc::new(view))),
+            Err(err) => {
+                tracing::warn!(key = %e.key, error = %err, "MRAP record unreadable");
+                if let Some(alias) = entries.alias_of.get(&e.key).cloned() {
+                    entries.insert(e.key, &alias, Err(err));
                 }
             }
         }

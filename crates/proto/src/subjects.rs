@@ -70,6 +70,13 @@ impl Namespace {
 
     // --- events (core NATS, best effort) ---
 
+    /// `{prefix}.v1.events.authz.changed`: an authorizer's view (keys, users, policies, buckets,
+    /// accounts, MRAPs) changed; gateways forget the decisions they reuse. Published after the
+    /// change is applied, by every authorizer replica.
+    pub fn authz_changed(&self) -> String {
+        format!("{}.v1.events.authz.changed", self.prefix)
+    }
+
     /// `{prefix}.v1.events.op.{id}`: an operation changed state.
     pub fn op_event(&self, op_id: &str) -> String {
         format!("{}.v1.events.op.{op_id}", self.prefix)
@@ -145,6 +152,7 @@ mod tests {
     fn default_names() {
         let ns = Namespace::default();
         assert_eq!(ns.authz_check(), "mrap.v1.authz.check");
+        assert_eq!(ns.authz_changed(), "mrap.v1.events.authz.changed");
         assert_eq!(ns.store("mrap", "get"), "mrap.v1.store.mrap.get");
         assert_eq!(ns.job("create"), "mrap.v1.jobs.create");
         assert_eq!(ns.jobs_wildcard(), "mrap.v1.jobs.>");

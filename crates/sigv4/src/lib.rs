@@ -101,6 +101,24 @@ impl Options {
         double_encode: true,
         normalize_path: true,
     };
+
+    /// The canonicalisations a request signed for `service` is accepted with: S3 its own way,
+    /// S3 Control (`s3_control`) also double-encoded (aws-sdk-rust signs that way with a custom
+    /// endpoint resolver), any other service the generic way or S3's.
+    pub fn accepted(service: &str, s3_control: bool) -> &'static [Options] {
+        const S3_CONTROL: [Options; 2] = [
+            Options::S3,
+            Options {
+                double_encode: true,
+                normalize_path: false,
+            },
+        ];
+        match (service, s3_control) {
+            ("s3", true) => &S3_CONTROL,
+            ("s3", false) => &[Options::S3],
+            _ => &[Options::DEFAULT, Options::S3],
+        }
+    }
 }
 
 /// Why a request's authentication was rejected.
@@ -177,7 +195,14 @@ pub fn verify(
     now_unix: i64,
     accepted: &[Options],
 ) -> Result<(), Error> {
-    verify::verify(req, auth, payload_hash, secret, now_unix, accepted, None)
+    verify::verify(
+        req,
+        auth,
+        payload_hash,
+        verify::Key::Secret(secret, None),
+        now_unix,
+        accepted,
+    )
 }
 
 /// [`verify`], with SigV4A keys taken from (and added to) `v4a_keys` instead of derived on
@@ -195,10 +220,31 @@ pub fn verify_cached(
         req,
         auth,
         payload_hash,
-        secret,
+        verify::Key::Secret(secret, Some(v4a_keys)),
         now_unix,
         accepted,
-        Some(v4a_keys),
+    )
+}
+
+/// [`verify`] of an `AWS4-HMAC-SHA256` request with the signing key of its scope
+/// ([`signing_key`] of `auth`'s date, Region and service) instead of the secret: what a
+/// verifier that was handed a derived key, never the secret, can check. The caller makes sure
+/// the key is the one of `auth`'s access key and scope; a SigV4A request is refused (Malformed).
+pub fn verify_with_signing_key(
+    req: &Request,
+    auth: &Auth,
+    payload_hash: &str,
+    signing_key: &[u8; 32],
+    now_unix: i64,
+    accepted: &[Options],
+) -> Result<(), Error> {
+    verify::verify(
+        req,
+        auth,
+        payload_hash,
+        verify::Key::Signing(signing_key),
+        now_unix,
+        accepted,
     )
 }
 

@@ -76,14 +76,23 @@ fn check_clock(auth: &Auth, now_unix: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// What a signature is checked with.
+#[derive(Clone, Copy)]
+pub(crate) enum Key<'a> {
+    /// The access key's secret (and, for SigV4A, a cache of derived P-256 keys).
+    Secret(&'a str, Option<&'a v4a::V4aKeys>),
+    /// The SigV4 signing key of the request's own scope (date, Region, service), derived by
+    /// whoever holds the secret: verifies `AWS4-HMAC-SHA256` only.
+    Signing(&'a [u8; 32]),
+}
+
 pub(crate) fn verify(
     req: &Request,
     auth: &Auth,
     payload_hash: &str,
-    secret: &str,
+    key: Key<'_>,
     now_unix: i64,
     accepted: &[Options],
-    v4a_keys: Option<&v4a::V4aKeys>,
 ) -> Result<(), Error> {
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(Error::Malformed(
@@ -105,7 +114,10 @@ pub(crate) fn verify(
                 .region
                 .as_deref()
                 .ok_or_else(|| Error::Malformed("credential scope lacks a region".to_owned()))?;
-            let key = signing_key(secret, &auth.date, region, &auth.service);
+            let key = match key {
+                Key::Secret(secret, _) => signing_key(secret, &auth.date, region, &auth.service),
+                Key::Signing(derived) => *derived,
+            };
             Box::new(move |sts: &str| {
                 HmacSha256::new_from_slice(&key)
                     .map(|mut mac| {
@@ -117,9 +129,14 @@ pub(crate) fn verify(
             })
         }
         Algorithm::EcdsaP256Sha256 => {
-            let key = match v4a_keys {
-                Some(keys) => keys.get(&auth.access_key, secret),
-                None => v4a::public_key(&auth.access_key, secret),
+            let key = match key {
+                Key::Secret(secret, Some(keys)) => keys.get(&auth.access_key, secret),
+                Key::Secret(secret, None) => v4a::public_key(&auth.access_key, secret),
+                Key::Signing(_) => {
+                    return Err(Error::Malformed(
+                        "a SigV4A signature needs the secret, not a SigV4 signing key".to_owned(),
+                    ));
+                }
             };
             let key = key.ok_or_else(|| {
                 Error::Malformed("cannot derive a SigV4A key for this access key".to_owned())

@@ -591,6 +591,10 @@ mod tests {
             .await
             .unwrap();
         let _authz_ep = authz_svc.endpoint("mrap.v1.authz.check").await.unwrap();
+        authz
+            .publish("mrap.v1.events.authz.changed", "".into())
+            .await
+            .unwrap();
         assert_eq!(
             violations(&authz, &mut authz_rx).await,
             Vec::<String>::new()
@@ -688,6 +692,7 @@ mod tests {
             "record"
         );
         let _routes = kv_gw.watch_with_history(">").await.unwrap();
+        let _changes = gw.subscribe("mrap.v1.events.authz.changed").await.unwrap();
         assert_eq!(violations(&gw, &mut gw_rx).await, Vec::<String>::new());
         gw.publish("$JS.API.INFO", "".into()).await.unwrap();
         gw.publish("$JS.API.STREAM.DELETE.KV_mrap_mraps", "".into())
@@ -705,10 +710,14 @@ mod tests {
         gw.publish("mrap.v1.jobs.create", "forged".into())
             .await
             .unwrap();
+        gw.publish("mrap.v1.events.authz.changed", "forged".into())
+            .await
+            .unwrap();
+        let _other_events = gw.subscribe("mrap.v1.events.>").await.unwrap();
         assert_eq!(
             violations(&gw, &mut gw_rx).await.len(),
-            5,
-            "gateway must not touch the rest of JetStream"
+            7,
+            "gateway must not touch the rest of JetStream, announce changes or hear other events"
         );
 
         // mrap-admin: switches Regions and mints root keys through the store, nothing else.

@@ -36,6 +36,9 @@ pub struct StackOptions {
     pub kv_replicas: usize,
     /// The policy-store's `max_pending_operations` (back-pressure on submissions).
     pub max_pending_operations: u64,
+    /// The gateway's `authz_reuse_ttl`: [`crate::AUTHZ_REUSE_TTL`]; zero when a test must see
+    /// the authorizer asked about every request.
+    pub authz_reuse_ttl: Duration,
 }
 
 impl Default for StackOptions {
@@ -47,6 +50,7 @@ impl Default for StackOptions {
             operation_retention: mrap_policy_store::DEFAULT_OPERATION_RETENTION,
             kv_replicas: 1,
             max_pending_operations: mrap_policy_store::DEFAULT_MAX_PENDING_OPERATIONS,
+            authz_reuse_ttl: crate::AUTHZ_REUSE_TTL,
         }
     }
 }
@@ -183,6 +187,7 @@ impl Stack {
             namespace: namespace.clone(),
             data_dir: data_dir.clone(),
             regions: regions.clone(),
+            authz_reuse_ttl: opts.authz_reuse_ttl,
         };
         let client = nats_cfg.connect("api-gateway").await?;
         let sd = shutdown.clone();
@@ -267,6 +272,7 @@ impl Stack {
             namespace: self.namespace.clone(),
             data_dir: self.data_dir.clone(),
             regions: self.regions.clone(),
+            authz_reuse_ttl: crate::AUTHZ_REUSE_TTL,
         };
         let client = mrap_proto::NatsConfig::new(&self.nats_url)
             .connect("api-gateway")

@@ -10,7 +10,10 @@ use axum::{
 use mrap_model::ApiError;
 use mrap_proto::authz::{AuthzRequest, Grant, Resource};
 
-use crate::{common::request_id::RequestIds, server::AppState};
+use crate::{
+    common::{grants::Lookup, request_id::RequestIds},
+    server::AppState,
+};
 
 /// The request as the signature saw it.
 pub(crate) struct SignedParts<'a> {
@@ -109,12 +112,22 @@ impl Checks<'_> {
     }
 }
 
-/// Asks the authorizer; a refusal (`AccessDenied`, `SignatureDoesNotMatch`, …) comes back as the
-/// error to render, an unreachable authorizer as `ServiceUnavailable`.
+/// Reuses a decision the authorizer said may be reused (`common::grants`), or asks it; a
+/// refusal (`AccessDenied`, `SignatureDoesNotMatch`, …) comes back as the error to render, an
+/// unreachable authorizer as `ServiceUnavailable`.
 async fn authorize(state: &AppState, request: &AuthzRequest) -> Result<Grant, ApiError> {
-    mrap_proto::call(&state.nats, &state.namespace.authz_check(), request)
+    let now_unix = mrap_model::time::now_millis() / 1000;
+    let asked = match state.grants.lookup(request, now_unix) {
+        Lookup::Reused(grant) => {
+            tracing::Span::current().record("mrap.authz.reused", true);
+            return Ok(grant);
+        }
+        Lookup::Ask(asked) => asked,
+    };
+    let grant = mrap_proto::call(&state.nats, &state.namespace.authz_check(), request)
         .await
-        .map_err(mrap_proto::RpcError::into_api)
+        .map_err(mrap_proto::RpcError::into_api)?;
+    Ok(state.grants.remember(asked, grant))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub(crate) mod checksum;
 pub(crate) mod credential_scope;
 pub(crate) mod error;
 pub(crate) mod error_docs;
+pub(crate) mod grants;
 pub mod host;
 pub(crate) mod public_access_block;
 pub(crate) mod public_access_block_xml;

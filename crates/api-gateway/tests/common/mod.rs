@@ -123,8 +123,10 @@ pub async fn harness() -> Harness {
     harness_with(mrap_testkit::stack::StackOptions::default()).await
 }
 
-/// The whole stack, started with `opts`.
-pub async fn harness_with(opts: mrap_testkit::stack::StackOptions) -> Harness {
+/// The whole stack, started with `opts`. Its gateway asks the authorizer about every request
+/// (no reused decisions): tests read what it asked from the tap.
+pub async fn harness_with(mut opts: mrap_testkit::stack::StackOptions) -> Harness {
+    opts.authz_reuse_ttl = Duration::ZERO;
     let stack = Stack::start_with(opts).await.unwrap();
     let tap = AuthzTap::start(&stack).await;
     Harness {
@@ -554,6 +556,7 @@ pub async fn gateway_alone() -> GatewayAlone {
         namespace: mrap_proto::Namespace::new("alone"),
         data_dir: data.path().to_path_buf(),
         regions: mrap_model::RegionsConfig::load(None).unwrap(),
+        authz_reuse_ttl: mrap_testkit::AUTHZ_REUSE_TTL,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());

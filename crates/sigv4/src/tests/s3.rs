@@ -4,7 +4,7 @@
 use crate::encode::encode_component;
 use crate::{
     Algorithm, Auth, Error, Options, Presigned, Request, canonical_request, parse, sign,
-    signing_key, string_to_sign, verify,
+    signing_key, string_to_sign, verify, verify_with_signing_key,
 };
 
 const AK: &str = "AKIDEXAMPLE";
@@ -155,6 +155,67 @@ fn unsigned_payload_is_just_another_payload_hash() {
         verify(&req, &auth, EMPTY_SHA, SECRET, NOW, &[Options::S3]),
         Err(Error::SignatureMismatch { .. })
     ));
+}
+
+#[test]
+fn a_scope_signing_key_verifies_what_the_secret_does_and_nothing_else() {
+    let headers = signed_headers_for("/bucket/key", "", EMPTY_SHA, Options::S3);
+    let req = get("/bucket/key", "", &headers);
+    let auth = parse(&req).expect("parses");
+    let key = signing_key(SECRET, "20150830", "us-west-2", "s3");
+    assert!(verify_with_signing_key(&req, &auth, EMPTY_SHA, &key, NOW, &[Options::S3]).is_ok());
+    // Another scope's key, another payload, a stale clock: refused as with the secret.
+    let other_day = signing_key(SECRET, "20150831", "us-west-2", "s3");
+    assert!(matches!(
+        verify_with_signing_key(&req, &auth, EMPTY_SHA, &other_day, NOW, &[Options::S3]),
+        Err(Error::SignatureMismatch { .. })
+    ));
+    assert!(matches!(
+        verify_with_signing_key(&req, &auth, "UNSIGNED-PAYLOAD", &key, NOW, &[Options::S3]),
+        Err(Error::SignatureMismatch { .. })
+    ));
+    assert!(matches!(
+        verify_with_signing_key(&req, &auth, EMPTY_SHA, &key, NOW + 16 * 60, &[Options::S3]),
+        Err(Error::TimeSkewed)
+    ));
+}
+
+#[test]
+fn a_scope_signing_key_never_verifies_sigv4a() {
+    let mut headers = base_headers();
+    headers.extend(crate::sign_v4a(
+        "GET",
+        "/bucket/key",
+        "",
+        &headers,
+        EMPTY_SHA,
+        AK,
+        SECRET,
+        "*",
+        "s3",
+        NOW,
+        Options::S3,
+    ));
+    let req = get("/bucket/key", "", &headers);
+    let auth = parse(&req).expect("parses");
+    let key = signing_key(SECRET, "20150830", "us-west-2", "s3");
+    assert!(matches!(
+        verify_with_signing_key(&req, &auth, EMPTY_SHA, &key, NOW, &[Options::S3]),
+        Err(Error::Malformed(_))
+    ));
+}
+
+#[test]
+fn accepted_canonicalisations_per_service() {
+    assert_eq!(Options::accepted("s3", false), [Options::S3]);
+    assert_eq!(
+        Options::accepted("s3", true),
+        [Options::S3, DOUBLE_NO_NORMALIZE]
+    );
+    assert_eq!(
+        Options::accepted("access-analyzer", false),
+        [Options::DEFAULT, Options::S3]
+    );
 }
 
 /// Builds a presigned S3 URL query with the public building blocks.

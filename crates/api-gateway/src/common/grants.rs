@@ -1,0 +1,260 @@
+//! Decisions the gateway reuses instead of asking the authorizer again.
+//!
+//! The authorizer marks a grant reusable (`Grant::reuse`) when the decision depends only on the
+//! access key, the action and the resource: a header-signed SigV4 request, allowed under
+//! policies without conditions or policy variables in resources. It hands over the signing key
+//! of the request's credential scope (one date, Region and service; never the secret). A later
+//! request with the same access key, scope, action and resource is then decided here: its own
+//! signature is verified with that key (clock skew included), and the grant is reused.
+//!
+//! A reused decision must not outlive a change the authorizer would decide differently on:
+//! - every authorizer replica announces each change to its view (`Namespace::authz_changed`)
+//!   after applying it; an announcement makes this gateway forget every decision;
+//! - a decision is remembered only if no announcement arrived while it was being asked for (so a
+//!   stale answer that crossed an announcement is not kept);
+//! - a reconnection to NATS (announcements may have been missed) forgets everything, and nothing
+//!   is reused while disconnected or before the subscription is in place;
+//! - every decision expires after `Config::authz_reuse_ttl` (1 s by default) whatever happens,
+//!   which bounds the damage of an announcement lost without a disconnection (or of a change
+//!   made while no authorizer runs to announce it).
+//!
+//! Anything unusual (a presigned URL, SigV4A, a signed aws-chunked body, a signature that does
+//! not verify here) goes to the authorizer, which decides and words the refusal.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use mrap_proto::authz::{AuthzRequest, Grant, Resource};
+use mrap_sigv4::{Algorithm, Options, chunked::ChunkedMode};
+use tokio_util::sync::CancellationToken;
+
+/// Past this many remembered decisions, all are forgotten (a bound on memory, not an LRU: the
+/// hot ones come back with the next request each).
+const MAX_ENTRIES: usize = 16_384;
+
+pub(crate) struct Grants {
+    nats: async_nats::Client,
+    /// Zero: nothing is reused.
+    ttl: Duration,
+    entries: Mutex<HashMap<Key, Entry>>,
+    /// Counts announcements: a decision asked for under one epoch is kept only in that epoch.
+    epoch: AtomicU64,
+    /// The subscription to announcements is in place.
+    live: AtomicBool,
+}
+
+/// What a reusable decision was about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    access_key: String,
+    /// The credential scope: the signing key is valid for it only.
+    date: String,
+    region: String,
+    service: String,
+    /// What the request had to be signed for, and how its URI is canonicalised.
+    signing_service: Option<String>,
+    s3_control: bool,
+    action: String,
+    resource: Resource,
+}
+
+struct Entry {
+    /// Without its `reuse`: handlers never see the signing key.
+    grant: Grant,
+    signing_key: [u8; 32],
+    stamp: Stamp,
+    expires: Instant,
+}
+
+/// When a decision was asked for: the announcement epoch and the NATS connection count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    epoch: u64,
+    connects: u64,
+}
+
+/// What [`Grants::lookup`] found.
+pub(crate) enum Lookup {
+    /// Decided here.
+    Reused(Grant),
+    /// Ask the authorizer; if the request could be reused, [`Grants::remember`] its answer.
+    Ask(Option<(Key, Stamp)>),
+}
+
+impl Grants {
+    /// Subscribes to the authorizers' announcements and forgets on each, until `shutdown`.
+    pub async fn start(
+        nats: async_nats::Client,
+        subject: String,
+        ttl: Duration,
+        shutdown: CancellationToken,
+    ) -> Arc<Self> {
+        let grants = Arc::new(Grants {
+            ttl,
+            nats: nats.clone(),
+            entries: Mutex::default(),
+            epoch: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+        });
+        if ttl.is_zero() {
+            return grants;
+        }
+        match nats.subscribe(subject).await {
+            Ok(announcements) => {
+                grants.live.store(true, Ordering::Release);
+                tokio::spawn(grants.clone().listen(announcements, shutdown));
+            }
+            // Nothing is reused: every request asks the authorizer.
+            Err(e) => {
+                tracing::warn!(error = %e, "no authorization announcements; not reusing decisions")
+            }
+        }
+        grants
+    }
+
+    async fn listen(
+        self: Arc<Self>,
+        mut announcements: async_nats::Subscriber,
+        stop: CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                next = announcements.next() => match next {
+                    Some(_) => self.forget_all(),
+                    None => break,
+                },
+            }
+        }
+        self.live.store(false, Ordering::Release);
+        self.forget_all();
+    }
+
+    fn forget_all(&self) {
+        // Bumped before clearing: a decision in flight under the old epoch is not remembered.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
+        // A panic while holding the lock cannot leave an entry half-written.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            epoch: self.epoch.load(Ordering::Acquire),
+            connects: self.nats.statistics().connects.load(Ordering::Acquire),
+        }
+    }
+
+    /// Decides `req` from a remembered decision if one applies and its signature verifies with
+    /// the remembered key; otherwise says whether the authorizer's answer may be remembered.
+    pub fn lookup(&self, req: &AuthzRequest, now_unix: i64) -> Lookup {
+        if !self.live.load(Ordering::Acquire)
+            || self.nats.connection_state() != async_nats::connection::State::Connected
+        {
+            return Lookup::Ask(None);
+        }
+        let wire = mrap_sigv4::Request {
+            method: &req.method,
+            path: &req.path,
+            query: &req.query,
+            headers: &req.headers,
+        };
+        let Some((key, auth)) = reusable(req, &wire) else {
+            return Lookup::Ask(None);
+        };
+        let stamp = self.stamp();
+        let found = {
+            let entries = self.lock();
+            entries
+                .get(&key)
+                .filter(|e| e.stamp == stamp && e.expires > Instant::now())
+                .map(|e| (e.grant.clone(), e.signing_key))
+        };
+        let Some((grant, signing_key)) = found else {
+            metrics::counter!("mrap_authz_reuse_total", "result" => "miss").increment(1);
+            return Lookup::Ask(Some((key, stamp)));
+        };
+        let service = req.signing_service.as_deref().unwrap_or("s3");
+        let accepted = Options::accepted(service, req.s3_control);
+        match mrap_sigv4::verify_with_signing_key(
+            &wire,
+            &auth,
+            &req.payload_hash,
+            &signing_key,
+            now_unix,
+            accepted,
+        ) {
+            Ok(()) => {
+                metrics::counter!("mrap_authz_reuse_total", "result" => "hit").increment(1);
+                Lookup::Reused(grant)
+            }
+            // The authorizer words the refusal (and may know better).
+            Err(_) => Lookup::Ask(None),
+        }
+    }
+
+    /// Remembers the authorizer's answer to a request [`Grants::lookup`] found reusable, unless
+    /// an announcement or a reconnection came in meanwhile. Returns the grant without its key.
+    pub fn remember(&self, asked: Option<(Key, Stamp)>, mut grant: Grant) -> Grant {
+        let reuse = grant.reuse.take();
+        let (Some((key, stamp)), Some(reuse)) = (asked, reuse) else {
+            return grant;
+        };
+        let Ok(signing_key) = <[u8; 32]>::try_from(reuse.signing_key.as_slice()) else {
+            return grant;
+        };
+        let entry = Entry {
+            grant: grant.clone(),
+            signing_key,
+            stamp,
+            expires: Instant::now() + self.ttl,
+        };
+        let mut entries = self.lock();
+        // Checked under the lock `forget_all` clears with: an announcement either came before
+        // (the stamp differs) or clears this entry after.
+        if self.stamp() != stamp {
+            return grant;
+        }
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, entry);
+        grant
+    }
+}
+
+/// The key of a request whose decision could be reused: header-signed `AWS4-HMAC-SHA256`, its
+/// body not signed chunk by chunk.
+fn reusable(req: &AuthzRequest, wire: &mrap_sigv4::Request<'_>) -> Option<(Key, mrap_sigv4::Auth)> {
+    if matches!(
+        ChunkedMode::from_content_sha256(&req.payload_hash),
+        Some(ChunkedMode::Signed | ChunkedMode::SignedTrailer | ChunkedMode::SignedEcdsa)
+    ) {
+        return None;
+    }
+    let auth = mrap_sigv4::parse(wire).ok()?;
+    if auth.algorithm != Algorithm::HmacSha256 || auth.presigned.is_some() {
+        return None;
+    }
+    let key = Key {
+        access_key: auth.access_key.clone(),
+        date: auth.date.clone(),
+        region: auth.region.clone()?,
+        service: auth.service.clone(),
+        signing_service: req.signing_service.clone(),
+        s3_control: req.s3_control,
+        action: req.action.clone(),
+        resource: req.resource.clone(),
+    };
+    Some((key, auth))
+}
