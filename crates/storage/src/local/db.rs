@@ -64,11 +64,17 @@ impl<T> DbResult<T> for rusqlite::Result<T> {
     }
 }
 
-/// One connection per store behind a mutex: calls from one process are serialized, which is
-/// plenty while each call is a few indexed statements. A pool of readers is the next step if
-/// listing under write load ever shows up in the load harness.
+/// One connection per store behind a mutex for everything that may write, run on the blocking
+/// pool: calls from one process are serialized, which is plenty while each call is a few indexed
+/// statements. Plus a pool of reader connections for [`Db::read_now`], the GET/HEAD fast path.
 #[derive(Clone)]
-pub(crate) struct Db(Arc<Mutex<Connection>>);
+pub(crate) struct Db {
+    writer: Arc<Mutex<Connection>>,
+    path: Arc<Path>,
+    /// Idle reader connections (query-only, no busy wait), opened on demand: at most one per
+    /// thread reading at the same moment, i.e. the runtime's workers.
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
 
 /// Why one attempt at opening failed.
 enum OpenFailure {
@@ -134,7 +140,40 @@ impl Db {
         tx.execute_batch(SCHEMA)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
-        Ok(Db(Arc::new(Mutex::new(c))))
+        Ok(Db {
+            writer: Arc::new(Mutex::new(c)),
+            path: Arc::from(path),
+            readers: Arc::default(),
+        })
+    }
+
+    /// Runs the read-only `f` right here, on the calling (async) thread, with a reader
+    /// connection: no hand-off to the blocking pool, which costs a GET more than the read itself
+    /// (two thread wake-ups; measured: 4 KiB GETs at 11.5k/s with it, 14.6k/s without, on one
+    /// core). SQLite in WAL mode never makes a reader wait for a writer, and this connection does
+    /// not wait for locks at all: `None` when it could not answer at once (a lock, a missing
+    /// connection, any database error), and the caller then goes through [`Db::call`], whose
+    /// connection waits. Errors of `f` that are answers (`NoSuchKey`, `NoSuchBucket`) are returned.
+    pub(crate) fn read_now<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Option<Result<T, Error>> {
+        let pooled = self.pool().pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_reader(&self.path).ok()?,
+        };
+        let result = f(&conn);
+        self.pool().push(conn);
+        match result {
+            Err(Error::Db(_)) => None,
+            answered => Some(answered),
+        }
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // Held only to take or give back a connection: never poisoned mid-update.
+        self.readers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` on the connection on a blocking thread.
@@ -142,7 +181,7 @@ impl Db {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let conn = self.0.clone();
+        let conn = self.writer.clone();
         tokio::task::spawn_blocking(move || {
             // A panic mid-call rolled its transaction back while unwinding: the connection is
             // still usable.
@@ -152,6 +191,18 @@ impl Db {
         .await
         .map_err(|e| Error::Backend(format!("database task: {e}")))?
     }
+}
+
+/// A connection for [`Db::read_now`]: the database exists (the writer created it), reads only,
+/// and a lock it meets is an immediate `SQLITE_BUSY`, never a wait on an async thread.
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::ZERO)?;
+    c.pragma_update(None, "query_only", true)?;
+    Ok(c)
 }
 
 /// SQLite's "someone else holds the lock" answers.
@@ -214,9 +265,16 @@ pub(crate) fn time_column(r: &Row, idx: usize) -> rusqlite::Result<time::OffsetD
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Integer, Box::new(e)))
 }
 
+/// The columns [`object_row`] reads, in order (a macro, so that statements can `concat!` it).
+macro_rules! object_columns {
+    () => {
+        "key, size, etag, last_modified_ms, meta, checksum, parts_count, data_id"
+    };
+}
+pub(crate) use object_columns;
+
 /// The columns [`object_row`] reads, in order.
-pub(crate) const OBJECT_COLUMNS: &str =
-    "key, size, etag, last_modified_ms, meta, checksum, parts_count, data_id";
+pub(crate) const OBJECT_COLUMNS: &str = object_columns!();
 
 /// An object row: what the API returns, and the file holding its bytes.
 pub(crate) fn object_row(r: &Row) -> rusqlite::Result<(ObjectInfo, String)> {

@@ -65,9 +65,10 @@ pub(crate) fn open_at(path: &Path, first: u64) -> std::io::Result<std::fs::File>
     Ok(f)
 }
 
-/// Objects up to this size are read at once where their file is opened: one hand-off to the
-/// blocking pool per GET instead of two, and no streaming buffer larger than the object.
-const SMALL_READ: u64 = 64 * 1024;
+/// Objects up to this size are read at once where their file is opened, and where the GET is
+/// served (`Db::read_now`): no hand-off to the blocking pool, and no streaming buffer larger
+/// than the object. Larger ones stream from the blocking pool.
+pub(crate) const SMALL_READ: u64 = 64 * 1024;
 
 /// An object's bytes, opened for a GET.
 pub(crate) enum Opened {

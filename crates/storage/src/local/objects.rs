@@ -2,9 +2,10 @@
 
 use super::LocalStore;
 use super::db::{
-    DbResult as _, OBJECT_COLUMNS, ms_of, now_ms, object_row, require_bucket, time_from_ms, to_json,
+    DbResult as _, OBJECT_COLUMNS, ms_of, now_ms, object_columns, object_row, require_bucket,
+    time_from_ms, to_json,
 };
-use super::files::{Layout, Opened, open_at};
+use super::files::{Layout, Opened, SMALL_READ, open_at};
 use crate::listing::{self, Entry, From};
 use crate::{
     Error, GetOutput, ListPage, ListParams, ObjectInfo, ObjectMeta, RangeRequest, Staged,
@@ -97,6 +98,9 @@ impl LocalStore {
         bucket: &str,
         key: &str,
     ) -> Result<ObjectInfo, Error> {
+        if let Some(answered) = self.db.read_now(|c| find_object(c, bucket, key)) {
+            return answered.map(|(info, _)| info);
+        }
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         self.db
             .call(move |c| Ok(find_object(c, &bucket, &key)?.0))
@@ -109,31 +113,25 @@ impl LocalStore {
         key: &str,
         range: Option<RangeRequest>,
     ) -> Result<GetOutput, Error> {
-        let (bucket, key, layout) = (bucket.to_owned(), key.to_owned(), self.layout.clone());
-        let (info, resolved, data) = self
+        // A small object is read where the request is served (see `Db::read_now`): its row, then
+        // its file, at most 64 KiB from the page cache. Anything else, or a miss of either step,
+        // goes to the blocking pool.
+        let fast = self
             .db
-            .call(move |c| {
-                // An overwrite commits and then deletes the old file; if that happened between
-                // reading the row and opening its file, read the row again.
-                let mut attempts = 0;
-                loop {
-                    let (info, data_id) = find_object(c, &bucket, &key)?;
-                    let resolved = range.map(|r| r.resolve(info.size)).transpose()?;
-                    let first = resolved.map_or(0, |(first, _)| first);
-                    let len = resolved.map_or(info.size, |(first, last)| last - first + 1);
-                    match open_at(&layout.data_path(&data_id), first) {
-                        Ok(file) => {
-                            let data = Opened::new(file, len).map_err(Error::Io)?;
-                            return Ok((info, resolved, data));
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 3 => {
-                            attempts += 1;
-                        }
-                        Err(e) => return Err(Error::Io(e)),
-                    }
-                }
-            })
-            .await?;
+            .read_now(|c| open_object(c, &self.layout, bucket, key, range, Some(SMALL_READ)));
+        let found = match fast {
+            Some(Ok(Some(found))) => found,
+            Some(Err(e)) if !matches!(e, Error::Io(_)) => return Err(e),
+            _ => {
+                let (bucket, key, layout) =
+                    (bucket.to_owned(), key.to_owned(), self.layout.clone());
+                self.db
+                    .call(move |c| open_object(c, &layout, &bucket, &key, range, None))
+                    .await?
+                    .ok_or_else(|| Error::Backend("an object without its data file".to_owned()))?
+            }
+        };
+        let (info, resolved, data) = found;
         let len = resolved.map_or(info.size, |(first, last)| last - first + 1);
         Ok(GetOutput {
             info,
@@ -259,14 +257,54 @@ fn is_empty(c: &Connection, bucket: &str) -> Result<bool, Error> {
 }
 
 /// The object and its data id; `NoSuchKey`, or `NoSuchBucket` when the bucket is missing.
+/// An object's row, the byte range to send (`None`: all of it) and its bytes, opened.
+type OpenedObject = (ObjectInfo, Option<(u64, u64)>, Opened);
+
+/// An object's row and its bytes, opened (blocking): `None` when it is larger than `at_most`
+/// bytes (to read, after ranges). An overwrite commits and then deletes the old file; if that
+/// happened between reading the row and opening its file, the row is read again.
+fn open_object(
+    c: &Connection,
+    layout: &Layout,
+    bucket: &str,
+    key: &str,
+    range: Option<RangeRequest>,
+    at_most: Option<u64>,
+) -> Result<Option<OpenedObject>, Error> {
+    let mut attempts = 0;
+    loop {
+        let (info, data_id) = find_object(c, bucket, key)?;
+        let resolved = range.map(|r| r.resolve(info.size)).transpose()?;
+        let first = resolved.map_or(0, |(first, _)| first);
+        let len = resolved.map_or(info.size, |(first, last)| last - first + 1);
+        if at_most.is_some_and(|max| len > max) {
+            return Ok(None);
+        }
+        match open_at(&layout.data_path(&data_id), first) {
+            Ok(file) => {
+                let data = Opened::new(file, len).map_err(Error::Io)?;
+                return Ok(Some((info, resolved, data)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 3 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+}
+
 pub(super) fn find_object(
     c: &Connection,
     bucket: &str,
     key: &str,
 ) -> Result<(ObjectInfo, String), Error> {
-    let sql = format!("SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2");
+    const SQL: &str = concat!(
+        "SELECT ",
+        object_columns!(),
+        " FROM objects WHERE bucket = ?1 AND key = ?2"
+    );
     let found = c
-        .prepare_cached(&sql)
+        .prepare_cached(SQL)
         .db()?
         .query_row(params![bucket, key.as_bytes()], object_row)
         .optional()
