@@ -1,6 +1,6 @@
-//! Trace continuity: one CreateMultiRegionAccessPoint request yields ONE trace that reaches all
-//! four services — the gateway's HTTP span, the authorizer's check, the policy-store's record
-//! and the provisioner's job — carried over NATS headers (W3C `traceparent`); a create and its
+//! Trace continuity: one CreateMultiRegionAccessPoint request yields ONE trace across the
+//! gateway's HTTP span, the authorizer's check and the policy-store's record, carried over NATS
+//! headers (W3C `traceparent`), and the provisioner's job a trace of its own linked to it; a create and its
 //! Describe name the request token; a refusal names the deciding layer on the authorizer's
 //! `authz.decide` span; a GET through an MRAP records the Region it was routed to; and a repeated
 //! allowed request reuses the authorizer's decision (no `authz.decide` span) until a change is
@@ -22,7 +22,8 @@ use opentelemetry::{
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt as _};
 
-const SERVICES: [&str; 4] = ["api-gateway", "authorizer", "policy-store", "provisioner"];
+/// The services a create's request reaches (the provisioner's job is a linked trace).
+const REQUEST_SERVICES: [&str; 3] = ["api-gateway", "authorizer", "policy-store"];
 const CREATE_SPAN: &str = "POST /v20180820/async-requests/mrap/create";
 
 /// The process-wide subscriber (services run on the runtime's worker threads, so a
@@ -69,8 +70,43 @@ fn summary(spans: &[&SpanData]) -> String {
         .collect()
 }
 
+/// Whether `spans` make one tree whose root is named `root`; panics with a summary otherwise.
+fn assert_one_tree(spans: &[SpanData], root: &str) {
+    let by_id: HashMap<SpanId, &SpanData> = spans
+        .iter()
+        .map(|s| (s.span_context.span_id(), s))
+        .collect();
+    let refs: Vec<&SpanData> = spans.iter().collect();
+    let roots: Vec<&&SpanData> = refs
+        .iter()
+        .filter(|s| !by_id.contains_key(&s.parent_span_id))
+        .collect();
+    assert_eq!(roots.len(), 1, "not one tree:\n{}", summary(&refs));
+    assert_eq!(roots[0].name, root, "{}", summary(&refs));
+    assert_eq!(roots[0].parent_span_id, SpanId::INVALID);
+}
+
+/// The spans of one trace.
+fn trace_of(spans: &[SpanData], trace_id: TraceId) -> Vec<SpanData> {
+    spans
+        .iter()
+        .filter(|s| s.span_context.trace_id() == trace_id)
+        .cloned()
+        .collect()
+}
+
+fn services(spans: &[SpanData]) -> BTreeSet<String> {
+    spans
+        .iter()
+        .filter_map(|s| attr_str(s, "mrap.service"))
+        .collect()
+}
+
+/// A create is one trace across the gateway, the authorizer and the policy-store; the
+/// provisioner's job, done after the create was answered, is a trace of its own (with its store
+/// calls) whose root span is linked to the create's trace (OpenTelemetry's messaging conventions).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_create_is_one_trace_across_all_four_services() -> TestResult {
+async fn one_create_is_one_trace_and_its_job_a_linked_one() -> TestResult {
     let exporter = exporter();
     let stack = Stack::start().await?;
     let ctl = control(&stack);
@@ -83,33 +119,39 @@ async fn one_create_is_one_trace_across_all_four_services() -> TestResult {
     // Spans are exported when they end; the provisioner's job span ends after the operation
     // is already visible as SUCCEEDED, so poll (bounded) for the whole picture.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let (trace_id, spans) = loop {
+    let (request, job) = loop {
         let spans = exporter.get_finished_spans()?;
         let create = spans.iter().find(|s| {
             s.name == CREATE_SPAN
-                && attr_str(s, "mrap.service").as_deref() == Some("api-gateway")
                 && attr_str(s, "aws.s3.operation").as_deref()
                     == Some("CreateMultiRegionAccessPoint")
+                && attr_str(s, "mrap.request_token").as_deref() == Some(&token)
         });
         if let Some(create) = create {
-            let trace_id: TraceId = create.span_context.trace_id();
-            let in_trace: Vec<SpanData> = spans
-                .iter()
-                .filter(|s| s.span_context.trace_id() == trace_id)
-                .cloned()
-                .collect();
-            let services: BTreeSet<String> = in_trace
-                .iter()
-                .filter_map(|s| attr_str(s, "mrap.service"))
-                .collect();
-            if SERVICES.iter().all(|s| services.contains(*s)) {
-                break (trace_id, in_trace);
+            let request = trace_of(&spans, create.span_context.trace_id());
+            let job = spans.iter().find(|s| {
+                attr_str(s, "mrap.service").as_deref() == Some("provisioner")
+                    && s.links
+                        .iter()
+                        .any(|l| l.span_context.trace_id() == create.span_context.trace_id())
+            });
+            let request_services = services(&request);
+            if let Some(job) = job
+                && REQUEST_SERVICES
+                    .iter()
+                    .all(|s| request_services.contains(*s))
+            {
+                let job_trace = trace_of(&spans, job.span_context.trace_id());
+                if services(&job_trace).contains("policy-store") {
+                    break (request, job_trace);
+                }
             }
             if tokio::time::Instant::now() >= deadline {
-                let refs: Vec<&SpanData> = in_trace.iter().collect();
+                let refs: Vec<&SpanData> = spans.iter().collect();
                 panic!(
-                    "trace {trace_id} of the create reaches only {services:?}, not all of \
-                     {SERVICES:?}:\n{}",
+                    "no whole picture of the create: its trace reaches {request_services:?}, \
+                     job linked to it: {}\n{}",
+                    job.is_some(),
                     summary(&refs)
                 );
             }
@@ -120,36 +162,40 @@ async fn one_create_is_one_trace_across_all_four_services() -> TestResult {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
 
-    // One tree: the HTTP span is the root and every other span hangs off a span of the trace.
-    let by_id: HashMap<SpanId, &SpanData> = spans
-        .iter()
-        .map(|s| (s.span_context.span_id(), s))
-        .collect();
-    let refs: Vec<&SpanData> = spans.iter().collect();
-    eprintln!("trace {trace_id}:\n{}", summary(&refs));
-    let roots: Vec<&&SpanData> = refs
-        .iter()
-        .filter(|s| !by_id.contains_key(&s.parent_span_id))
-        .collect();
-    assert_eq!(
-        roots.len(),
-        1,
-        "trace {trace_id} is not one tree:\n{}",
-        summary(&refs)
+    let refs: Vec<&SpanData> = request.iter().chain(&job).collect();
+    eprintln!("the create's trace, then its job's:\n{}", summary(&refs));
+    assert_one_tree(&request, CREATE_SPAN);
+    assert!(
+        !services(&request).contains("provisioner"),
+        "the job is not in the request's trace"
     );
-    assert_eq!(roots[0].name, CREATE_SPAN, "{}", summary(&refs));
-    assert_eq!(roots[0].parent_span_id, SpanId::INVALID);
-
-    // The provisioner's job span is the create's descendant, not a new trace.
-    let job = spans
+    // The job's trace: its root is the provisioner's process span, its store calls hang off it,
+    // and its link names a span of the request's trace (the store's, which enqueued the job).
+    let root = job
         .iter()
-        .find(|s| attr_str(s, "mrap.service").as_deref() == Some("provisioner"))
-        .expect("a provisioner span");
-    assert_eq!(job.span_context.trace_id(), trace_id);
+        .find(|s| s.parent_span_id == SpanId::INVALID)
+        .expect("a root span");
+    assert_one_tree(&job, &root.name);
     assert_eq!(
-        attr_str(job, "messaging.system").as_deref(),
+        attr_str(root, "mrap.service").as_deref(),
+        Some("provisioner")
+    );
+    assert_eq!(
+        attr_str(root, "messaging.system").as_deref(),
         Some("nats"),
-        "{job:#?}"
+        "{root:#?}"
+    );
+    let linked: Vec<SpanId> = root
+        .links
+        .iter()
+        .map(|l| l.span_context.span_id())
+        .collect();
+    assert!(
+        request
+            .iter()
+            .any(|s| linked.contains(&s.span_context.span_id())
+                && attr_str(s, "mrap.service").as_deref() == Some("policy-store")),
+        "the job links to the store's span of the request: {linked:?}"
     );
 
     stack.stop().await?;
@@ -357,13 +403,14 @@ fn reused(span: &SpanData) -> bool {
 
 /// An allowed request the authorizer marked reusable is decided again by the gateway alone
 /// (its signature verified with the scope's key): no authorizer span in its trace. A change to
-/// the bucket policy is then enforced at once — the test stack reuses decisions for an hour
-/// (`mrap_testkit::AUTHZ_REUSE_TTL`), so only the authorizer's announcement can make the
-/// gateway ask again.
+/// the bucket policy made through *another* gateway is then enforced here too — the test stack
+/// reuses decisions for an hour (`mrap_testkit::AUTHZ_REUSE_TTL`) and only forgets its own
+/// writes by itself, so only the authorizer's announcement can make this gateway ask again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_decision_skips_the_authorizer_until_a_change_is_announced() -> TestResult {
     exporter();
-    let stack = Stack::start().await?;
+    let mut stack = Stack::start().await?;
+    let second = stack.start_gateway().await?;
     let s3 = s3(&stack, "us-east-1");
     create_bucket(&stack, "reuse-bucket", "us-east-1").await;
     s3.put_object()
@@ -398,11 +445,17 @@ async fn a_reused_decision_skips_the_authorizer_until_a_change_is_announced() ->
     );
 
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::reuse-bucket/*"}]}"#;
-    s3.put_bucket_policy()
-        .bucket("reuse-bucket")
-        .policy(deny)
-        .send()
-        .await?;
+    s3_at(
+        &format!("http://{second}"),
+        "us-east-1",
+        ACCESS_KEY,
+        SECRET_KEY,
+    )
+    .put_bucket_policy()
+    .bucket("reuse-bucket")
+    .policy(deny)
+    .send()
+    .await?;
     mrap::eventually("the deny is enforced", || {
         let s3 = s3.clone();
         async move {

@@ -65,10 +65,19 @@ impl AppState {
     }
 
     /// One policy-store call; refusals come back as the error to render.
+    ///
+    /// After a call that may have changed something (even one that failed: it may have been
+    /// applied), this gateway forgets the authorizer decisions it reuses, so that a client sees
+    /// its own change enforced on its next request here as soon as the authorizer has it, without
+    /// waiting for the authorizer's announcement.
     pub async fn store<C: StoreCall>(&self, request: &C) -> Result<C::Reply, ApiError> {
-        store::call(&self.nats, &self.namespace, request)
+        let reply = store::call(&self.nats, &self.namespace, request)
             .await
-            .map_err(mrap_proto::RpcError::into_api)
+            .map_err(mrap_proto::RpcError::into_api);
+        if !C::reads_only() {
+            self.grants.forget_all();
+        }
+        reply
     }
 }
 

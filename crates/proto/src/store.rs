@@ -13,6 +13,12 @@ pub trait StoreCall: Serialize + DeserializeOwned + Send + 'static {
     const ENTITY: &'static str;
     const VERB: &'static str;
     type Reply: Serialize + DeserializeOwned + Send + 'static;
+
+    /// Whether the call only reads (verb `get`, `list` or `get-by-alias`); every other call may
+    /// change what the store holds.
+    fn reads_only() -> bool {
+        matches!(Self::VERB, "get" | "list" | "get-by-alias")
+    }
 }
 
 macro_rules! store_call {

@@ -1,10 +1,15 @@
 //! W3C trace context (`traceparent`, `tracestate`) on NATS headers.
 //!
 //! Senders inject the current span's context; receivers extract it and parent their span on it, so
-//! one trace follows a request gateway → authorizer → policy-store → provisioner.
+//! one trace follows a request gateway → authorizer → policy-store. Work that outlives the request
+//! (the provisioner's job) starts a trace of its own, linked to the request's.
 
 use async_nats::HeaderMap;
-use opentelemetry::propagation::{Extractor, Injector};
+use opentelemetry::{
+    Context,
+    propagation::{Extractor, Injector},
+    trace::TraceContextExt as _,
+};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 struct NatsInjector<'a>(&'a mut HeaderMap);
@@ -35,12 +40,26 @@ pub fn inject(span: &tracing::Span, headers: &mut HeaderMap) {
     });
 }
 
+fn extract(headers: &HeaderMap) -> Context {
+    opentelemetry::global::get_text_map_propagator(|p| p.extract(&NatsExtractor(headers)))
+}
+
 /// Makes `span` a child of the context found in `headers` (if any).
 pub fn continue_from(span: &tracing::Span, headers: Option<&HeaderMap>) {
     if let Some(headers) = headers {
-        let cx =
-            opentelemetry::global::get_text_map_propagator(|p| p.extract(&NatsExtractor(headers)));
         // A span that is already closed or not sampled cannot take a parent; nothing to do then.
-        let _ = span.set_parent(cx);
+        let _ = span.set_parent(extract(headers));
+    }
+}
+
+/// Links `span` to the context found in `headers` (if any), leaving it the root of its own trace:
+/// for work done after the request that asked for it was answered (OpenTelemetry's messaging
+/// conventions link such a consumer span to the message's creation context).
+pub fn link_from(span: &tracing::Span, headers: Option<&HeaderMap>) {
+    if let Some(headers) = headers {
+        let remote = extract(headers).span().span_context().clone();
+        if remote.is_valid() {
+            span.add_link(remote);
+        }
     }
 }

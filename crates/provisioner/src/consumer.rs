@@ -176,6 +176,7 @@ pub async fn run(
 
 async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
     let span = info_span!(
+        parent: None,
         "nats.process",
         otel.name = %format!("process {}", msg.subject),
         otel.kind = "consumer",
@@ -186,7 +187,8 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
         mrap.service = SERVICE,
         mrap.op_id = tracing::field::Empty,
     );
-    mrap_proto::trace::continue_from(&span, msg.headers.as_ref());
+    // Its own trace, linked to the request that enqueued it: the request was answered long ago.
+    mrap_proto::trace::link_from(&span, msg.headers.as_ref());
     let started = std::time::Instant::now();
     let mut operation = "unknown";
     let outcome = async {

@@ -139,11 +139,16 @@ pub fn s3(stack: &Stack, region: &str) -> aws_sdk_s3::Client {
 }
 
 pub fn s3_as(stack: &Stack, region: &str, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
+    s3_at(&stack.endpoint, region, access_key, secret)
+}
+
+/// An S3 client of the gateway at `endpoint` (`http://…`).
+pub fn s3_at(endpoint: &str, region: &str, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new(region.to_owned()))
         .credentials_provider(credentials(access_key, secret))
-        .endpoint_url(stack.endpoint.clone())
+        .endpoint_url(endpoint)
         .force_path_style(true)
         .http_client(http_client())
         .build();

@@ -9,7 +9,9 @@
 //!
 //! A reused decision must not outlive a change the authorizer would decide differently on:
 //! - every authorizer replica announces each change to its view (`Namespace::authz_changed`)
-//!   after applying it; an announcement makes this gateway forget every decision;
+//!   after applying it; an announcement makes this gateway forget every decision, and so does any
+//!   change this gateway itself asked the store for (a client sees its own change enforced as
+//!   soon as the authorizer has it);
 //! - a decision is remembered only if no announcement arrived while it was being asked for (so a
 //!   stale answer that crossed an announcement is not kept);
 //! - a reconnection to NATS (announcements may have been missed) forgets everything, and nothing
@@ -137,7 +139,9 @@ impl Grants {
         self.forget_all();
     }
 
-    fn forget_all(&self) {
+    /// Forgets every decision: on an announcement, and after this gateway asked the store for a
+    /// change (`AppState::store`).
+    pub fn forget_all(&self) {
         // Bumped before clearing: a decision in flight under the old epoch is not remembered.
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.lock().clear();
