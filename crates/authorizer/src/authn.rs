@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mrap_model::{AccessKeyRecord, ApiError, ErrorCode, KeyStatus};
 use mrap_proto::authz::{AuthzRequest, ChunkSigning};
 use mrap_sigv4::chunked::{ChunkSigningContext, ChunkedMode};
-use mrap_sigv4::{Algorithm, Auth, Error as SigError, Options, Request};
+use mrap_sigv4::{Auth, Error as SigError, Options, Request, VerifierKey};
 
 use crate::{ReadModel, read_model::UserView};
 
@@ -24,9 +24,9 @@ pub struct Authenticated {
     pub region: Option<String>,
     /// When the request was signed, Unix seconds (`s3:signatureAge`).
     pub signed_at: Option<i64>,
-    /// The signing key of the request's credential scope, for a header-signed SigV4 request
-    /// (what a reusable grant hands the gateway); `None` for presigned URLs and SigV4A.
-    pub signing_key: Option<[u8; 32]>,
+    /// What verifies this access key's signatures without the secret, for a header-signed
+    /// request (what a reusable grant hands the gateway); `None` for presigned URLs.
+    pub verifier: Option<VerifierKey>,
 }
 
 /// `Ok(None)`: the request carries no signature at all (anonymous).
@@ -102,17 +102,12 @@ pub async fn authenticate(
     )
     .map_err(to_api)?;
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
-    let signing_key = match (&auth.algorithm, &auth.presigned, &auth.region) {
-        (Algorithm::HmacSha256, None, Some(region)) => Some(mrap_sigv4::signing_key(
-            &key.secret,
-            &auth.date,
-            region,
-            &auth.service,
-        )),
-        _ => None,
+    let verifier = match auth.presigned {
+        None => VerifierKey::for_auth(&auth, &key.secret, model.v4a_keys()),
+        Some(_) => None,
     };
     Ok(Some(Authenticated {
-        signing_key,
+        verifier,
         key,
         user,
         chunk_signing,

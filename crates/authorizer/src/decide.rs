@@ -202,8 +202,9 @@ fn fixed(policy: Option<&Policy>) -> bool {
     !policy.is_some_and(Policy::depends_on_request)
 }
 
-/// The grant's [`mrap_proto::authz::Reuse`]: only for a header-signed SigV4 request (the gateway
-/// can verify its signature with the scope's key) whose body is not signed chunk by chunk, when
+/// The grant's [`mrap_proto::authz::Reuse`]: only for a header-signed request (the gateway can
+/// verify its signature with the scope's key or the public key) whose body is not signed chunk
+/// by chunk, when
 /// neither the resource side nor any of the user's policies depends on the request's context.
 /// Everything else the decision read (keys, users, buckets, accounts, MRAPs) is mirrored from
 /// KV, and any change to it makes every gateway forget the decision.
@@ -215,8 +216,8 @@ fn reuse(who: &Authenticated, resource_side_fixed: bool) -> Option<Reuse> {
     if !(resource_side_fixed && identity_fixed) || who.chunk_signing.is_some() {
         return None;
     }
-    who.signing_key.map(|key| Reuse {
-        signing_key: key.to_vec(),
+    who.verifier.as_ref().map(|key| Reuse {
+        verifier_key: key.as_bytes().to_vec(),
     })
 }
 

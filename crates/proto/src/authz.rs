@@ -107,23 +107,25 @@ pub struct Grant {
 }
 
 /// What lets the gateway decide the same question again without asking (`mrap_api_gateway`'s
-/// `common::grants`): the decision was an allow of a header-signed SigV4 request, under
-/// policies none of which has a condition or a policy variable in a resource, so it depends
-/// only on the access key, the action and the resource. The gateway still verifies every
+/// `common::grants`): the decision was an allow of a header-signed SigV4 or SigV4A request,
+/// under policies none of which has a condition or a policy variable in a resource, so it
+/// depends only on the access key, the action and the resource. The gateway still verifies every
 /// request's own signature, with this key, and forgets the decision when any authorizer says
 /// its view changed (`Namespace::authz_changed`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reuse {
-    /// The derived SigV4 key of the request's credential scope (32 bytes): one date, Region and
-    /// service only — never the secret.
-    pub signing_key: Vec<u8>,
+    /// What verifies the access key's signatures without the secret
+    /// (`mrap_sigv4::VerifierKey`'s bytes): for SigV4 the signing key of the request's credential
+    /// scope (32 bytes: one date, Region and service), for SigV4A the key pair's public key
+    /// (65 bytes, uncompressed SEC1) — never the secret.
+    pub verifier_key: Vec<u8>,
 }
 
 // Grants are logged in debug output; the key must not be.
 impl std::fmt::Debug for Reuse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reuse")
-            .field("signing_key", &"<redacted>")
+            .field("verifier_key", &"<redacted>")
             .finish()
     }
 }
@@ -216,7 +218,7 @@ mod tests {
     fn a_reusable_grant_round_trips_and_hides_its_key() {
         let mut g = grant(None);
         g.reuse = Some(Reuse {
-            signing_key: vec![0xab; 32],
+            verifier_key: vec![0xab; 32],
         });
         let bytes = crate::codec::encode(&g).expect("encodes");
         assert_eq!(crate::codec::decode::<Grant>(&bytes).expect("decodes"), g);

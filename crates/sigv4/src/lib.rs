@@ -31,7 +31,7 @@ pub struct Request<'a> {
 }
 
 /// The signing algorithm named by the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     /// `AWS4-HMAC-SHA256`
     HmacSha256,
@@ -226,15 +226,77 @@ pub fn verify_cached(
     )
 }
 
-/// [`verify`] of an `AWS4-HMAC-SHA256` request with the signing key of its scope
-/// ([`signing_key`] of `auth`'s date, Region and service) instead of the secret: what a
-/// verifier that was handed a derived key, never the secret, can check. The caller makes sure
-/// the key is the one of `auth`'s access key and scope; a SigV4A request is refused (Malformed).
-pub fn verify_with_signing_key(
+/// What verifies a request's signature without the secret, derived by whoever holds it: for
+/// `AWS4-HMAC-SHA256` the signing key of the request's credential scope (one date, Region and
+/// service), for SigV4A the key pair's public key. Neither reveals the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum VerifierKey {
+    /// [`signing_key`] of the scope.
+    SigV4Scope([u8; 32]),
+    /// The uncompressed SEC1 point (`04 || x || y`).
+    SigV4aPublic([u8; 65]),
+}
+
+// A scope key verifies (and forges) that scope's signatures: never shown.
+impl std::fmt::Debug for VerifierKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VerifierKey::SigV4Scope(_) => "SigV4Scope(<redacted>)",
+            VerifierKey::SigV4aPublic(_) => "SigV4aPublic(..)",
+        })
+    }
+}
+
+impl VerifierKey {
+    /// The key that verifies `auth`'s signatures, from the access key's `secret` (SigV4A public
+    /// keys through `v4a_keys`); `None` for a scope without a Region or a key that cannot be
+    /// derived.
+    pub fn for_auth(auth: &Auth, secret: &str, v4a_keys: &V4aKeys) -> Option<VerifierKey> {
+        match auth.algorithm {
+            Algorithm::HmacSha256 => Some(VerifierKey::SigV4Scope(signing_key(
+                secret,
+                &auth.date,
+                auth.region.as_deref()?,
+                &auth.service,
+            ))),
+            Algorithm::EcdsaP256Sha256 => Some(VerifierKey::SigV4aPublic(
+                v4a_keys.get(&auth.access_key, secret)?.to_bytes(),
+            )),
+        }
+    }
+
+    /// Which algorithm's signatures it verifies.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            VerifierKey::SigV4Scope(_) => Algorithm::HmacSha256,
+            VerifierKey::SigV4aPublic(_) => Algorithm::EcdsaP256Sha256,
+        }
+    }
+
+    /// The key's bytes (32 for a scope key, 65 for a public key) and back.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            VerifierKey::SigV4Scope(k) => k,
+            VerifierKey::SigV4aPublic(k) => k,
+        }
+    }
+
+    pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Option<VerifierKey> {
+        match algorithm {
+            Algorithm::HmacSha256 => bytes.try_into().ok().map(VerifierKey::SigV4Scope),
+            Algorithm::EcdsaP256Sha256 => bytes.try_into().ok().map(VerifierKey::SigV4aPublic),
+        }
+    }
+}
+
+/// [`verify`] with a [`VerifierKey`] instead of the secret: what a verifier that was handed a
+/// derived key, never the secret, can check. The caller makes sure the key is the one of
+/// `auth`'s access key (and, for SigV4, scope); a key of the other algorithm is Malformed.
+pub fn verify_with(
     req: &Request,
     auth: &Auth,
     payload_hash: &str,
-    signing_key: &[u8; 32],
+    key: &VerifierKey,
     now_unix: i64,
     accepted: &[Options],
 ) -> Result<(), Error> {
@@ -242,7 +304,7 @@ pub fn verify_with_signing_key(
         req,
         auth,
         payload_hash,
-        verify::Key::Signing(signing_key),
+        verify::Key::Derived(key),
         now_unix,
         accepted,
     )

@@ -59,6 +59,14 @@ pub(crate) fn verifying_key(access_key: &str, secret: &str) -> Option<VerifyingK
 pub(crate) struct PublicKey([u8; 65]);
 
 impl PublicKey {
+    pub(crate) fn from_bytes(sec1: [u8; 65]) -> Self {
+        PublicKey(sec1)
+    }
+
+    pub(crate) fn to_bytes(self) -> [u8; 65] {
+        self.0
+    }
+
     fn of(key: &VerifyingKey) -> Option<Self> {
         key.to_sec1_point(false)
             .as_bytes()

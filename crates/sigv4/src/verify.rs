@@ -81,9 +81,8 @@ fn check_clock(auth: &Auth, now_unix: i64) -> Result<(), Error> {
 pub(crate) enum Key<'a> {
     /// The access key's secret (and, for SigV4A, a cache of derived P-256 keys).
     Secret(&'a str, Option<&'a v4a::V4aKeys>),
-    /// The SigV4 signing key of the request's own scope (date, Region, service), derived by
-    /// whoever holds the secret: verifies `AWS4-HMAC-SHA256` only.
-    Signing(&'a [u8; 32]),
+    /// A key derived by whoever holds the secret (see [`crate::VerifierKey`]).
+    Derived(&'a crate::VerifierKey),
 }
 
 pub(crate) fn verify(
@@ -116,7 +115,13 @@ pub(crate) fn verify(
                 .ok_or_else(|| Error::Malformed("credential scope lacks a region".to_owned()))?;
             let key = match key {
                 Key::Secret(secret, _) => signing_key(secret, &auth.date, region, &auth.service),
-                Key::Signing(derived) => *derived,
+                Key::Derived(crate::VerifierKey::SigV4Scope(derived)) => *derived,
+                Key::Derived(crate::VerifierKey::SigV4aPublic(_)) => {
+                    return Err(Error::Malformed(
+                        "an AWS4-HMAC-SHA256 signature needs the secret or the scope's signing key"
+                            .to_owned(),
+                    ));
+                }
             };
             Box::new(move |sts: &str| {
                 HmacSha256::new_from_slice(&key)
@@ -132,9 +137,13 @@ pub(crate) fn verify(
             let key = match key {
                 Key::Secret(secret, Some(keys)) => keys.get(&auth.access_key, secret),
                 Key::Secret(secret, None) => v4a::public_key(&auth.access_key, secret),
-                Key::Signing(_) => {
+                Key::Derived(crate::VerifierKey::SigV4aPublic(public)) => {
+                    Some(v4a::PublicKey::from_bytes(*public))
+                }
+                Key::Derived(crate::VerifierKey::SigV4Scope(_)) => {
                     return Err(Error::Malformed(
-                        "a SigV4A signature needs the secret, not a SigV4 signing key".to_owned(),
+                        "a SigV4A signature needs the secret or the key pair's public key"
+                            .to_owned(),
                     ));
                 }
             };

@@ -1,11 +1,13 @@
 //! Decisions the gateway reuses instead of asking the authorizer again.
 //!
 //! The authorizer marks a grant reusable (`Grant::reuse`) when the decision depends only on the
-//! access key, the action and the resource: a header-signed SigV4 request, allowed under
-//! policies without conditions or policy variables in resources. It hands over the signing key
-//! of the request's credential scope (one date, Region and service; never the secret). A later
-//! request with the same access key, scope, action and resource is then decided here: its own
-//! signature is verified with that key (clock skew included), and the grant is reused.
+//! access key, the action and the resource: a header-signed SigV4 or SigV4A request, allowed
+//! under policies without conditions or policy variables in resources. It hands over what
+//! verifies that key's signatures without the secret (`mrap_sigv4::VerifierKey`: SigV4's signing
+//! key of the request's credential scope — one date, Region and service — or SigV4A's public
+//! key). A later request with the same access key, algorithm, scope, action and resource is then
+//! decided here: its own signature is verified with that key (clock skew included), and the
+//! grant is reused.
 //!
 //! A reused decision must not outlive a change the authorizer would decide differently on:
 //! - every authorizer replica announces each change to its view (`Namespace::authz_changed`)
@@ -20,8 +22,8 @@
 //!   which bounds the damage of an announcement lost without a disconnection (or of a change
 //!   made while no authorizer runs to announce it).
 //!
-//! Anything unusual (a presigned URL, SigV4A, a signed aws-chunked body, a signature that does
-//! not verify here) goes to the authorizer, which decides and words the refusal.
+//! Anything unusual (a presigned URL, a signed aws-chunked body, a signature that does not verify
+//! here) goes to the authorizer, which decides and words the refusal.
 
 use std::{
     collections::HashMap,
@@ -34,7 +36,7 @@ use std::{
 
 use futures::StreamExt;
 use mrap_proto::authz::{AuthzRequest, Grant, Resource};
-use mrap_sigv4::{Algorithm, Options, chunked::ChunkedMode};
+use mrap_sigv4::{Algorithm, Options, VerifierKey, chunked::ChunkedMode};
 use tokio_util::sync::CancellationToken;
 
 /// Past this many remembered decisions, all are forgotten (a bound on memory, not an LRU: the
@@ -56,9 +58,10 @@ pub(crate) struct Grants {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Key {
     access_key: String,
-    /// The credential scope: the signing key is valid for it only.
+    algorithm: Algorithm,
+    /// The credential scope (no Region for SigV4A): a SigV4 signing key is valid for it only.
     date: String,
-    region: String,
+    region: Option<String>,
     service: String,
     /// What the request had to be signed for, and how its URI is canonicalised.
     signing_service: Option<String>,
@@ -68,9 +71,9 @@ pub(crate) struct Key {
 }
 
 struct Entry {
-    /// Without its `reuse`: handlers never see the signing key.
+    /// Without its `reuse`: handlers never see the key.
     grant: Grant,
-    signing_key: [u8; 32],
+    verifier: VerifierKey,
     stamp: Stamp,
     expires: Instant,
 }
@@ -182,19 +185,19 @@ impl Grants {
             entries
                 .get(&key)
                 .filter(|e| e.stamp == stamp && e.expires > Instant::now())
-                .map(|e| (e.grant.clone(), e.signing_key))
+                .map(|e| (e.grant.clone(), e.verifier.clone()))
         };
-        let Some((grant, signing_key)) = found else {
+        let Some((grant, verifier)) = found else {
             metrics::counter!("mrap_authz_reuse_total", "result" => "miss").increment(1);
             return Lookup::Ask(Some((key, stamp)));
         };
         let service = req.signing_service.as_deref().unwrap_or("s3");
         let accepted = Options::accepted(service, req.s3_control);
-        match mrap_sigv4::verify_with_signing_key(
+        match mrap_sigv4::verify_with(
             &wire,
             &auth,
             &req.payload_hash,
-            &signing_key,
+            &verifier,
             now_unix,
             accepted,
         ) {
@@ -214,12 +217,12 @@ impl Grants {
         let (Some((key, stamp)), Some(reuse)) = (asked, reuse) else {
             return grant;
         };
-        let Ok(signing_key) = <[u8; 32]>::try_from(reuse.signing_key.as_slice()) else {
+        let Some(verifier) = VerifierKey::from_bytes(key.algorithm, &reuse.verifier_key) else {
             return grant;
         };
         let entry = Entry {
             grant: grant.clone(),
-            signing_key,
+            verifier,
             stamp,
             expires: Instant::now() + self.ttl,
         };
@@ -237,7 +240,7 @@ impl Grants {
     }
 }
 
-/// The key of a request whose decision could be reused: header-signed `AWS4-HMAC-SHA256`, its
+/// The key of a request whose decision could be reused: header-signed (SigV4 or SigV4A), its
 /// body not signed chunk by chunk.
 fn reusable(req: &AuthzRequest, wire: &mrap_sigv4::Request<'_>) -> Option<(Key, mrap_sigv4::Auth)> {
     if matches!(
@@ -247,13 +250,14 @@ fn reusable(req: &AuthzRequest, wire: &mrap_sigv4::Request<'_>) -> Option<(Key, 
         return None;
     }
     let auth = mrap_sigv4::parse(wire).ok()?;
-    if auth.algorithm != Algorithm::HmacSha256 || auth.presigned.is_some() {
+    if auth.presigned.is_some() {
         return None;
     }
     let key = Key {
         access_key: auth.access_key.clone(),
+        algorithm: auth.algorithm,
         date: auth.date.clone(),
-        region: auth.region.clone()?,
+        region: auth.region.clone(),
         service: auth.service.clone(),
         signing_service: req.signing_service.clone(),
         s3_control: req.s3_control,

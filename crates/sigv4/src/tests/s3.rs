@@ -3,8 +3,8 @@
 
 use crate::encode::encode_component;
 use crate::{
-    Algorithm, Auth, Error, Options, Presigned, Request, canonical_request, parse, sign,
-    signing_key, string_to_sign, verify, verify_with_signing_key,
+    Algorithm, Auth, Error, Options, Presigned, Request, V4aKeys, VerifierKey, canonical_request,
+    parse, sign, signing_key, string_to_sign, verify, verify_with,
 };
 
 const AK: &str = "AKIDEXAMPLE";
@@ -162,26 +162,35 @@ fn a_scope_signing_key_verifies_what_the_secret_does_and_nothing_else() {
     let headers = signed_headers_for("/bucket/key", "", EMPTY_SHA, Options::S3);
     let req = get("/bucket/key", "", &headers);
     let auth = parse(&req).expect("parses");
-    let key = signing_key(SECRET, "20150830", "us-west-2", "s3");
-    assert!(verify_with_signing_key(&req, &auth, EMPTY_SHA, &key, NOW, &[Options::S3]).is_ok());
+    let key = VerifierKey::for_auth(&auth, SECRET, &V4aKeys::default()).expect("derives");
+    assert_eq!(
+        key,
+        VerifierKey::SigV4Scope(signing_key(SECRET, "20150830", "us-west-2", "s3"))
+    );
+    let with = |key: &VerifierKey, payload: &str, now: i64| {
+        verify_with(&req, &auth, payload, key, now, &[Options::S3])
+    };
+    assert!(with(&key, EMPTY_SHA, NOW).is_ok());
     // Another scope's key, another payload, a stale clock: refused as with the secret.
-    let other_day = signing_key(SECRET, "20150831", "us-west-2", "s3");
+    let other_day = VerifierKey::SigV4Scope(signing_key(SECRET, "20150831", "us-west-2", "s3"));
     assert!(matches!(
-        verify_with_signing_key(&req, &auth, EMPTY_SHA, &other_day, NOW, &[Options::S3]),
+        with(&other_day, EMPTY_SHA, NOW),
         Err(Error::SignatureMismatch { .. })
     ));
     assert!(matches!(
-        verify_with_signing_key(&req, &auth, "UNSIGNED-PAYLOAD", &key, NOW, &[Options::S3]),
+        with(&key, "UNSIGNED-PAYLOAD", NOW),
         Err(Error::SignatureMismatch { .. })
     ));
     assert!(matches!(
-        verify_with_signing_key(&req, &auth, EMPTY_SHA, &key, NOW + 16 * 60, &[Options::S3]),
+        with(&key, EMPTY_SHA, NOW + 16 * 60),
         Err(Error::TimeSkewed)
     ));
+    // Never shown.
+    assert_eq!(format!("{key:?}"), "SigV4Scope(<redacted>)");
 }
 
 #[test]
-fn a_scope_signing_key_never_verifies_sigv4a() {
+fn a_public_key_verifies_sigv4a_and_a_scope_key_never_does() {
     let mut headers = base_headers();
     headers.extend(crate::sign_v4a(
         "GET",
@@ -198,11 +207,48 @@ fn a_scope_signing_key_never_verifies_sigv4a() {
     ));
     let req = get("/bucket/key", "", &headers);
     let auth = parse(&req).expect("parses");
-    let key = signing_key(SECRET, "20150830", "us-west-2", "s3");
+    let public = VerifierKey::for_auth(&auth, SECRET, &V4aKeys::default()).expect("derives");
+    assert!(matches!(public, VerifierKey::SigV4aPublic(_)));
+    assert!(verify_with(&req, &auth, EMPTY_SHA, &public, NOW, &[Options::S3]).is_ok());
     assert!(matches!(
-        verify_with_signing_key(&req, &auth, EMPTY_SHA, &key, NOW, &[Options::S3]),
+        verify_with(
+            &req,
+            &auth,
+            "UNSIGNED-PAYLOAD",
+            &public,
+            NOW,
+            &[Options::S3]
+        ),
+        Err(Error::SignatureMismatch { .. })
+    ));
+    // Another key pair's public key does not verify it; nor does a SigV4 scope key.
+    let other = VerifierKey::for_auth(
+        &Auth {
+            access_key: "AKIDOTHER".to_owned(),
+            ..auth.clone()
+        },
+        SECRET,
+        &V4aKeys::default(),
+    )
+    .expect("derives");
+    assert!(matches!(
+        verify_with(&req, &auth, EMPTY_SHA, &other, NOW, &[Options::S3]),
+        Err(Error::SignatureMismatch { .. })
+    ));
+    let scope = VerifierKey::SigV4Scope(signing_key(SECRET, "20150830", "us-west-2", "s3"));
+    assert!(matches!(
+        verify_with(&req, &auth, EMPTY_SHA, &scope, NOW, &[Options::S3]),
         Err(Error::Malformed(_))
     ));
+    // Bytes round trip, per algorithm.
+    assert_eq!(
+        VerifierKey::from_bytes(public.algorithm(), public.as_bytes()),
+        Some(public.clone())
+    );
+    assert_eq!(
+        VerifierKey::from_bytes(Algorithm::HmacSha256, public.as_bytes()),
+        None
+    );
 }
 
 #[test]
