@@ -93,12 +93,22 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
     }
 
     /// Applies every change until `shutdown`; a watch that ends (a NATS restart) is re-opened
-    /// after a pause, with the read-through covering the gap.
+    /// after a pause. The index is emptied as soon as it ends: a deletion made meanwhile would
+    /// never be delivered (the store purges a deleted MRAP's history, so the new watch's replay
+    /// does not mention it), and until the new watch has caught up every lookup reads through.
     pub async fn follow(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = self.follow_once() => {}
+            }
+            {
+                let mut entries = self.entries.write().await;
+                entries.by_alias.clear();
+                entries.alias_of.clear();
+            }
+            if let Some(changed) = &self.changed {
+                changed.notify_one();
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
