@@ -204,8 +204,8 @@ fn fixed(policy: Option<&Policy>) -> bool {
 
 /// The grant's [`mrap_proto::authz::Reuse`]: only for a header-signed request (the gateway can
 /// verify its signature with the scope's key or the public key) whose body is not signed chunk
-/// by chunk, when
-/// neither the resource side nor any of the user's policies depends on the request's context.
+/// by chunk, when neither the resource side nor any of the user's policies depends on the
+/// request's context.
 /// Everything else the decision read (keys, users, buckets, accounts, MRAPs) is mirrored from
 /// KV, and any change to it makes every gateway forget the decision.
 fn reuse(who: &Authenticated, resource_side_fixed: bool) -> Option<Reuse> {

@@ -149,7 +149,7 @@ impl Db {
 
     /// Runs the read-only `f` right here, on the calling (async) thread, with a reader
     /// connection: no hand-off to the blocking pool, which costs a GET more than the read itself
-    /// (two thread wake-ups; measured: 4 KiB GETs at 11.5k/s with it, 14.6k/s without, on one
+    /// (two thread wake-ups; measured: 4 KiB GETs at 11.5k/s with it, 15.1k/s without, on one
     /// core). SQLite in WAL mode never makes a reader wait for a writer, and this connection does
     /// not wait for locks at all: `None` when it could not answer at once (a lock, a missing
     /// connection, any database error), and the caller then goes through [`Db::call`], whose
