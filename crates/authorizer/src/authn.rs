@@ -91,7 +91,7 @@ pub async fn authenticate(
     } else {
         req.payload_hash.as_str()
     };
-    mrap_sigv4::verify_cached(
+    let verified_with = mrap_sigv4::verify_cached(
         &wire,
         &auth,
         payload_hash,
@@ -102,10 +102,8 @@ pub async fn authenticate(
     )
     .map_err(to_api)?;
     let chunk_signing = chunk_signing(&auth, payload_hash, &key.secret);
-    let verifier = match auth.presigned {
-        None => VerifierKey::for_auth(&auth, &key.secret, model.v4a_keys()),
-        Some(_) => None,
-    };
+    // A presigned URL's signature is the query's; only header-signed requests are reused.
+    let verifier = auth.presigned.is_none().then_some(verified_with);
     Ok(Some(Authenticated {
         verifier,
         key,

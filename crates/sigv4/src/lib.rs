@@ -203,10 +203,13 @@ pub fn verify(
         now_unix,
         accepted,
     )
+    .map(|_| ())
 }
 
 /// [`verify`], with SigV4A keys taken from (and added to) `v4a_keys` instead of derived on
-/// every call: what a server verifying many SigV4A requests should use.
+/// every call: what a server verifying many SigV4A requests should use. Returns the key that
+/// verified the signature (for a verifier that may check this key's later requests without the
+/// secret: [`verify_with`]).
 pub fn verify_cached(
     req: &Request,
     auth: &Auth,
@@ -215,7 +218,7 @@ pub fn verify_cached(
     now_unix: i64,
     accepted: &[Options],
     v4a_keys: &V4aKeys,
-) -> Result<(), Error> {
+) -> Result<VerifierKey, Error> {
     verify::verify(
         req,
         auth,
@@ -252,17 +255,7 @@ impl VerifierKey {
     /// keys through `v4a_keys`); `None` for a scope without a Region or a key that cannot be
     /// derived.
     pub fn for_auth(auth: &Auth, secret: &str, v4a_keys: &V4aKeys) -> Option<VerifierKey> {
-        match auth.algorithm {
-            Algorithm::HmacSha256 => Some(VerifierKey::SigV4Scope(signing_key(
-                secret,
-                &auth.date,
-                auth.region.as_deref()?,
-                &auth.service,
-            ))),
-            Algorithm::EcdsaP256Sha256 => Some(VerifierKey::SigV4aPublic(
-                v4a_keys.get(&auth.access_key, secret)?.to_bytes(),
-            )),
-        }
+        verify::derive(auth, secret, Some(v4a_keys)).ok()
     }
 
     /// Which algorithm's signatures it verifies.
@@ -308,6 +301,7 @@ pub fn verify_with(
         now_unix,
         accepted,
     )
+    .map(|_| ())
 }
 
 /// Client side (our load harness signs with it): returns the headers to add —

@@ -4,7 +4,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::clock::parse_amz_date;
-use crate::{Algorithm, Auth, Error, Options, Request, canonical, v4a};
+use crate::{Algorithm, Auth, Error, Options, Request, VerifierKey, canonical, v4a};
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -81,10 +81,44 @@ fn check_clock(auth: &Auth, now_unix: i64) -> Result<(), Error> {
 pub(crate) enum Key<'a> {
     /// The access key's secret (and, for SigV4A, a cache of derived P-256 keys).
     Secret(&'a str, Option<&'a v4a::V4aKeys>),
-    /// A key derived by whoever holds the secret (see [`crate::VerifierKey`]).
-    Derived(&'a crate::VerifierKey),
+    /// A key derived by whoever holds the secret (see [`VerifierKey`]).
+    Derived(&'a VerifierKey),
 }
 
+/// The key that verifies `auth`'s signatures, derived from the access key's `secret` (SigV4A
+/// public keys through `v4a_keys` when given).
+pub(crate) fn derive(
+    auth: &Auth,
+    secret: &str,
+    v4a_keys: Option<&v4a::V4aKeys>,
+) -> Result<VerifierKey, Error> {
+    match auth.algorithm {
+        Algorithm::HmacSha256 => {
+            let region = auth
+                .region
+                .as_deref()
+                .ok_or_else(|| Error::Malformed("credential scope lacks a region".to_owned()))?;
+            Ok(VerifierKey::SigV4Scope(signing_key(
+                secret,
+                &auth.date,
+                region,
+                &auth.service,
+            )))
+        }
+        Algorithm::EcdsaP256Sha256 => {
+            let key = match v4a_keys {
+                Some(keys) => keys.get(&auth.access_key, secret),
+                None => v4a::public_key(&auth.access_key, secret),
+            };
+            key.map(|k| VerifierKey::SigV4aPublic(k.to_bytes()))
+                .ok_or_else(|| {
+                    Error::Malformed("cannot derive a SigV4A key for this access key".to_owned())
+                })
+        }
+    }
+}
+
+/// Checks `auth`'s signature; returns the key that verified it.
 pub(crate) fn verify(
     req: &Request,
     auth: &Auth,
@@ -92,7 +126,7 @@ pub(crate) fn verify(
     key: Key<'_>,
     now_unix: i64,
     accepted: &[Options],
-) -> Result<(), Error> {
+) -> Result<VerifierKey, Error> {
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(Error::Malformed(
             "the host header must be signed".to_owned(),
@@ -107,22 +141,13 @@ pub(crate) fn verify(
     let provided = hex::decode(&auth.signature)
         .map_err(|_| Error::Malformed("signature is not hex".to_owned()))?;
 
-    let checker: Box<dyn Fn(&str) -> bool> = match auth.algorithm {
-        Algorithm::HmacSha256 => {
-            let region = auth
-                .region
-                .as_deref()
-                .ok_or_else(|| Error::Malformed("credential scope lacks a region".to_owned()))?;
-            let key = match key {
-                Key::Secret(secret, _) => signing_key(secret, &auth.date, region, &auth.service),
-                Key::Derived(crate::VerifierKey::SigV4Scope(derived)) => *derived,
-                Key::Derived(crate::VerifierKey::SigV4aPublic(_)) => {
-                    return Err(Error::Malformed(
-                        "an AWS4-HMAC-SHA256 signature needs the secret or the scope's signing key"
-                            .to_owned(),
-                    ));
-                }
-            };
+    let verifier = match key {
+        Key::Secret(secret, v4a_keys) => derive(auth, secret, v4a_keys)?,
+        Key::Derived(derived) => derived.clone(),
+    };
+    let checker: Box<dyn Fn(&str) -> bool> = match (auth.algorithm, &verifier) {
+        (Algorithm::HmacSha256, VerifierKey::SigV4Scope(key)) => {
+            let key = *key;
             Box::new(move |sts: &str| {
                 HmacSha256::new_from_slice(&key)
                     .map(|mut mac| {
@@ -133,24 +158,20 @@ pub(crate) fn verify(
                     .unwrap_or(false)
             })
         }
-        Algorithm::EcdsaP256Sha256 => {
-            let key = match key {
-                Key::Secret(secret, Some(keys)) => keys.get(&auth.access_key, secret),
-                Key::Secret(secret, None) => v4a::public_key(&auth.access_key, secret),
-                Key::Derived(crate::VerifierKey::SigV4aPublic(public)) => {
-                    Some(v4a::PublicKey::from_bytes(*public))
-                }
-                Key::Derived(crate::VerifierKey::SigV4Scope(_)) => {
-                    return Err(Error::Malformed(
-                        "a SigV4A signature needs the secret or the key pair's public key"
-                            .to_owned(),
-                    ));
-                }
-            };
-            let key = key.ok_or_else(|| {
-                Error::Malformed("cannot derive a SigV4A key for this access key".to_owned())
-            })?;
+        (Algorithm::EcdsaP256Sha256, VerifierKey::SigV4aPublic(public)) => {
+            let key = v4a::PublicKey::from_bytes(*public);
             Box::new(move |sts: &str| v4a::check(&key, sts, &provided))
+        }
+        (Algorithm::HmacSha256, VerifierKey::SigV4aPublic(_)) => {
+            return Err(Error::Malformed(
+                "an AWS4-HMAC-SHA256 signature needs the secret or the scope's signing key"
+                    .to_owned(),
+            ));
+        }
+        (Algorithm::EcdsaP256Sha256, VerifierKey::SigV4Scope(_)) => {
+            return Err(Error::Malformed(
+                "a SigV4A signature needs the secret or the key pair's public key".to_owned(),
+            ));
         }
     };
 
@@ -159,7 +180,7 @@ pub(crate) fn verify(
         let cr = canonical::for_auth(req, auth, payload_hash, opts)?;
         let sts = string_to_sign(auth, &cr);
         if checker(&sts) {
-            return Ok(());
+            return Ok(verifier);
         }
         first_failure.get_or_insert((sts, cr));
     }

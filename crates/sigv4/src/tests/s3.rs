@@ -167,6 +167,17 @@ fn a_scope_signing_key_verifies_what_the_secret_does_and_nothing_else() {
         key,
         VerifierKey::SigV4Scope(signing_key(SECRET, "20150830", "us-west-2", "s3"))
     );
+    // The key the secret verified with is the one handed out.
+    let verified_with = crate::verify_cached(
+        &req,
+        &auth,
+        EMPTY_SHA,
+        SECRET,
+        NOW,
+        &[Options::S3],
+        &V4aKeys::default(),
+    );
+    assert_eq!(verified_with.ok(), Some(key.clone()));
     let with = |key: &VerifierKey, payload: &str, now: i64| {
         verify_with(&req, &auth, payload, key, now, &[Options::S3])
     };
@@ -209,6 +220,16 @@ fn a_public_key_verifies_sigv4a_and_a_scope_key_never_does() {
     let auth = parse(&req).expect("parses");
     let public = VerifierKey::for_auth(&auth, SECRET, &V4aKeys::default()).expect("derives");
     assert!(matches!(public, VerifierKey::SigV4aPublic(_)));
+    let verified_with = crate::verify_cached(
+        &req,
+        &auth,
+        EMPTY_SHA,
+        SECRET,
+        NOW,
+        &[Options::S3],
+        &V4aKeys::default(),
+    );
+    assert_eq!(verified_with.ok(), Some(public.clone()));
     assert!(verify_with(&req, &auth, EMPTY_SHA, &public, NOW, &[Options::S3]).is_ok());
     assert!(matches!(
         verify_with(
