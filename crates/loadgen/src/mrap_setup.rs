@@ -7,16 +7,22 @@ use anyhow::{Context, Result, bail};
 
 use crate::client::{Client, Signer, xml_field};
 
-pub(crate) async fn submit(client: &Client, verb: &str, details: &str) -> Result<String> {
+/// The body of a create (`verb` `create`) or delete request with `details` and a fresh
+/// ClientToken.
+pub(crate) fn submit_body(verb: &str, details: &str) -> String {
     let root = if verb == "create" {
         "CreateMultiRegionAccessPointRequest"
     } else {
         "DeleteMultiRegionAccessPointRequest"
     };
-    let body = format!(
+    format!(
         r#"<{root} xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>{}</ClientToken><Details>{details}</Details></{root}>"#,
         rand::random::<u64>()
-    );
+    )
+}
+
+pub(crate) async fn submit(client: &Client, verb: &str, details: &str) -> Result<String> {
+    let body = submit_body(verb, details);
     let r = client
         .send(
             "POST",

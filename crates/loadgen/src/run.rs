@@ -777,15 +777,7 @@ async fn call_ok(
 }
 
 async fn submit(client: &Client, verb: &str, details: &str) -> std::result::Result<String, String> {
-    let root = if verb == "create" {
-        "CreateMultiRegionAccessPointRequest"
-    } else {
-        "DeleteMultiRegionAccessPointRequest"
-    };
-    let body = format!(
-        r#"<{root} xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><ClientToken>{}</ClientToken><Details>{details}</Details></{root}>"#,
-        rand::random::<u64>()
-    );
+    let body = crate::mrap_setup::submit_body(verb, details);
     let r = call_ok(
         client,
         "POST",
