@@ -135,6 +135,15 @@ impl ApiError {
             "Please reduce your request rate or try again later.",
         )
     }
+
+    /// Whether the error says nothing about the request itself (something failed on the way),
+    /// so the same request may succeed later; every other code is a final refusal.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.code,
+            ErrorCode::InternalError | ErrorCode::ServiceUnavailable
+        )
+    }
 }
 
 #[cfg(test)]

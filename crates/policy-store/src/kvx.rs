@@ -81,14 +81,32 @@ pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Resul
 
 /// Compare-and-set loop. The closure sees the current value (or `None`) and may be called several
 /// times, so it must not have side effects. Returns the value left in the store.
-pub async fn modify<T, F>(store: &kv::Store, key: &str, mut f: F) -> Result<Option<T>, ApiError>
+pub async fn modify<T, F>(store: &kv::Store, key: &str, f: F) -> Result<Option<T>, ApiError>
+where
+    T: Serialize + DeserializeOwned + Clone,
+    F: FnMut(Option<T>) -> Result<Change<T>, ApiError>,
+{
+    modify_from(store, key, None, f).await
+}
+
+/// [`modify`] starting from a value (and revision) the caller has just read with [`get`]: the
+/// first attempt saves a read, and a stale `known` only costs one failed compare-and-set.
+pub async fn modify_from<T, F>(
+    store: &kv::Store,
+    key: &str,
+    mut known: Option<(T, u64)>,
+    mut f: F,
+) -> Result<Option<T>, ApiError>
 where
     T: Serialize + DeserializeOwned + Clone,
     F: FnMut(Option<T>) -> Result<Change<T>, ApiError>,
 {
     // Contention is short-lived (a handful of writers per key); the bound only stops a livelock.
     for _ in 0..200 {
-        let current = get::<T>(store, key).await?;
+        let current = match known.take() {
+            Some(read) => Some(read),
+            None => get::<T>(store, key).await?,
+        };
         let revision = current.as_ref().map(|(_, r)| *r);
         let before = current.as_ref().map(|(v, _)| v.clone());
         match f(current.map(|(v, _)| v))? {
@@ -133,6 +151,16 @@ pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
         .map_err(|e| unavailable("KV delete", e))?;
     forget_deleted(store, key).await;
     Ok(())
+}
+
+/// Erases `key` and its history from the KV stream in one request: no delete marker is written,
+/// so watchers see nothing (only for keys nobody watches, such as the outbox's pending markers).
+/// Best effort: a key left behind is cleaned up by the next sweep that finds it.
+pub async fn erase(store: &kv::Store, key: &str) {
+    let subject = format!("{}{key}", store.prefix);
+    if let Err(e) = store.stream.purge().filter(subject).await {
+        tracing::warn!(key, error = %e, "erasing a KV key");
+    }
 }
 
 /// Removes a deleted key's delete marker (and anything older) from the KV stream. Markers would

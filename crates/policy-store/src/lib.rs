@@ -191,18 +191,13 @@ pub async fn run(
     serve!(GetMrap, mraps::get);
     serve!(ListMraps, mraps::list);
     serve!(ClaimMrap, mraps::claim);
-    serve!(MrapReady, mraps::ready);
-    serve!(AbandonMrap, mraps::abandon);
     serve!(BeginDelete, mraps::begin_delete);
-    serve!(RemoveMrap, mraps::remove);
     serve!(SubmitOp, ops::submit);
     serve!(GetOp, ops::get);
     serve!(StartOp, ops::start);
-    serve!(SetRegionStatus, ops::set_region);
     serve!(FinishOp, ops::finish);
     serve!(RequeueStale, ops::requeue_stale);
     serve!(ProposeMrapPolicy, policies::propose);
-    serve!(EstablishMrapPolicy, policies::establish);
     serve!(PutBucketPolicy, policies::put_bucket_policy);
     serve!(DeleteBucketPolicy, policies::delete_bucket_policy);
     serve!(SetBucketPublicAccessBlock, policies::set_bucket_pab);

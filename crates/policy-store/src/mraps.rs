@@ -7,9 +7,7 @@ use mrap_model::{
     Alias, AliasRecord, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase,
     RequestParams,
 };
-use mrap_proto::store::{
-    AbandonMrap, BeginDelete, ClaimMrap, GetMrap, ListMraps, MrapReady, RemoveMrap,
-};
+use mrap_proto::store::{BeginDelete, ClaimMrap, GetMrap, ListMraps};
 
 use crate::{MAX_MRAPS_PER_ACCOUNT, buckets, kvx, listing, ops, state::State};
 
@@ -40,25 +38,27 @@ pub async fn count(st: &State, account: &mrap_model::AccountId) -> Result<usize,
     listing::key_count(&st.js, &bucket, &format!("{account}.>")).await
 }
 
-/// The operation behind a step, which must be of `kind` and not finished.
-async fn live_op(st: &State, op_id: &str) -> Result<AsyncOperation, ApiError> {
-    let op: AsyncOperation = kvx::value(&st.ops, op_id).await?.ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::NoSuchAsyncRequest,
-            format!("no operation {op_id}"),
-        )
-    })?;
+/// The operation behind a step (with its revision), which must not be finished.
+pub(crate) async fn live_op(st: &State, op_id: &str) -> Result<(AsyncOperation, u64), ApiError> {
+    let (op, rev) = kvx::get::<AsyncOperation>(&st.ops, op_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NoSuchAsyncRequest,
+                format!("no operation {op_id}"),
+            )
+        })?;
     if op.status.is_terminal() {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,
             format!("operation {op_id} is already {}", op.status.as_str()),
         ));
     }
-    Ok(op)
+    Ok((op, rev))
 }
 
 pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
-    let op = live_op(st, &req.op_id).await?;
+    let (op, rev) = live_op(st, &req.op_id).await?;
     let RequestParams::Create {
         name,
         public_access_block,
@@ -72,7 +72,7 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
     };
     let key = MrapRecord::key(&op.account, name);
     if let Some(existing) = kvx::value::<MrapRecord>(&st.mraps, &key).await? {
-        return adopt_or_refuse(st, &op, existing).await;
+        return adopt_or_refuse(st, (op, rev), existing).await;
     }
     if count(st, &op.account).await? >= MAX_MRAPS_PER_ACCOUNT {
         return Err(ApiError::new(
@@ -103,19 +103,19 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
         let existing = kvx::value::<MrapRecord>(&st.mraps, &key)
             .await?
             .ok_or_else(|| no_such_mrap(name.as_str()))?;
-        return adopt_or_refuse(st, &op, existing).await;
+        return adopt_or_refuse(st, (op, rev), existing).await;
     }
-    ops::set_phase(st, &op.token.id, OpPhase::Claimed).await?;
+    ops::under_way(st, (op, rev), OpPhase::Claimed, &rec.regions).await?;
     Ok(rec)
 }
 
 async fn adopt_or_refuse(
     st: &State,
-    op: &AsyncOperation,
+    (op, rev): (AsyncOperation, u64),
     existing: MrapRecord,
 ) -> Result<MrapRecord, ApiError> {
     if existing.created_by == op.token.id {
-        ops::set_phase(st, &op.token.id, OpPhase::Claimed).await?;
+        ops::under_way(st, (op, rev), OpPhase::Claimed, &existing.regions).await?;
         return Ok(existing);
     }
     Err(ApiError::new(
@@ -143,12 +143,12 @@ async fn reserve_alias(st: &State, op: &AsyncOperation) -> Result<Alias, ApiErro
     Err(ApiError::internal("could not mint a unique alias"))
 }
 
-pub async fn ready(st: &State, req: MrapReady) -> Result<MrapRecord, ApiError> {
-    let op = live_op(st, &req.op_id).await?;
-    let name = op.params.name().clone();
-    let key = MrapRecord::key(&op.account, &name);
+/// A create's last step (every Region is wired): the MRAP is `READY`.
+pub async fn ready(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
+    let name = op.params.name();
+    let key = MrapRecord::key(&op.account, name);
     kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
-        Some(mut m) if m.created_by == req.op_id => {
+        Some(mut m) if m.created_by == op.token.id => {
             if m.status == MrapStatus::Ready {
                 return Ok(kvx::Change::Keep);
             }
@@ -158,15 +158,16 @@ pub async fn ready(st: &State, req: MrapReady) -> Result<MrapRecord, ApiError> {
         _ => Err(no_such_mrap(name.as_str())),
     })
     .await?
+    .map(|_| ())
     .ok_or_else(|| no_such_mrap(name.as_str()))
 }
 
-pub async fn abandon(st: &State, req: AbandonMrap) -> Result<(), ApiError> {
-    let op = live_op(st, &req.op_id).await?;
+/// A failed create leaves no MRAP behind: the record it claimed (if any) goes.
+pub async fn abandon(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     let key = MrapRecord::key(&op.account, op.params.name());
     let mut removed = None;
     kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
-        Some(m) if m.created_by == req.op_id => {
+        Some(m) if m.created_by == op.token.id => {
             removed = Some(m);
             Ok(kvx::Change::Delete)
         }
@@ -180,7 +181,7 @@ pub async fn abandon(st: &State, req: AbandonMrap) -> Result<(), ApiError> {
 }
 
 pub async fn begin_delete(st: &State, req: BeginDelete) -> Result<MrapRecord, ApiError> {
-    let op = live_op(st, &req.op_id).await?;
+    let (op, rev) = live_op(st, &req.op_id).await?;
     let name = op.params.name().clone();
     let key = MrapRecord::key(&op.account, &name);
     let rec = kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
@@ -201,16 +202,16 @@ pub async fn begin_delete(st: &State, req: BeginDelete) -> Result<MrapRecord, Ap
     })
     .await?
     .ok_or_else(|| no_such_mrap(name.as_str()))?;
-    ops::set_phase(st, &req.op_id, OpPhase::Claimed).await?;
+    ops::under_way(st, (op, rev), OpPhase::Claimed, &rec.regions).await?;
     Ok(rec)
 }
 
-pub async fn remove(st: &State, req: RemoveMrap) -> Result<(), ApiError> {
-    let op = live_op(st, &req.op_id).await?;
+/// A delete's last step (every Region is unwired): the record goes, and the buckets' membership.
+pub async fn remove(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     let key = MrapRecord::key(&op.account, op.params.name());
     let mut removed = None;
     kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
-        Some(m) if m.deleting_by.as_deref() == Some(req.op_id.as_str()) => {
+        Some(m) if m.deleting_by.as_deref() == Some(op.token.id.as_str()) => {
             removed = Some(m);
             Ok(kvx::Change::Delete)
         }

@@ -3,19 +3,19 @@
 
 use async_nats::HeaderMap;
 use mrap_model::{
-    ApiError, AsyncOperation, ErrorCode, ErrorDetails, OpPhase, OpStatus, RegionProgress,
-    RequestParams, RequestToken,
+    ApiError, AsyncOperation, ErrorCode, ErrorDetails, MrapRegion, OpPhase, OpStatus,
+    OperationKind, RegionProgress, RequestParams, RequestToken,
 };
 use mrap_proto::{
     codec,
     jobs::Job,
-    store::{FinishOp, GetOp, RequeueStale, SetRegionStatus, StartOp, SubmitOp},
+    store::{Failure, FinishOp, GetOp, RequeueStale, StartOp, SubmitOp},
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracing::Span;
 
-use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, mraps, state::State};
+use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, mraps, policies, state::State};
 
 /// What a `ClientToken` was first used for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,12 +195,17 @@ pub async fn get(st: &State, req: GetOp) -> Result<AsyncOperation, ApiError> {
 }
 
 /// Applies `f` to a non-terminal operation (terminal ones are returned unchanged) and announces
-/// the new state on the operation's event subject.
-async fn update_op<F>(st: &State, op_id: &str, mut f: F) -> Result<AsyncOperation, ApiError>
+/// the new state on the operation's event subject. `known`: the operation as just read.
+async fn update_op<F>(
+    st: &State,
+    op_id: &str,
+    known: Option<(AsyncOperation, u64)>,
+    mut f: F,
+) -> Result<AsyncOperation, ApiError>
 where
     F: FnMut(&mut AsyncOperation),
 {
-    let op = kvx::modify::<AsyncOperation, _>(&st.ops, op_id, |cur| {
+    let op = kvx::modify_from::<AsyncOperation, _>(&st.ops, op_id, known, |cur| {
         let Some(mut op) = cur else {
             return Err(no_such_op());
         };
@@ -230,35 +235,72 @@ where
 }
 
 pub async fn start(st: &State, req: StartOp) -> Result<AsyncOperation, ApiError> {
-    update_op(st, &req.op_id, |op| {
+    kvx::value(&st.ops, &req.op_id)
+        .await?
+        .ok_or_else(no_such_op)
+}
+
+/// An operation's first step took effect (one write): it is `IN_PROGRESS`, at `phase` at least,
+/// and each of `regions` is shown `IN_PROGRESS` until the operation ends. The Regions are worked
+/// on at once, so per-Region steps would only cost a write each without telling the client more.
+pub async fn under_way(
+    st: &State,
+    known: (AsyncOperation, u64),
+    phase: OpPhase,
+    regions: &[MrapRegion],
+) -> Result<AsyncOperation, ApiError> {
+    let op_id = known.0.token.id.clone();
+    update_op(st, &op_id, Some(known), |op| {
         if op.status == OpStatus::New {
             op.status = OpStatus::InProgress;
         }
-    })
-    .await
-}
-
-pub async fn set_phase(st: &State, op_id: &str, phase: OpPhase) -> Result<(), ApiError> {
-    update_op(st, op_id, |op| op.phase = op.phase.max(phase)).await?;
-    Ok(())
-}
-
-pub async fn set_region(st: &State, req: SetRegionStatus) -> Result<AsyncOperation, ApiError> {
-    update_op(st, &req.op_id, |op| {
-        match op.regions.iter_mut().find(|r| r.name == req.region) {
-            Some(r) => r.status = req.status,
-            None => op.regions.push(RegionProgress {
-                name: req.region.clone(),
-                status: req.status,
-            }),
+        op.phase = op.phase.max(phase);
+        for r in regions {
+            if !op.regions.iter().any(|p| p.name == r.region) {
+                op.regions.push(RegionProgress {
+                    name: r.region.clone(),
+                    status: OpStatus::InProgress,
+                });
+            }
         }
     })
     .await
 }
 
+/// Ends an operation. Its own last change comes first (create: the MRAP is `READY`, or removed if
+/// the create failed; delete: the record goes; put-policy: the policy is established), then the
+/// operation is marked terminal, so a crash in between replays that change, which is idempotent.
+/// A refusal of that change (say, the MRAP is no longer this operation's) fails the operation.
 pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiError> {
-    let op = update_op(st, &req.op_id, |op| match &req.outcome {
-        Ok(()) => op.status = OpStatus::Succeeded,
+    let (op, rev) = kvx::get::<AsyncOperation>(&st.ops, &req.op_id)
+        .await?
+        .ok_or_else(no_such_op)?;
+    if op.status.is_terminal() {
+        kvx::erase(&st.pending, &req.op_id).await;
+        return Ok(op);
+    }
+    let outcome = match req.outcome {
+        Ok(()) => match conclude(st, &op).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => Err(Failure {
+                code: e.code,
+                message: e.message,
+                resource: op.params.name().to_string(),
+            }),
+        },
+        Err(f) => Err(f),
+    };
+    if outcome.is_err() && op.kind() == OperationKind::Create {
+        mraps::abandon(st, &op).await?;
+    }
+    let op = update_op(st, &req.op_id, Some((op, rev)), |op| match &outcome {
+        Ok(()) => {
+            op.status = OpStatus::Succeeded;
+            for r in &mut op.regions {
+                r.status = OpStatus::Succeeded;
+            }
+        }
         Err(f) => {
             op.status = OpStatus::Failed;
             op.error = Some(ErrorDetails {
@@ -271,9 +313,18 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     })
     .await?;
     if op.status.is_terminal() {
-        let _ = kvx::remove(&st.pending, &req.op_id).await;
+        kvx::erase(&st.pending, &req.op_id).await;
     }
     Ok(op)
+}
+
+/// The last change a successful operation makes to its MRAP.
+async fn conclude(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
+    match op.kind() {
+        OperationKind::Create => mraps::ready(st, op).await,
+        OperationKind::Delete => mraps::remove(st, op).await,
+        OperationKind::PutPolicy => policies::establish(st, op).await,
+    }
 }
 
 pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiError> {
@@ -296,7 +347,7 @@ pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiErro
             continue;
         };
         if op.status.is_terminal() {
-            let _ = kvx::remove(&st.pending, &id).await;
+            kvx::erase(&st.pending, &id).await;
         } else if op.status == OpStatus::New && op.created_at < cutoff {
             publish_job(st, &op).await?;
             requeued += 1;

@@ -7,15 +7,20 @@
 
 use mrap_model::{
     AccountId, AccountRecord, ApiError, AsyncOperation, BucketRecord, ErrorCode, MrapRecord,
-    MrapStatus, PublicAccessBlock, RequestParams, StoredFinding, StoredPolicy,
+    MrapStatus, OpPhase, PublicAccessBlock, RequestParams, StoredFinding, StoredPolicy,
 };
 use mrap_policy::{FindingType, PolicyType};
 use mrap_proto::store::{
-    DeleteBucketPolicy, EstablishMrapPolicy, GetAccount, ProposeMrapPolicy, PutBucketPolicy,
+    DeleteBucketPolicy, GetAccount, ProposeMrapPolicy, PutBucketPolicy,
     SetAccountPublicAccessBlock, SetBucketPublicAccessBlock,
 };
 
-use crate::{kvx, state::State};
+use crate::{
+    kvx,
+    mraps::{self, no_such_mrap},
+    ops,
+    state::State,
+};
 
 /// Validates `text` as a resource policy for `resource_type` (`AWS::S3::Bucket`,
 /// `AWS::S3::MultiRegionAccessPoint`).
@@ -149,18 +154,10 @@ pub async fn set_bucket_pab(
     .ok_or_else(no_such_bucket)
 }
 
-async fn put_policy_op(st: &State, op_id: &str) -> Result<(AsyncOperation, String), ApiError> {
-    let op: AsyncOperation = kvx::value(&st.ops, op_id).await?.ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::NoSuchAsyncRequest,
-            format!("no operation {op_id}"),
-        )
-    })?;
+/// A put-policy operation's policy text.
+fn policy_text(op: &AsyncOperation) -> Result<&str, ApiError> {
     match &op.params {
-        RequestParams::PutPolicy { policy, .. } => {
-            let text = policy.clone();
-            Ok((op, text))
-        }
+        RequestParams::PutPolicy { policy, .. } => Ok(policy),
         _ => Err(ApiError::new(
             ErrorCode::InvalidRequest,
             "not a put-policy operation",
@@ -168,49 +165,46 @@ async fn put_policy_op(st: &State, op_id: &str) -> Result<(AsyncOperation, Strin
     }
 }
 
-fn no_such_mrap(name: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NoSuchMultiRegionAccessPoint,
-        format!("The specified Multi-Region Access Point '{name}' does not exist"),
-    )
-}
-
 pub async fn propose(st: &State, req: ProposeMrapPolicy) -> Result<MrapRecord, ApiError> {
-    let (op, text) = put_policy_op(st, &req.op_id).await?;
-    let policy = check(&text, "AWS::S3::MultiRegionAccessPoint")?;
+    let (op, rev) = mraps::live_op(st, &req.op_id).await?;
+    let policy = check(policy_text(&op)?, "AWS::S3::MultiRegionAccessPoint")?;
     let name = op.params.name().clone();
     let account_blocks = account_pab(st, &op.account)
         .await?
         .is_some_and(|p| p.block_public_policy);
-    kvx::modify::<MrapRecord, _>(&st.mraps, &MrapRecord::key(&op.account, &name), |cur| {
-        let mut m = cur.ok_or_else(|| no_such_mrap(name.as_str()))?;
-        if m.status != MrapStatus::Ready {
-            return Err(ApiError::new(
-                ErrorCode::MultiRegionAccessPointNotReady,
-                format!(
-                    "The Multi-Region Access Point is {} and its policy cannot be changed now",
-                    m.status.as_str()
-                ),
-            ));
-        }
-        if policy.is_public && m.public_access_block.block_public_policy {
-            return Err(public_blocked("Multi-Region Access Point"));
-        }
-        if policy.is_public && account_blocks {
-            return Err(public_blocked("account"));
-        }
-        if m.policy.proposed.as_ref() == Some(&policy) {
-            return Ok(kvx::Change::Keep);
-        }
-        m.policy.proposed = Some(policy.clone());
-        Ok(kvx::Change::Put(m))
-    })
-    .await?
-    .ok_or_else(|| no_such_mrap(name.as_str()))
+    let proposed =
+        kvx::modify::<MrapRecord, _>(&st.mraps, &MrapRecord::key(&op.account, &name), |cur| {
+            let mut m = cur.ok_or_else(|| no_such_mrap(name.as_str()))?;
+            if m.status != MrapStatus::Ready {
+                return Err(ApiError::new(
+                    ErrorCode::MultiRegionAccessPointNotReady,
+                    format!(
+                        "The Multi-Region Access Point is {} and its policy cannot be changed now",
+                        m.status.as_str()
+                    ),
+                ));
+            }
+            if policy.is_public && m.public_access_block.block_public_policy {
+                return Err(public_blocked("Multi-Region Access Point"));
+            }
+            if policy.is_public && account_blocks {
+                return Err(public_blocked("account"));
+            }
+            if m.policy.proposed.as_ref() == Some(&policy) {
+                return Ok(kvx::Change::Keep);
+            }
+            m.policy.proposed = Some(policy.clone());
+            Ok(kvx::Change::Put(m))
+        })
+        .await?
+        .ok_or_else(|| no_such_mrap(name.as_str()))?;
+    ops::under_way(st, (op, rev), OpPhase::Accepted, &proposed.regions).await?;
+    Ok(proposed)
 }
 
-pub async fn establish(st: &State, req: EstablishMrapPolicy) -> Result<MrapRecord, ApiError> {
-    let (op, text) = put_policy_op(st, &req.op_id).await?;
+/// A put-policy's last step (every Region applied it): the proposed policy is established.
+pub async fn establish(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
+    let text = policy_text(op)?;
     let name = op.params.name().clone();
     kvx::modify::<MrapRecord, _>(&st.mraps, &MrapRecord::key(&op.account, &name), |cur| {
         let mut m = cur.ok_or_else(|| no_such_mrap(name.as_str()))?;
@@ -225,5 +219,6 @@ pub async fn establish(st: &State, req: EstablishMrapPolicy) -> Result<MrapRecor
         }
     })
     .await?
+    .map(|_| ())
     .ok_or_else(|| no_such_mrap(name.as_str()))
 }

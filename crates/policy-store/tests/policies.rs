@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)] // test set-up: a failure should stop the test loudly
 
 use mrap_model::{
-    BucketName, ErrorCode, MrapName, MrapRegion, MrapStatus, PublicAccessBlock, RegionName,
-    RequestParams, RequestToken, RequestedRegion,
+    BucketName, ErrorCode, MrapName, MrapRegion, MrapStatus, OpStatus, PublicAccessBlock,
+    RegionName, RequestParams, RequestToken, RequestedRegion,
 };
 use mrap_proto::store::*;
 
@@ -194,8 +194,22 @@ async fn mrap_policies_go_proposed_then_established() {
         ),
         ErrorCode::MultiRegionAccessPointNotReady
     );
-    let ready = call(&h, &MrapReady { op_id: t.id }).await.unwrap();
-    assert_eq!(ready.status, MrapStatus::Ready);
+    let created = call(
+        &h,
+        &FinishOp {
+            op_id: t.id,
+            outcome: Ok(()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status, OpStatus::Succeeded);
+    assert_eq!(created.regions[0].status, OpStatus::Succeeded);
+    let get = GetMrap {
+        account: h.account.clone(),
+        name: name.clone(),
+    };
+    assert_eq!(call(&h, &get).await.unwrap().status, MrapStatus::Ready);
 
     let malformed = call(
         &h,
@@ -274,14 +288,17 @@ async fn mrap_policies_go_proposed_then_established() {
         Some(good)
     );
     assert!(proposed.policy.established.is_none());
-    let established = call(
+    let done = call(
         &h,
-        &EstablishMrapPolicy {
+        &FinishOp {
             op_id: p3.id.clone(),
+            outcome: Ok(()),
         },
     )
     .await
     .unwrap();
+    assert_eq!(done.status, OpStatus::Succeeded);
+    let established = call(&h, &get).await.unwrap();
     assert_eq!(established.policy.established, established.policy.proposed);
     assert!(!established.policy.established.unwrap().is_public);
 }

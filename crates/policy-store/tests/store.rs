@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer::pull};
 use futures::StreamExt;
 use mrap_model::{
-    AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpStatus, PublicAccessBlock,
+    AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpPhase, OpStatus, PublicAccessBlock,
     RegionName, RequestParams, RequestToken, RequestedRegion,
 };
 use mrap_proto::{store::*, subjects::KvBucket};
@@ -150,6 +150,7 @@ async fn terminal_operations_never_change_again() {
     let token = call(&h, &submit(&h, "ct-t", create_params("term")))
         .await
         .unwrap();
+    // Starting a job reads the operation; its first step (here, none) would mark it IN_PROGRESS.
     let started = call(
         &h,
         &StartOp {
@@ -158,7 +159,7 @@ async fn terminal_operations_never_change_again() {
     )
     .await
     .unwrap();
-    assert_eq!(started.status, OpStatus::InProgress);
+    assert_eq!(started.status, OpStatus::New);
     let failure = Failure {
         code: ErrorCode::NoSuchBucket,
         message: "gone".into(),
@@ -241,6 +242,20 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     )
     .await
     .unwrap();
+    // The claim is the create's first write: the operation is under way, its Region shown.
+    let op = call(
+        &h,
+        &StartOp {
+            op_id: t1.id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (op.status, op.phase, op.regions.len()),
+        (OpStatus::InProgress, OpPhase::Claimed, 1)
+    );
+    assert_eq!(op.regions[0].status, OpStatus::InProgress);
     let replay = call(
         &h,
         &ClaimMrap {
@@ -277,15 +292,21 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     .await
     .unwrap_err();
     assert_eq!(code(err), ErrorCode::InvalidBucketState);
-    // Abandoning (failed create) removes the MRAP and frees both the name and the bucket.
-    call(
+    // A failed create removes its MRAP, freeing both the name and the bucket.
+    let failed = call(
         &h,
-        &AbandonMrap {
+        &FinishOp {
             op_id: t1.id.clone(),
+            outcome: Err(Failure {
+                code: ErrorCode::InternalErrors,
+                message: "wiring failed".into(),
+                resource: String::new(),
+            }),
         },
     )
     .await
     .unwrap();
+    assert_eq!(failed.status, OpStatus::Failed);
     let err = call(
         &h,
         &GetMrap {

@@ -3,7 +3,7 @@
 
 use mrap_model::{
     AccessKeyRecord, AccountId, Alias, AsyncOperation, BucketName, BucketRecord, ErrorCode,
-    KeyStatus, MrapName, MrapRecord, MrapRegion, OpStatus, RegionName, RegionState, RequestParams,
+    KeyStatus, MrapName, MrapRecord, MrapRegion, RegionName, RegionState, RequestParams,
     RequestToken, UserRecord,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -137,22 +137,14 @@ pub struct GetOp {
 }
 store_call!(GetOp, "op", "get", AsyncOperation);
 
-/// Provisioner: the job is being worked on (`NEW → IN_PROGRESS`). Returns the operation as stored;
-/// a terminal one is returned unchanged so that a redelivered job can just be acked.
+/// Provisioner: the operation of a job, as stored (a terminal one tells a redelivered job to just
+/// be acked). Nothing changes: the job's first step (claim, begin-delete, propose) marks it
+/// `IN_PROGRESS` in the same write that records its phase and Regions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StartOp {
     pub op_id: String,
 }
 store_call!(StartOp, "op", "start", AsyncOperation);
-
-/// Provisioner: one Region's progress.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SetRegionStatus {
-    pub op_id: String,
-    pub region: RegionName,
-    pub status: OpStatus,
-}
-store_call!(SetRegionStatus, "op", "region", AsyncOperation);
 
 /// Why an operation failed, as the provisioner reports it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,8 +154,12 @@ pub struct Failure {
     pub resource: String,
 }
 
-/// Provisioner: the operation is over. Exactly one `FinishOp` takes effect; later ones return the
-/// stored terminal operation unchanged.
+/// Provisioner: the operation is over. The store makes the operation's last change first (create:
+/// MRAP `READY`, or removed when the create failed; delete: record and bucket membership removed;
+/// put-policy: the proposal established unless a newer put replaced it), then marks the operation
+/// terminal (on success with every Region `SUCCEEDED`). A refusal of that last change fails the
+/// operation with its code. Exactly one `FinishOp` takes effect; later ones return the stored
+/// terminal operation unchanged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FinishOp {
     pub op_id: String,
@@ -182,7 +178,8 @@ store_call!(RequeueStale, "op", "requeue", u32);
 // ---------- MRAP life cycle (provisioner) ----------
 
 /// Create step 1: take the name. Creates the record `CREATING` with a fresh, never-used alias and
-/// `created_by = op_id`, records bucket membership and moves the operation to phase `Claimed`.
+/// `created_by = op_id`, records bucket membership and moves the operation to `IN_PROGRESS`, phase
+/// `Claimed`, with its Regions `IN_PROGRESS` (one write).
 /// Replays by the same operation return the existing record; another owner →
 /// `MultiRegionAccessPointAlreadyOwnedByYou`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -192,21 +189,8 @@ pub struct ClaimMrap {
 }
 store_call!(ClaimMrap, "mrap", "claim", MrapRecord);
 
-/// Create step 2: every Region is wired → `READY`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MrapReady {
-    pub op_id: String,
-}
-store_call!(MrapReady, "mrap", "ready", MrapRecord);
-
-/// A create that failed after claiming removes what it made (a failed create leaves no MRAP).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AbandonMrap {
-    pub op_id: String,
-}
-store_call!(AbandonMrap, "mrap", "abandon", ());
-
-/// Delete step 1: mark the MRAP `DELETING` for this operation (phase `Claimed`).
+/// Delete step 1: mark the MRAP `DELETING` for this operation (operation `IN_PROGRESS`, phase
+/// `Claimed`, its Regions `IN_PROGRESS`). The last step is [`FinishOp`].
 /// `NoSuchMultiRegionAccessPoint` if absent; `MultiRegionAccessPointNotReady` while it is being
 /// created or deleted by another operation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -214,13 +198,6 @@ pub struct BeginDelete {
     pub op_id: String,
 }
 store_call!(BeginDelete, "mrap", "begin-delete", MrapRecord);
-
-/// Delete step 2: remove the record (and the buckets' membership). Idempotent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RemoveMrap {
-    pub op_id: String,
-}
-store_call!(RemoveMrap, "mrap", "remove", ());
 
 /// Subject of a store call in a namespace.
 pub fn subject<C: StoreCall>(ns: &crate::Namespace) -> String {
@@ -238,7 +215,8 @@ pub async fn call<C: StoreCall>(
 
 // ---------- policies and Block Public Access ----------
 
-/// Put-policy step 1: validate the operation's policy and record it as `Proposed`.
+/// Put-policy step 1: validate the operation's policy and record it as `Proposed` (operation
+/// `IN_PROGRESS`, its Regions `IN_PROGRESS`). [`FinishOp`] establishes it.
 /// Refusals: `MalformedPolicy` (an ERROR finding; the message is the first one's),
 /// `AccessDenied` (public while the MRAP's or the account's `BlockPublicPolicy` is on),
 /// `NoSuchMultiRegionAccessPoint`, `MultiRegionAccessPointNotReady`.
@@ -247,14 +225,6 @@ pub struct ProposeMrapPolicy {
     pub op_id: String,
 }
 store_call!(ProposeMrapPolicy, "mrap", "propose-policy", MrapRecord);
-
-/// Put-policy step 2: every Region applied it → `Established` (unless a newer put replaced the
-/// proposal meanwhile, in which case that put will establish its own).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EstablishMrapPolicy {
-    pub op_id: String,
-}
-store_call!(EstablishMrapPolicy, "mrap", "establish-policy", MrapRecord);
 
 /// `PutBucketPolicy`: validated and BPA-checked by the store (`MalformedPolicy`, `AccessDenied`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -43,38 +43,19 @@ impl Ctx {
             .map_err(|e| from_rpc(e, resource))
     }
 
-    /// Runs `step` in every Region of `mrap`, showing each Region `IN_PROGRESS`, then
-    /// `SUCCEEDED`, on the operation. A failed Region is retried with the whole job.
-    pub async fn each_region<'a, F, Fut>(
-        &self,
-        op: &AsyncOperation,
-        mrap: &'a MrapRecord,
-        step: F,
-    ) -> Step<()>
+    /// Runs `step` in every Region of `mrap`, all at once. The operation shows its Regions
+    /// `IN_PROGRESS` from its first step until [`FinishOp`] ends it; a failed Region is retried
+    /// with the whole job (every step is idempotent).
+    pub async fn each_region<'a, F, Fut>(&self, mrap: &'a MrapRecord, step: F) -> Step<()>
     where
         F: Fn(&'a MrapRegion) -> Fut,
         Fut: std::future::Future<Output = Result<(), String>>,
     {
-        for region in &mrap.regions {
-            self.set_region(op, region, OpStatus::InProgress).await?;
-            step(region).await.map_err(StepError::Retry)?;
-            self.set_region(op, region, OpStatus::Succeeded).await?;
-        }
-        Ok(())
-    }
-
-    async fn set_region(
-        &self,
-        op: &AsyncOperation,
-        region: &MrapRegion,
-        status: OpStatus,
-    ) -> Step<()> {
-        let req = store::SetRegionStatus {
-            op_id: op.token.id.clone(),
-            region: region.region.clone(),
-            status,
-        };
-        self.store(&req, region.region.as_str()).await?;
+        let results = futures::future::join_all(mrap.regions.iter().map(step)).await;
+        results
+            .into_iter()
+            .collect::<Result<Vec<()>, String>>()
+            .map_err(StepError::Retry)?;
         Ok(())
     }
 }
@@ -209,7 +190,7 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
                 done
             }
             Err(StepError::Fail(f)) => match finish(cx, &job.op_id, Err(f)).await {
-                Ok(()) => {
+                Ok(_) => {
                     settle(&msg, AckKind::Ack).await;
                     Outcome::Failed
                 }
@@ -221,7 +202,7 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
             Err(StepError::Retry(why)) if delivered >= max_deliver => {
                 tracing::error!(op_id = %job.op_id, %why, delivered, "poison job: failing the operation");
                 let f = Failure { code: ErrorCode::InternalErrors, message: format!("The operation could not be completed: {why}"), resource: String::new() };
-                if matches!(finish(cx, &job.op_id, Err(f)).await, Ok(())) {
+                if finish(cx, &job.op_id, Err(f)).await.is_ok() {
                     settle(&msg, AckKind::Ack).await;
                 }
                 Outcome::Poisoned
@@ -271,31 +252,18 @@ async fn work(cx: &Ctx, op_id: &str, operation: &mut &'static str) -> Step<Outco
         OperationKind::Delete => delete::run(cx, &op).await,
         OperationKind::PutPolicy => put_policy::run(cx, &op).await,
     };
-    match result {
-        Ok(()) => finish(cx, op_id, Ok(()))
-            .await
-            .map(|()| Outcome::Succeeded)
-            .map_err(StepError::Retry),
-        Err(StepError::Fail(f)) => {
-            if op.kind() == OperationKind::Create {
-                // A failed create leaves no MRAP behind.
-                store::call(
-                    &cx.nats,
-                    &cx.ns,
-                    &store::AbandonMrap {
-                        op_id: op_id.to_owned(),
-                    },
-                )
-                .await
-                .map_err(|e| from_rpc(e, op_id))?;
-            }
-            Err(StepError::Fail(f))
-        }
-        Err(e) => Err(e),
+    result?;
+    // The store makes the operation's last change (READY, removal, policy established) and ends
+    // it; that change may still be refused, which fails the operation.
+    match finish(cx, op_id, Ok(())).await {
+        Ok(OpStatus::Succeeded) => Ok(Outcome::Succeeded),
+        Ok(_) => Ok(Outcome::Failed),
+        Err(e) => Err(StepError::Retry(e)),
     }
 }
 
-async fn finish(cx: &Ctx, op_id: &str, outcome: Result<(), Failure>) -> Result<(), String> {
+/// Ends the operation (a failed create's MRAP is removed by the store); its final status.
+async fn finish(cx: &Ctx, op_id: &str, outcome: Result<(), Failure>) -> Result<OpStatus, String> {
     store::call(
         &cx.nats,
         &cx.ns,
@@ -305,7 +273,7 @@ async fn finish(cx: &Ctx, op_id: &str, outcome: Result<(), Failure>) -> Result<(
         },
     )
     .await
-    .map(|_| ())
+    .map(|op| op.status)
     .map_err(|e| e.to_string())
 }
 

@@ -1,9 +1,10 @@
-//! CreateMultiRegionAccessPoint: validate → claim the name → wire each Region → READY.
+//! CreateMultiRegionAccessPoint: validate → claim the name → wire every Region (then `FinishOp`
+//! makes the MRAP `READY`).
 
 use std::collections::HashSet;
 
 use mrap_model::{AsyncOperation, ErrorCode, MrapRegion, OpPhase, RequestParams, RequestedRegion};
-use mrap_proto::store::{self, ClaimMrap, GetBucket, GetMrap, MrapReady};
+use mrap_proto::store::{self, ClaimMrap, GetBucket, GetMrap};
 
 use crate::{
     consumer::Ctx,
@@ -65,16 +66,8 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
             name.as_str(),
         ));
     }
-    cx.each_region(op, &mrap, |region| cx.wiring.wire(region, &mrap))
-        .await?;
-    cx.store(
-        &MrapReady {
-            op_id: op.token.id.clone(),
-        },
-        name.as_str(),
-    )
-    .await?;
-    Ok(())
+    cx.each_region(&mrap, |region| cx.wiring.wire(region, &mrap))
+        .await
 }
 
 /// Looks every bucket up: it must exist, belong to the stated account (the caller's by default),

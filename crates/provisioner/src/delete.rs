@@ -1,7 +1,8 @@
-//! DeleteMultiRegionAccessPoint: mark DELETING → unwire each Region → remove. Buckets stay.
+//! DeleteMultiRegionAccessPoint: mark DELETING → unwire every Region (then `FinishOp` removes the
+//! record). Buckets stay.
 
 use mrap_model::{AsyncOperation, ErrorCode, OpPhase};
-use mrap_proto::store::{self, BeginDelete, GetMrap, RemoveMrap};
+use mrap_proto::store::{self, BeginDelete, GetMrap};
 
 use crate::{
     consumer::Ctx,
@@ -10,41 +11,29 @@ use crate::{
 
 pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
     let name = op.params.name();
-    if op.phase < OpPhase::Claimed {
-        cx.store(
-            &BeginDelete {
-                op_id: op.token.id.clone(),
-            },
-            name.as_str(),
-        )
-        .await?;
-    }
-    let mrap = match store::call(
-        &cx.nats,
-        &cx.ns,
-        &GetMrap {
+    let mrap = if op.phase < OpPhase::Claimed {
+        let begin = BeginDelete {
+            op_id: op.token.id.clone(),
+        };
+        cx.store(&begin, name.as_str()).await?
+    } else {
+        // A replay: the record may be gone (an earlier delivery got as far as removing it) or
+        // someone else's by now; either way there is nothing left for this delete to unwire.
+        let get = GetMrap {
             account: op.account.clone(),
             name: name.clone(),
-        },
-    )
-    .await
-    {
-        Ok(m) if m.deleting_by.as_deref() == Some(op.token.id.as_str()) => m,
-        // Gone (an earlier delivery finished removing it) or already someone else's: our delete is done.
-        Ok(_) => return Ok(()),
-        Err(mrap_proto::RpcError::Api(e)) if e.code == ErrorCode::NoSuchMultiRegionAccessPoint => {
-            return Ok(());
+        };
+        match store::call(&cx.nats, &cx.ns, &get).await {
+            Ok(m) if m.deleting_by.as_deref() == Some(op.token.id.as_str()) => m,
+            Ok(_) => return Ok(()),
+            Err(mrap_proto::RpcError::Api(e))
+                if e.code == ErrorCode::NoSuchMultiRegionAccessPoint =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(from_rpc(e, name.as_str())),
         }
-        Err(e) => return Err(from_rpc(e, name.as_str())),
     };
-    cx.each_region(op, &mrap, |region| cx.wiring.unwire(region, &mrap))
-        .await?;
-    cx.store(
-        &RemoveMrap {
-            op_id: op.token.id.clone(),
-        },
-        name.as_str(),
-    )
-    .await?;
-    Ok(())
+    cx.each_region(&mrap, |region| cx.wiring.unwire(region, &mrap))
+        .await
 }

@@ -1,7 +1,8 @@
-//! PutMultiRegionAccessPointPolicy: validate + propose → apply in each Region → establish.
+//! PutMultiRegionAccessPointPolicy: validate + propose → apply in every Region (then `FinishOp`
+//! establishes it).
 
 use mrap_model::AsyncOperation;
-use mrap_proto::store::{EstablishMrapPolicy, ProposeMrapPolicy};
+use mrap_proto::store::ProposeMrapPolicy;
 
 use crate::{
     consumer::Ctx,
@@ -22,16 +23,8 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
     let Some(policy) = mrap.policy.proposed.as_ref() else {
         return Err(StepError::Retry("proposed policy not visible yet".into()));
     };
-    cx.each_region(op, &mrap, |region| {
+    cx.each_region(&mrap, |region| {
         cx.wiring.apply_policy(region, &mrap, &policy.text)
     })
-    .await?;
-    cx.store(
-        &EstablishMrapPolicy {
-            op_id: op.token.id.clone(),
-        },
-        name.as_str(),
-    )
-    .await?;
-    Ok(())
+    .await
 }

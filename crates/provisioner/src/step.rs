@@ -25,12 +25,7 @@ pub fn fail(code: ErrorCode, message: impl Into<String>, resource: impl Into<Str
 /// A store refusal is final (with its code); anything else is worth retrying.
 pub fn from_rpc(e: RpcError, resource: &str) -> StepError {
     match e {
-        RpcError::Api(api)
-            if api.code == ErrorCode::InternalError
-                || api.code == ErrorCode::ServiceUnavailable =>
-        {
-            StepError::Retry(api.message)
-        }
+        RpcError::Api(api) if api.is_retryable() => StepError::Retry(api.message),
         RpcError::Api(api) => fail(api.code, api.message, resource),
         other => StepError::Retry(other.to_string()),
     }
