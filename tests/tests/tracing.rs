@@ -294,7 +294,7 @@ fn is_decision(decision: &'static str, layer: &'static str) -> impl Fn(&SpanData
 }
 
 /// A create names its request token on the HTTP span, and a Describe of that token is one trace
-/// of the gateway, the authorizer's allow and the store's read.
+/// of the gateway, the authorizer's allow and the gateway's read of the operation record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_and_its_describe_carry_the_request_token() -> TestResult {
     exporter();
@@ -318,9 +318,9 @@ async fn a_create_and_its_describe_carry_the_request_token() -> TestResult {
         },
         &[
             ("authorizer allow", &is_decision("allow", "none")),
-            ("store read", &|s: &SpanData| {
-                attr_str(s, "mrap.service").as_deref() == Some("policy-store")
-                    && attr_str(s, "messaging.system").as_deref() == Some("nats")
+            ("operation record read", &|s: &SpanData| {
+                s.name.starts_with("get ")
+                    && attr_str(s, "db.collection.name").is_some_and(|b| b.ends_with("_ops"))
             }),
         ],
     )
@@ -364,13 +364,19 @@ async fn a_denied_request_names_the_deciding_layer() -> TestResult {
 /// The gateway's GetObject spans of this path so far, each with whether the authorizer was asked
 /// in its trace.
 fn gets_of(key_path: &str) -> Vec<(SpanData, bool)> {
+    requests_of("GetObject", key_path)
+}
+
+/// The gateway's spans of `operation` on `path` so far, each with whether the authorizer was
+/// asked in its trace.
+fn requests_of(operation: &str, path: &str) -> Vec<(SpanData, bool)> {
     let spans = exporter().get_finished_spans().expect("spans");
     spans
         .iter()
         .filter(|s| {
-            attr_str(s, "aws.s3.operation").as_deref() == Some("GetObject")
+            attr_str(s, "aws.s3.operation").as_deref() == Some(operation)
                 && attr_str(s, "mrap.service").as_deref() == Some("api-gateway")
-                && attr_str(s, "url.path").as_deref() == Some(key_path)
+                && attr_str(s, "url.path").as_deref() == Some(path)
         })
         .map(|get| {
             let asked = spans.iter().any(|s| {
@@ -470,6 +476,94 @@ async fn a_reused_decision_skips_the_authorizer_until_a_change_is_announced() ->
         }
     })
     .await;
+    stack.stop().await?;
+    Ok(())
+}
+
+/// A change to a bucket (announced as a resources change) ends the reused decisions that read
+/// buckets or MRAPs, but not those decided on the caller's policies alone: control-plane requests
+/// such as ListMultiRegionAccessPoints (and Describe polls) stay decided by the gateway while
+/// buckets and MRAPs change under them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_change_spares_decisions_that_read_no_bucket() -> TestResult {
+    exporter();
+    let mut stack = Stack::start().await?;
+    let second = stack.start_gateway().await?;
+    let s3 = s3(&stack, "us-east-1");
+    let control = control(&stack);
+    create_bucket(&stack, "spared-bucket", "us-east-1").await;
+    s3.put_object()
+        .bucket("spared-bucket")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await?;
+    const LIST: (&str, &str) = ("ListMultiRegionAccessPoints", "/v20180820/mrap/instances");
+    let list = || {
+        control
+            .list_multi_region_access_points()
+            .account_id(ACCOUNT)
+            .send()
+    };
+    for _ in 0..3 {
+        s3.get_object()
+            .bucket("spared-bucket")
+            .key("k")
+            .send()
+            .await?;
+        list().await?;
+    }
+    assert_mostly_reused("/spared-bucket/k", 3).await;
+
+    // Changed through the other gateway: this one hears of it only from the announcement.
+    let allow_other = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::spared-bucket/*"}]}"#;
+    s3_at(
+        &format!("http://{second}"),
+        "us-east-1",
+        ACCESS_KEY,
+        SECRET_KEY,
+    )
+    .put_bucket_policy()
+    .bucket("spared-bucket")
+    .policy(allow_other)
+    .send()
+    .await?;
+    // The GET decision read the bucket: once the announcement is in, it is asked for again.
+    let asked_before = gets_of("/spared-bucket/k")
+        .iter()
+        .filter(|(_, a)| *a)
+        .count();
+    mrap::eventually("a GET asks the authorizer again", || {
+        let s3 = s3.clone();
+        async move {
+            let n = gets_of("/spared-bucket/k").len();
+            s3.get_object()
+                .bucket("spared-bucket")
+                .key("k")
+                .send()
+                .await
+                .ok()?;
+            let gets = exported_gets("/spared-bucket/k", n + 1).await;
+            (gets.iter().filter(|(_, a)| *a).count() > asked_before).then_some(())
+        }
+    })
+    .await;
+    // ... while the listing, which read no bucket, is still decided here.
+    let n = requests_of(LIST.0, LIST.1).len();
+    list().await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while requests_of(LIST.0, LIST.1).len() <= n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no span of the last listing"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lists = requests_of(LIST.0, LIST.1);
+    assert!(
+        lists.iter().skip(n).all(|(s, asked)| reused(s) && !asked),
+        "the listing after the bucket change reused its decision"
+    );
     stack.stop().await?;
     Ok(())
 }

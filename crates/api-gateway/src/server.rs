@@ -49,6 +49,8 @@ pub(crate) struct AppState {
     pub routing: Arc<Routing>,
     /// Authorizer decisions this gateway may reuse.
     pub grants: Arc<crate::common::grants::Grants>,
+    /// Operation records, read without the store.
+    pub operations: Arc<s3control::operations::Operations>,
 }
 
 impl AppState {
@@ -66,15 +68,15 @@ impl AppState {
 
     /// One policy-store call; refusals come back as the error to render.
     ///
-    /// After a call that may have changed something (even one that failed: it may have been
-    /// applied), this gateway forgets the authorizer decisions it reuses, so that a client sees
-    /// its own change enforced on its next request here as soon as the authorizer has it, without
-    /// waiting for the authorizer's announcement.
+    /// After a call that may have changed what decisions read (even one that failed: it may
+    /// have been applied), this gateway forgets the authorizer decisions it reuses, so that a
+    /// client sees its own change enforced on its next request here as soon as the authorizer
+    /// has it, without waiting for the authorizer's announcement.
     pub async fn store<C: StoreCall>(&self, request: &C) -> Result<C::Reply, ApiError> {
         let reply = store::call(&self.nats, &self.namespace, request)
             .await
             .map_err(mrap_proto::RpcError::into_api);
-        if !C::reads_only() {
+        if C::may_change_access() {
             self.grants.forget_all();
         }
         reply
@@ -118,8 +120,14 @@ pub async fn run_with(
         shutdown.clone(),
     )
     .await;
+    let operations = s3control::operations::Operations::start(
+        nats.clone(),
+        config.namespace.clone(),
+        shutdown.clone(),
+    );
     let state = Arc::new(AppState {
         grants,
+        operations,
         routing,
         stores,
         nats,

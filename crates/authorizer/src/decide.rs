@@ -184,7 +184,10 @@ async fn decide(
         tracing::info!(action = %req.action, principal = %who.key.principal_arn, ?denied, "request denied");
         return Err(access_denied(&who, &req.action, &resource_arn, denied));
     }
-    let reuse = reuse(&who, resource_side_fixed);
+    // Only a bucket (or an MRAP and its bucket) brings resource state into a decision: the
+    // caller, its account and ARN-named resources are decided on the principal's policies alone.
+    let reads_resources = req.resource.bucket().is_some();
+    let reuse = reuse(&who, resource_side_fixed, reads_resources);
     Ok(Grant {
         account: who.key.account.clone(),
         principal_arn: who.key.principal_arn.clone(),
@@ -206,9 +209,10 @@ fn fixed(policy: Option<&Policy>) -> bool {
 /// verify its signature with the scope's key or the public key) whose body is not signed chunk
 /// by chunk, when neither the resource side nor any of the user's policies depends on the
 /// request's context.
-/// Everything else the decision read (keys, users, buckets, accounts, MRAPs) is mirrored from
-/// KV, and any change to it makes every gateway forget the decision.
-fn reuse(who: &Authenticated, resource_side_fixed: bool) -> Option<Reuse> {
+/// Everything else the decision read (keys, users, accounts; buckets and MRAPs if
+/// `reads_resources`) is mirrored from KV, and any change to it makes every gateway forget the
+/// decision.
+fn reuse(who: &Authenticated, resource_side_fixed: bool, reads_resources: bool) -> Option<Reuse> {
     let identity_fixed = who
         .user
         .as_ref()
@@ -218,6 +222,7 @@ fn reuse(who: &Authenticated, resource_side_fixed: bool) -> Option<Reuse> {
     }
     who.verifier.as_ref().map(|key| Reuse {
         verifier_key: key.as_bytes().to_vec(),
+        reads_resources,
     })
 }
 

@@ -13,10 +13,10 @@ mod table;
 use std::sync::Arc;
 
 use async_nats::service::ServiceExt;
+use mrap_proto::authz::AuthzChange;
 use mrap_proto::{
     Namespace, authz::AuthzRequest, jetstream, secrets::MasterKey, subjects::KvBucket,
 };
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use read_model::ReadModel;
@@ -63,7 +63,7 @@ pub async fn run(
 ) -> Result<(), Error> {
     let ns = config.namespace;
     let js = async_nats::jetstream::new(nats.clone());
-    let changed = Arc::new(Notify::new());
+    let changed = Arc::new(read_model::Changed::default());
     let model = Arc::new(ReadModel::new(
         read_model::Sources {
             keys: jetstream::open_kv(&js, &ns, KvBucket::AccessKeys).await?,
@@ -75,7 +75,7 @@ pub async fn run(
         },
         config.master_key,
         config.local_accounts,
-        changed.clone(),
+        &changed,
     ));
     let watcher = tokio::spawn(model.clone().follow(shutdown.clone()));
     let announcer = tokio::spawn(announce_changes(
@@ -109,24 +109,26 @@ pub async fn run(
     Ok(())
 }
 
-/// Publishes `subject` after the read model changed: gateways then forget the decisions they
-/// reuse. A burst of changes (a watch replaying its history) is announced once; a change made
-/// while an announcement is going out is announced again after it, so every change is followed
-/// by an announcement sent after the change was applied.
+/// Publishes `subject` after the read model changed, saying what changed ([`AuthzChange`]):
+/// gateways then forget the decisions it may affect. A burst of changes (a watch replaying its
+/// history) is announced once; a change made while an announcement is going out is announced
+/// again after it, so every change is followed by an announcement sent after the change was
+/// applied.
 async fn announce_changes(
     nats: async_nats::Client,
     subject: String,
-    changed: Arc<Notify>,
+    changed: Arc<read_model::Changed>,
     shutdown: CancellationToken,
 ) {
     loop {
-        tokio::select! {
+        let change = tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = changed.notified() => {}
-        }
+            _ = changed.identities.notified() => AuthzChange::Everything,
+            _ = changed.resources.notified() => AuthzChange::Resources,
+        };
         // Best effort: a gateway that misses it (disconnected) forgets everything on reconnect,
         // and reused decisions expire on their own.
-        if let Err(e) = nats.publish(subject.clone(), bytes::Bytes::new()).await {
+        if let Err(e) = nats.publish(subject.clone(), change.payload()).await {
             tracing::warn!(error = %e, "could not announce an authorization change");
         }
     }

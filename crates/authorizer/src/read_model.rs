@@ -61,13 +61,22 @@ pub struct ReadModel {
     local_accounts: bool,
 }
 
+/// Told after a watch applied a change, by what changed (`mrap_proto::authz::AuthzChange`).
+#[derive(Default)]
+pub struct Changed {
+    /// Access keys, users, accounts.
+    pub identities: Arc<Notify>,
+    /// Buckets, MRAPs.
+    pub resources: Arc<Notify>,
+}
+
 impl ReadModel {
     /// `changed` is told after every change a watch applies.
     pub fn new(
         sources: Sources,
         master_key: MasterKey,
         local_accounts: bool,
-        changed: Arc<Notify>,
+        changed: &Changed,
     ) -> Self {
         let Sources {
             keys,
@@ -86,27 +95,29 @@ impl ReadModel {
                         mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())?;
                     master_key.open(sealed).map_err(|e| e.to_string())
                 }),
-                changed.clone(),
+                changed.identities.clone(),
             )),
             users: Arc::new(Table::new(
                 "user",
                 users,
                 Box::new(user_view),
-                changed.clone(),
+                changed.identities.clone(),
             )),
             buckets: Arc::new(Table::new(
                 "bucket",
                 buckets,
                 Box::new(bucket_view),
-                changed.clone(),
+                changed.resources.clone(),
             )),
             accounts: Arc::new(Table::new(
                 "account",
                 accounts,
                 Box::new(|_, bytes| mrap_proto::codec::decode(bytes).map_err(|e| e.to_string())),
-                changed.clone(),
+                changed.identities.clone(),
             )),
-            mraps: Arc::new(MrapIndex::new(mraps, aliases, mrap_view).notifying(changed)),
+            mraps: Arc::new(
+                MrapIndex::new(mraps, aliases, mrap_view).notifying(changed.resources.clone()),
+            ),
             v4a_keys: mrap_sigv4::V4aKeys::default(),
             local_accounts,
         }

@@ -110,8 +110,8 @@ pub struct Grant {
 /// `common::grants`): the decision was an allow of a header-signed SigV4 or SigV4A request,
 /// under policies none of which has a condition or a policy variable in a resource, so it
 /// depends only on the access key, the action and the resource. The gateway still verifies every
-/// request's own signature, with this key, and forgets the decision when any authorizer says
-/// its view changed (`Namespace::authz_changed`).
+/// request's own signature, with this key, and forgets the decision when an authorizer says
+/// something it read changed (`Namespace::authz_changed`, [`AuthzChange`]).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reuse {
     /// What verifies the access key's signatures without the secret
@@ -119,6 +119,14 @@ pub struct Reuse {
     /// scope (32 bytes: one date, Region and service), for SigV4A the key pair's public key
     /// (65 bytes, uncompressed SEC1) — never the secret.
     pub verifier_key: Vec<u8>,
+    /// Whether the decision read buckets or MRAPs (their policies, Block Public Access, their
+    /// existence), so that an [`AuthzChange::Resources`] ends it too. Absent: yes (the safe side).
+    #[serde(default = "yes")]
+    pub reads_resources: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 // Grants are logged in debug output; the key must not be.
@@ -126,7 +134,38 @@ impl std::fmt::Debug for Reuse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reuse")
             .field("verifier_key", &"<redacted>")
+            .field("reads_resources", &self.reads_resources)
             .finish()
+    }
+}
+
+/// What an announcement on `Namespace::authz_changed` says changed in an authorizer's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthzChange {
+    /// Access keys, users, accounts, or a watch restarted: every decision may be affected.
+    Everything,
+    /// Only buckets or MRAPs: decisions that read neither (`Reuse::reads_resources` false: the
+    /// control-plane requests of an account, Describe polls among them) still hold.
+    Resources,
+}
+
+impl AuthzChange {
+    const RESOURCES: &'static [u8] = b"resources";
+
+    pub fn payload(self) -> bytes::Bytes {
+        match self {
+            AuthzChange::Everything => bytes::Bytes::new(),
+            AuthzChange::Resources => bytes::Bytes::from_static(Self::RESOURCES),
+        }
+    }
+
+    /// Anything but the exact `Resources` payload means everything (failing closed).
+    pub fn from_payload(payload: &[u8]) -> Self {
+        if payload == Self::RESOURCES {
+            AuthzChange::Resources
+        } else {
+            AuthzChange::Everything
+        }
     }
 }
 
@@ -223,7 +262,35 @@ mod tests {
         let mut g = grant(None);
         g.reuse = Some(Reuse {
             verifier_key: vec![0xab; 32],
+            reads_resources: false,
         });
         assert_round_trips_hiding_key(&g);
+    }
+
+    #[test]
+    fn a_reuse_without_its_scope_reads_resources() {
+        #[derive(Serialize)]
+        struct OldReuse {
+            verifier_key: Vec<u8>,
+        }
+        let bytes = crate::codec::encode(&OldReuse {
+            verifier_key: vec![1; 32],
+        })
+        .expect("encodes");
+        assert!(
+            crate::codec::decode::<Reuse>(&bytes)
+                .expect("decodes")
+                .reads_resources
+        );
+    }
+
+    #[test]
+    fn only_the_exact_resources_payload_spares_identity_only_decisions() {
+        for change in [AuthzChange::Everything, AuthzChange::Resources] {
+            assert_eq!(AuthzChange::from_payload(&change.payload()), change);
+        }
+        for other in [&b"Resources"[..], b"resources ", b"x", b"\0"] {
+            assert_eq!(AuthzChange::from_payload(other), AuthzChange::Everything);
+        }
     }
 }

@@ -19,6 +19,13 @@ pub trait StoreCall: Serialize + DeserializeOwned + Send + 'static {
     fn reads_only() -> bool {
         matches!(Self::VERB, "get" | "list" | "get-by-alias")
     }
+
+    /// Whether the call may change something an authorization decision reads: every call that
+    /// writes, but an operation's submission (it records the operation and its job; what the
+    /// operation changes is announced by the authorizers when it happens).
+    fn may_change_access() -> bool {
+        !Self::reads_only() && (Self::ENTITY, Self::VERB) != ("op", "submit")
+    }
 }
 
 macro_rules! store_call {
@@ -367,3 +374,19 @@ pub struct DeleteUserPolicy {
     pub policy_name: String,
 }
 store_call!(DeleteUserPolicy, "user", "delete-policy", UserRecord);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_writes_other_than_a_submission_may_change_access() {
+        assert!(!GetOp::may_change_access());
+        assert!(!GetMrap::may_change_access());
+        assert!(!SubmitOp::may_change_access());
+        assert!(PutBucketPolicy::may_change_access());
+        assert!(SetAccountPublicAccessBlock::may_change_access());
+        assert!(CreateAccessKey::may_change_access());
+        assert!(FinishOp::may_change_access());
+    }
+}

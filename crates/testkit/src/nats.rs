@@ -678,6 +678,14 @@ mod tests {
             .await
             .unwrap();
         mraps.put("000000000000.m", "record".into()).await.unwrap();
+        let ops = jetstream::new(store.clone())
+            .create_key_value(kv::Config {
+                bucket: "mrap_ops".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        ops.put("op1", "operation".into()).await.unwrap();
         let (gw, mut gw_rx) = connect("api-gateway").await;
         gw.publish("mrap.v1.authz.check", "q".into()).await.unwrap();
         gw.publish("mrap.v1.store.mrap.get", "q".into())
@@ -692,6 +700,11 @@ mod tests {
             "record"
         );
         let _routes = kv_gw.watch_with_history(">").await.unwrap();
+        let ops_gw = jetstream::new(gw.clone())
+            .get_key_value("mrap_ops")
+            .await
+            .unwrap();
+        assert_eq!(ops_gw.get("op1").await.unwrap().unwrap(), "operation");
         let _changes = gw.subscribe("mrap.v1.events.authz.changed").await.unwrap();
         assert_eq!(violations(&gw, &mut gw_rx).await, Vec::<String>::new());
         gw.publish("$JS.API.INFO", "".into()).await.unwrap();
@@ -699,6 +712,9 @@ mod tests {
             .await
             .unwrap();
         gw.publish("$KV.mrap_mraps.000000000000.m", "forged".into())
+            .await
+            .unwrap();
+        gw.publish("$KV.mrap_ops.op1", "forged".into())
             .await
             .unwrap();
         gw.publish(
@@ -716,7 +732,7 @@ mod tests {
         let _other_events = gw.subscribe("mrap.v1.events.>").await.unwrap();
         assert_eq!(
             violations(&gw, &mut gw_rx).await.len(),
-            7,
+            8,
             "gateway must not touch the rest of JetStream, announce changes or hear other events"
         );
 

@@ -11,8 +11,12 @@
 //!
 //! A reused decision must not outlive a change the authorizer would decide differently on:
 //! - every authorizer replica announces each change to its view (`Namespace::authz_changed`)
-//!   after applying it; an announcement makes this gateway forget every decision, and so does any
-//!   change this gateway itself asked the store for (a client sees its own change enforced as
+//!   after applying it, saying what changed (`AuthzChange`): a change to keys, users or accounts
+//!   makes this gateway forget every decision; a change to buckets or MRAPs only the decisions
+//!   that read them (`Reuse::reads_resources`), so that the control-plane requests of an account
+//!   (Describe polls above all) stay decided here while MRAPs come and go;
+//! - any change this gateway itself asked the store for (but an operation's submission, which
+//!   no decision reads) makes it forget every decision (a client sees its own change enforced as
 //!   soon as the authorizer has it);
 //! - a decision is remembered only if no announcement arrived while it was being asked for (so a
 //!   stale answer that crossed an announcement is not kept);
@@ -35,7 +39,7 @@ use std::{
 };
 
 use futures::StreamExt;
-use mrap_proto::authz::{AuthzRequest, Grant, Resource};
+use mrap_proto::authz::{AuthzChange, AuthzRequest, Grant, Resource};
 use mrap_sigv4::{Algorithm, Options, VerifierKey, chunked::ChunkedMode};
 use tokio_util::sync::CancellationToken;
 
@@ -48,8 +52,11 @@ pub(crate) struct Grants {
     /// Zero: nothing is reused.
     ttl: Duration,
     entries: Mutex<HashMap<Key, Entry>>,
-    /// Counts announcements: a decision asked for under one epoch is kept only in that epoch.
+    /// Counts forget-everything events: a decision asked for under one epoch is kept only in
+    /// that epoch.
     epoch: AtomicU64,
+    /// Counts announcements of bucket or MRAP changes: the same, for decisions that read them.
+    resources_epoch: AtomicU64,
     /// The subscription to announcements is in place.
     live: AtomicBool,
 }
@@ -75,14 +82,26 @@ struct Entry {
     grant: Grant,
     verifier: VerifierKey,
     stamp: Stamp,
+    /// `Reuse::reads_resources`.
+    reads_resources: bool,
     expires: Instant,
 }
 
-/// When a decision was asked for: the announcement epoch and the NATS connection count.
+/// When a decision was asked for: the announcement epochs and the NATS connection count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Stamp {
     epoch: u64,
+    resources_epoch: u64,
     connects: u64,
+}
+
+impl Stamp {
+    /// Whether a decision asked for at `self` still holds at `now`.
+    fn holds_at(self, now: Stamp, reads_resources: bool) -> bool {
+        self.epoch == now.epoch
+            && self.connects == now.connects
+            && (!reads_resources || self.resources_epoch == now.resources_epoch)
+    }
 }
 
 /// What [`Grants::lookup`] found.
@@ -106,6 +125,7 @@ impl Grants {
             nats: nats.clone(),
             entries: Mutex::default(),
             epoch: AtomicU64::new(0),
+            resources_epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
         });
         if ttl.is_zero() {
@@ -133,7 +153,10 @@ impl Grants {
             tokio::select! {
                 _ = stop.cancelled() => break,
                 next = announcements.next() => match next {
-                    Some(_) => self.forget_all(),
+                    Some(msg) => match AuthzChange::from_payload(&msg.payload) {
+                        AuthzChange::Everything => self.forget_all(),
+                        AuthzChange::Resources => self.forget_resources(),
+                    },
                     None => break,
                 },
             }
@@ -150,6 +173,12 @@ impl Grants {
         self.lock().clear();
     }
 
+    /// Forgets the decisions that read buckets or MRAPs: on an announcement of a change to them.
+    fn forget_resources(&self) {
+        self.resources_epoch.fetch_add(1, Ordering::AcqRel);
+        self.lock().retain(|_, e| !e.reads_resources);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
         // A panic while holding the lock cannot leave an entry half-written.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
@@ -158,6 +187,7 @@ impl Grants {
     fn stamp(&self) -> Stamp {
         Stamp {
             epoch: self.epoch.load(Ordering::Acquire),
+            resources_epoch: self.resources_epoch.load(Ordering::Acquire),
             connects: self.nats.statistics().connects.load(Ordering::Acquire),
         }
     }
@@ -184,7 +214,9 @@ impl Grants {
             let entries = self.lock();
             entries
                 .get(&key)
-                .filter(|e| e.stamp == stamp && e.expires > Instant::now())
+                .filter(|e| {
+                    e.stamp.holds_at(stamp, e.reads_resources) && e.expires > Instant::now()
+                })
                 .map(|e| (e.grant.clone(), e.verifier.clone()))
         };
         let Some((grant, verifier)) = found else {
@@ -224,12 +256,13 @@ impl Grants {
             grant: grant.clone(),
             verifier,
             stamp,
+            reads_resources: reuse.reads_resources,
             expires: Instant::now() + self.ttl,
         };
         let mut entries = self.lock();
-        // Checked under the lock `forget_all` clears with: an announcement either came before
-        // (the stamp differs) or clears this entry after.
-        if self.stamp() != stamp {
+        // Checked under the lock the forgetting takes: an announcement either came before (the
+        // stamp no longer holds) or removes this entry after.
+        if !stamp.holds_at(self.stamp(), reuse.reads_resources) {
             return grant;
         }
         if entries.len() >= MAX_ENTRIES {

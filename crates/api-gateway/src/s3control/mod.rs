@@ -11,6 +11,7 @@ mod mrap_get;
 mod mrap_policy;
 mod mrap_routes;
 mod mrap_submit;
+pub(crate) mod operations;
 pub(crate) mod router;
 pub(crate) mod xml;
 

@@ -13,15 +13,18 @@ use crate::{
 pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError> {
     let token = token_for(&req.account, &req.label)?;
     tracing::Span::current().record("mrap.request_token", req.label.as_str());
-    let account = req.account;
-    let op = req
-        .state
-        .store(&GetOp {
-            account,
-            op_id: token.id.clone(),
-        })
-        .await?;
-    // The id alone finds the operation; the whole ARN (verb included) must match what was minted.
+    let op = match req.state.operations.get(&token.id).await {
+        Some(read) => read?.ok_or_else(no_such_async_request)?,
+        None => {
+            let get = GetOp {
+                account: req.account,
+                op_id: token.id.clone(),
+            };
+            req.state.store(&get).await?
+        }
+    };
+    // The id alone finds the operation; the whole ARN (account and verb included) must match
+    // what was minted.
     if op.token != token {
         return Err(no_such_async_request());
     }
