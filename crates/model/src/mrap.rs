@@ -96,7 +96,12 @@ impl MrapRecord {
 
     /// `{account}/{name}`: how a bucket refers to the MRAPs it belongs to.
     pub fn member_ref(&self) -> String {
-        format!("{}/{}", self.account, self.name)
+        Self::member_ref_of(&self.account, &self.name)
+    }
+
+    /// [`MrapRecord::member_ref`] of the MRAP `name` of `account`, before its record exists.
+    pub fn member_ref_of(account: &AccountId, name: &MrapName) -> String {
+        format!("{account}/{name}")
     }
 }
 

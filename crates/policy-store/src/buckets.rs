@@ -91,31 +91,3 @@ fn no_such_bucket() -> ApiError {
         "The specified bucket does not exist",
     )
 }
-
-/// Adds or removes `member` in the bucket's MRAP list. A bucket that disappeared is reported for
-/// additions (`NoSuchBucket`) and ignored for removals.
-pub async fn set_membership(
-    st: &State,
-    bucket: &str,
-    member: &str,
-    add: bool,
-) -> Result<(), ApiError> {
-    kvx::modify::<BucketRecord, _>(&st.buckets, bucket, |cur| match cur {
-        None if add => Err(ApiError::new(
-            ErrorCode::NoSuchBucket,
-            format!("The specified bucket '{bucket}' does not exist"),
-        )),
-        None => Ok(kvx::Change::Keep),
-        Some(mut b) => {
-            let present = b.mraps.iter().any(|m| m == member);
-            match (add, present) {
-                (true, false) => b.mraps.push(member.to_owned()),
-                (false, true) => b.mraps.retain(|m| m != member),
-                _ => return Ok(kvx::Change::Keep),
-            }
-            Ok(kvx::Change::Put(b))
-        }
-    })
-    .await?;
-    Ok(())
-}

@@ -10,6 +10,7 @@ mod buckets;
 mod identities;
 mod kvx;
 mod listing;
+mod membership;
 mod mraps;
 mod ops;
 mod policies;

@@ -9,7 +9,7 @@ use mrap_model::{
 };
 use mrap_proto::store::{BeginDelete, ClaimMrap, GetMrap, ListMraps};
 
-use crate::{MAX_MRAPS_PER_ACCOUNT, buckets, kvx, listing, ops, state::State};
+use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, listing, membership, ops, state::State};
 
 pub(crate) fn no_such_mrap(name: &str) -> ApiError {
     ApiError::new(
@@ -71,10 +71,16 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
         ));
     };
     let key = MrapRecord::key(&op.account, name);
-    if let Some(existing) = kvx::value::<MrapRecord>(&st.mraps, &key).await? {
+    // Independent reads and writes go out together: under load each round trip to JetStream
+    // waits in line, and a create's latency is the number of them in a row.
+    let (existing, count) = futures::join!(
+        kvx::value::<MrapRecord>(&st.mraps, &key),
+        count(st, &op.account)
+    );
+    if let Some(existing) = existing? {
         return adopt_or_refuse(st, (op, rev), existing).await;
     }
-    if count(st, &op.account).await? >= MAX_MRAPS_PER_ACCOUNT {
+    if count? >= MAX_MRAPS_PER_ACCOUNT {
         return Err(ApiError::new(
             ErrorCode::TooManyMultiRegionAccessPoints,
             format!(
@@ -82,7 +88,13 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
             ),
         ));
     }
-    let alias = reserve_alias(st, &op).await?;
+    let member = MrapRecord::member_ref_of(&op.account, name);
+    let memberships = futures::future::try_join_all(
+        req.regions
+            .iter()
+            .map(|r| membership::set(st, r.bucket.as_str(), &member, true)),
+    );
+    let (alias, _) = futures::try_join!(reserve_alias(st, &op), memberships)?;
     let rec = MrapRecord {
         account: op.account.clone(),
         name: name.clone(),
@@ -95,9 +107,6 @@ pub async fn claim(st: &State, req: ClaimMrap) -> Result<MrapRecord, ApiError> {
         deleting_by: None,
         policy: Default::default(),
     };
-    for r in &rec.regions {
-        buckets::set_membership(st, r.bucket.as_str(), &rec.member_ref(), true).await?;
-    }
     if !kvx::create(&st.mraps, &key, &rec).await? {
         // Someone else (or a concurrent delivery of this very job) took the name first.
         let existing = kvx::value::<MrapRecord>(&st.mraps, &key)
@@ -227,10 +236,11 @@ pub async fn remove(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
 
 /// Best effort: a reference left behind is harmless (bucket deletion checks the MRAP itself).
 async fn drop_memberships(st: &State, m: &MrapRecord) {
-    for r in &m.regions {
-        if let Err(e) = buckets::set_membership(st, r.bucket.as_str(), &m.member_ref(), false).await
-        {
+    let member = m.member_ref();
+    futures::future::join_all(m.regions.iter().map(|r| async {
+        if let Err(e) = membership::set(st, r.bucket.as_str(), &member, false).await {
             tracing::warn!(bucket = %r.bucket, error = %e, "could not drop MRAP membership");
         }
-    }
+    }))
+    .await;
 }

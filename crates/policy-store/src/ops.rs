@@ -77,9 +77,17 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         return Ok(first.token);
     }
 
+    // Both counts at once (a round trip each); only a create needs the account's MRAPs.
+    let is_create = matches!(req.params, RequestParams::Create { .. });
+    let (pending, mraps) = futures::join!(pending_count(st), async {
+        match is_create {
+            true => mraps::count(st, &account).await,
+            false => Ok(0),
+        }
+    });
     // Back-pressure: past the bound the request does not happen (the client token is given
     // back) and the client is told to slow down; what is queued stays queued.
-    let pending = pending_count(st).await?;
+    let pending = pending?;
     if pending >= st.max_pending_operations {
         let _ = kvx::remove(&st.client_tokens, &ct_key).await;
         tracing::warn!(
@@ -93,9 +101,7 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         ));
     }
 
-    if matches!(req.params, RequestParams::Create { .. })
-        && mraps::count(st, &account).await? >= MAX_MRAPS_PER_ACCOUNT
-    {
+    if mraps? >= MAX_MRAPS_PER_ACCOUNT {
         // Give the client token back: the request did not happen.
         let _ = kvx::remove(&st.client_tokens, &ct_key).await;
         return Err(ApiError::new(
@@ -122,8 +128,9 @@ pub async fn pending_count(st: &State) -> Result<u64, ApiError> {
     Ok(info.state.subjects_count)
 }
 
-/// Outbox: the operation and its pending marker are recorded before the job is published, so a
-/// crash in between leaves a `NEW` operation that the sweep re-enqueues. Idempotent.
+/// Outbox: the operation and its pending marker are recorded (together) before the job is
+/// published, so a crash in between leaves a `NEW` operation that the sweep re-enqueues.
+/// Idempotent: a repeated request finds its operation and enqueues its job only while it is `NEW`.
 async fn record_and_enqueue(
     st: &State,
     token: &RequestToken,
@@ -142,26 +149,28 @@ async fn record_and_enqueue(
         regions: Vec::new(),
         error: None,
     };
-    let created = kvx::create(&st.ops, &token.id, &op).await?;
-    let op = if created {
+    let marker = PendingRecord { created_at: now };
+    let (created, marked) = futures::join!(
+        kvx::create(&st.ops, &token.id, &op),
+        kvx::put(&st.pending, &token.id, &marker)
+    );
+    marked?;
+    let op = if created? {
         op
     } else {
         kvx::value(&st.ops, &token.id)
             .await?
             .ok_or_else(no_such_op)?
     };
-    if op.status != OpStatus::New {
-        return Ok(());
+    match op.status {
+        OpStatus::New => publish_job(st, &op).await,
+        // A repeat of a finished request: the marker just written must not count as pending.
+        OpStatus::Succeeded | OpStatus::Failed => {
+            kvx::erase(&st.pending, &token.id).await;
+            Ok(())
+        }
+        OpStatus::InProgress => Ok(()),
     }
-    kvx::put(
-        &st.pending,
-        &token.id,
-        &PendingRecord {
-            created_at: op.created_at,
-        },
-    )
-    .await?;
-    publish_job(st, &op).await
 }
 
 /// Publishes the job with `Nats-Msg-Id` = op id (JetStream drops duplicates within its window)

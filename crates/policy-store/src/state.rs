@@ -27,6 +27,8 @@ pub struct Inner {
     pub master_key: mrap_proto::secrets::MasterKey,
     /// [`Config::max_pending_operations`].
     pub max_pending_operations: u64,
+    /// Bucket membership changes waiting for their bucket's writer.
+    pub memberships: crate::membership::Queue,
 }
 
 impl std::ops::Deref for State {
@@ -59,6 +61,7 @@ impl State {
             users: kv(KvBucket::Users).await?,
             master_key: config.master_key.clone(),
             max_pending_operations: config.max_pending_operations,
+            memberships: Default::default(),
             ns,
             nats,
             js,

@@ -348,6 +348,75 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     assert_eq!(listed[0].alias, b.alias);
 }
 
+/// Creates over one bucket at once: each records its membership (changes to one bucket are
+/// committed together, none lost), and failed creates remove theirs the same way.
+#[tokio::test]
+async fn concurrent_claims_over_one_bucket_all_record_membership() {
+    let h = common::start("st.mrap").await;
+    let bucket = BucketName::parse("bkt-a").unwrap();
+    let region = RegionName::parse("us-east-1").unwrap();
+    call(
+        &h,
+        &CreateBucket {
+            name: bucket.clone(),
+            region: region.clone(),
+            owner: h.account.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let regions = vec![MrapRegion::new(bucket.clone(), region, h.account.clone())];
+    let mut tokens = Vec::new();
+    for i in 0..12 {
+        let params = create_params(&format!("shared-{i}"));
+        tokens.push(
+            call(&h, &submit(&h, &format!("ct-{i}"), params))
+                .await
+                .unwrap(),
+        );
+    }
+    let claims = tokens.iter().map(|t| {
+        let claim = ClaimMrap {
+            op_id: t.id.clone(),
+            regions: regions.clone(),
+        };
+        let h = &h;
+        async move { call(h, &claim).await }
+    });
+    for claimed in futures::future::join_all(claims).await {
+        claimed.unwrap();
+    }
+    let members = |b: Option<mrap_model::BucketRecord>| {
+        let mut m = b.unwrap().mraps;
+        m.sort();
+        m
+    };
+    let get = GetBucket {
+        name: bucket.clone(),
+    };
+    let mut want: Vec<String> = (0..12)
+        .map(|i| format!("{}/shared-{i}", h.account))
+        .collect();
+    want.sort();
+    assert_eq!(members(call(&h, &get).await.unwrap()), want);
+    let failures = tokens.iter().map(|t| {
+        let finish = FinishOp {
+            op_id: t.id.clone(),
+            outcome: Err(Failure {
+                code: ErrorCode::InternalErrors,
+                message: "wiring failed".into(),
+                resource: String::new(),
+            }),
+        };
+        let h = &h;
+        async move { call(h, &finish).await }
+    });
+    for failed in futures::future::join_all(failures).await {
+        assert_eq!(failed.unwrap().status, OpStatus::Failed);
+    }
+    assert_eq!(members(call(&h, &get).await.unwrap()), Vec::<String>::new());
+}
+
 /// The subjects of a KV bucket's stream that hold messages, with their message counts.
 async fn kv_subjects(h: &Harness, kv: KvBucket) -> Vec<(String, usize)> {
     let bucket = h.ns.kv(kv);
