@@ -55,7 +55,20 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         token: req.token.clone(),
     };
 
-    if !kvx::create(&st.client_tokens, &ct_key, &claim).await? {
+    // The client token, and the counts the request is checked against, at once (a round trip
+    // each; only a create needs the account's MRAPs). A repeated request ignores the counts.
+    let is_create = matches!(req.params, RequestParams::Create { .. });
+    let (claimed, pending, mraps) = futures::join!(
+        kvx::create(&st.client_tokens, &ct_key, &claim),
+        pending_count(st),
+        async {
+            match is_create {
+                true => mraps::count(st, &account).await,
+                false => Ok(0),
+            }
+        }
+    );
+    if !claimed? {
         let first: ClientTokenRecord =
             kvx::value(&st.client_tokens, &ct_key)
                 .await?
@@ -77,14 +90,6 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         return Ok(first.token);
     }
 
-    // Both counts at once (a round trip each); only a create needs the account's MRAPs.
-    let is_create = matches!(req.params, RequestParams::Create { .. });
-    let (pending, mraps) = futures::join!(pending_count(st), async {
-        match is_create {
-            true => mraps::count(st, &account).await,
-            false => Ok(0),
-        }
-    });
     // Back-pressure: past the bound the request does not happen (the client token is given
     // back) and the client is told to slow down; what is queued stays queued.
     let pending = pending?;
@@ -304,28 +309,29 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     if outcome.is_err() && op.kind() == OperationKind::Create {
         mraps::abandon(st, &op).await?;
     }
-    let op = update_op(st, &req.op_id, Some((op, rev)), |op| match &outcome {
-        Ok(()) => {
-            op.status = OpStatus::Succeeded;
-            for r in &mut op.regions {
-                r.status = OpStatus::Succeeded;
+    // The pending marker goes at the same time: only `NEW` operations are swept, so a marker
+    // missing while the update is retried costs nothing but a moment of the pending count.
+    let (op, ()) = futures::join!(
+        update_op(st, &req.op_id, Some((op, rev)), |op| match &outcome {
+            Ok(()) => {
+                op.status = OpStatus::Succeeded;
+                for r in &mut op.regions {
+                    r.status = OpStatus::Succeeded;
+                }
             }
-        }
-        Err(f) => {
-            op.status = OpStatus::Failed;
-            op.error = Some(ErrorDetails {
-                code: f.code.aws_code().to_owned(),
-                message: f.message.clone(),
-                resource: f.resource.clone(),
-                request_id: op.request_id.clone(),
-            });
-        }
-    })
-    .await?;
-    if op.status.is_terminal() {
-        kvx::erase(&st.pending, &req.op_id).await;
-    }
-    Ok(op)
+            Err(f) => {
+                op.status = OpStatus::Failed;
+                op.error = Some(ErrorDetails {
+                    code: f.code.aws_code().to_owned(),
+                    message: f.message.clone(),
+                    resource: f.resource.clone(),
+                    request_id: op.request_id.clone(),
+                });
+            }
+        }),
+        kvx::erase(&st.pending, &req.op_id)
+    );
+    op
 }
 
 /// The last change a successful operation makes to its MRAP.

@@ -22,15 +22,15 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
     // The claim answers with the record it made (or found made by this same operation); only a
     // replay past the claim needs to read it back.
     let mrap = if op.phase < OpPhase::Claimed {
-        let existing = store::call(
-            &cx.nats,
-            &cx.ns,
-            &GetMrap {
-                account: op.account.clone(),
-                name: name.clone(),
-            },
-        )
-        .await;
+        let get = GetMrap {
+            account: op.account.clone(),
+            name: name.clone(),
+        };
+        // Both lookups at once; a name taken is still reported before any bucket problem.
+        let (existing, resolved) = futures::join!(
+            store::call(&cx.nats, &cx.ns, &get),
+            resolve_buckets(cx, op, regions)
+        );
         match existing {
             Ok(m) if m.created_by != op.token.id => {
                 return Err(fail(
@@ -46,10 +46,9 @@ pub async fn run(cx: &Ctx, op: &AsyncOperation) -> Step<()> {
                 if e.code == ErrorCode::NoSuchMultiRegionAccessPoint => {}
             Err(e) => return Err(from_rpc(e, name.as_str())),
         }
-        let resolved = resolve_buckets(cx, op, regions).await?;
         let claim = ClaimMrap {
             op_id: op.token.id.clone(),
-            regions: resolved,
+            regions: resolved?,
         };
         cx.store(&claim, name.as_str()).await?
     } else {
