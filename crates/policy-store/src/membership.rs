@@ -81,7 +81,7 @@ async fn write(st: State, bucket: String) {
             };
             let before = b.mraps.clone();
             for p in &batch {
-                let present = b.mraps.iter().any(|m| *m == p.member);
+                let present = b.mraps.contains(&p.member);
                 match (p.add, present) {
                     (true, false) => b.mraps.push(p.member.clone()),
                     (false, true) => b.mraps.retain(|m| *m != p.member),
