@@ -186,7 +186,6 @@ async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     mrap_proto::trace::inject(&Span::current(), &mut headers);
     let body = codec::encode(&Job {
         op_id: op.token.id.clone(),
-        op: Some(op.clone()),
     })
     .map_err(|e| ApiError::internal(e.to_string()))?;
     let subject = st.ns.job(op.kind().verb());

@@ -184,9 +184,7 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
             }
         };
         tracing::Span::current().record("mrap.op_id", job.op_id.as_str());
-        // A first delivery works from the operation it carries; a redelivery reads it again.
-        let carried = job.op.filter(|op| delivered == 1 && op.token.id == job.op_id);
-        match work(cx, &job.op_id, carried, &mut operation).await {
+        match work(cx, &job.op_id, &mut operation).await {
             Ok(done) => {
                 settle(&msg, AckKind::Ack).await;
                 done
@@ -234,25 +232,14 @@ async fn retry(msg: &jetstream::Message, delivered: i64, why: &str) {
 }
 
 /// Runs an operation to its end (or to a retryable failure). Terminal operations are done.
-/// `carried`: the operation as the job carries it (else it is read from the store).
 /// `operation` is set to the operation's kind (a metric label) once it is known.
-async fn work(
-    cx: &Ctx,
-    op_id: &str,
-    carried: Option<AsyncOperation>,
-    operation: &mut &'static str,
-) -> Step<Outcome> {
-    let op = match carried {
-        Some(op) => op,
-        None => {
-            let start = StartOp {
-                op_id: op_id.to_owned(),
-            };
-            store::call(&cx.nats, &cx.ns, &start)
-                .await
-                .map_err(|e| from_rpc(e, op_id))?
-        }
+async fn work(cx: &Ctx, op_id: &str, operation: &mut &'static str) -> Step<Outcome> {
+    let start = StartOp {
+        op_id: op_id.to_owned(),
     };
+    let op: AsyncOperation = store::call(&cx.nats, &cx.ns, &start)
+        .await
+        .map_err(|e| from_rpc(e, op_id))?;
     *operation = crate::job_metrics::operation_label(op.kind());
     if op.status.is_terminal() {
         return Ok(Outcome::AlreadyDone);
