@@ -4,6 +4,8 @@
 //! write it only if the revision is unchanged, and start over when another writer got there
 //! first. That makes each change atomic per key across any number of store replicas.
 
+use std::time::{Duration, Instant};
+
 use async_nats::jetstream::kv::{self, CreateErrorKind, Operation, UpdateErrorKind};
 use mrap_model::ApiError;
 use mrap_proto::codec;
@@ -31,14 +33,51 @@ pub fn unavailable(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::unavailable()
 }
 
+/// How long a JetStream call that fails at once is tried again before the request gets a 503.
+/// On a cluster that lost a node, the streams it led have no leader for a moment (an election
+/// takes about a second) and every call on them fails fast; a client should not see that. A call
+/// that fails slowly (a timeout) is not repeated: its time is already spent.
+const RETRY_FOR: Duration = Duration::from_secs(3);
+
+/// Runs `call` until it succeeds, fails with an error `is_answer` accepts (say "already exists",
+/// which is an answer, not a failure), or keeps failing past [`RETRY_FOR`]. Only for calls that
+/// are safe to repeat: reads, writes guarded by a revision or a `Nats-Msg-Id`, and plain puts.
+pub async fn persist<T, E, Fut>(
+    what: &str,
+    mut call: impl FnMut() -> Fut,
+    is_answer: impl Fn(&E) -> bool,
+) -> Result<Result<T, E>, ApiError>
+where
+    Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let deadline = Instant::now() + RETRY_FOR;
+    let mut pause = Duration::from_millis(25);
+    loop {
+        match call().await {
+            Ok(v) => return Ok(Ok(v)),
+            Err(e) if is_answer(&e) => return Ok(Err(e)),
+            Err(e) if Instant::now() + pause < deadline => {
+                tracing::debug!(error = %e, what, ?pause, "JetStream call failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(400));
+            }
+            Err(e) => return Err(unavailable(what, e)),
+        }
+    }
+}
+
+fn never<E>(_: &E) -> bool {
+    false
+}
+
 /// The current value of `key` and its revision (`None` if absent or deleted).
 pub async fn get<T: DeserializeOwned>(
     store: &kv::Store,
     key: &str,
 ) -> Result<Option<(T, u64)>, ApiError> {
-    let entry = store
-        .entry(key)
-        .await
+    let entry = persist("KV read", || store.entry(key), never)
+        .await?
         .map_err(|e| unavailable("KV read", e))?;
     match entry {
         Some(e) if e.operation == Operation::Put => {
@@ -63,18 +102,21 @@ pub async fn create<T: Serialize>(
     value: &T,
 ) -> Result<bool, ApiError> {
     let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
-    match store.create(key, bytes).await {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == CreateErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(unavailable("KV create", e)),
-    }
+    // Repeating a create that took effect but whose reply was lost answers "exists": callers
+    // treat that as a repeat of their own request (they check whose the value is).
+    let created = persist(
+        "KV create",
+        || store.create(key, bytes.clone()),
+        |e: &kv::CreateError| e.kind() == CreateErrorKind::AlreadyExists,
+    )
+    .await?;
+    Ok(created.is_ok())
 }
 
 pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Result<(), ApiError> {
     let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
-    store
-        .put(key, bytes)
-        .await
+    persist("KV put", || store.put(key, bytes.clone()), never)
+        .await?
         .map_err(|e| unavailable("KV put", e))?;
     Ok(())
 }
@@ -113,17 +155,23 @@ where
             Change::Keep => return Ok(before),
             Change::Put(v) => {
                 let bytes = codec::encode(&v).map_err(|e| internal("KV encode", e))?;
+                // A repeated write that had taken effect meets its own revision: the loop
+                // reads again and the closure (idempotent) keeps what is there.
                 let written = match revision {
-                    Some(rev) => match store.update(key, bytes, rev).await {
-                        Ok(_) => true,
-                        Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => false,
-                        Err(e) => return Err(unavailable("KV update", e)),
-                    },
-                    None => match store.create(key, bytes).await {
-                        Ok(_) => true,
-                        Err(e) if e.kind() == CreateErrorKind::AlreadyExists => false,
-                        Err(e) => return Err(unavailable("KV create", e)),
-                    },
+                    Some(rev) => persist(
+                        "KV update",
+                        || store.update(key, bytes.clone(), rev),
+                        |e: &kv::UpdateError| e.kind() == UpdateErrorKind::WrongLastRevision,
+                    )
+                    .await?
+                    .is_ok(),
+                    None => persist(
+                        "KV create",
+                        || store.create(key, bytes.clone()),
+                        |e: &kv::CreateError| e.kind() == CreateErrorKind::AlreadyExists,
+                    )
+                    .await?
+                    .is_ok(),
                 };
                 if written {
                     return Ok(Some(v));
@@ -145,9 +193,8 @@ where
 
 /// Deletes `key` whatever its revision, leaving no marker behind (see [`forget_deleted`]).
 pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
-    store
-        .delete(key)
-        .await
+    persist("KV delete", || store.delete(key), never)
+        .await?
         .map_err(|e| unavailable("KV delete", e))?;
     forget_deleted(store, key).await;
     Ok(())

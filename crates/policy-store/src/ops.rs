@@ -189,15 +189,24 @@ async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     })
     .map_err(|e| ApiError::internal(e.to_string()))?;
     let subject = st.ns.job(op.kind().verb());
-    let ack = st
-        .js
-        .publish_with_headers(subject, headers, body)
-        .await
-        .map_err(|e| kvx::unavailable("publishing job", e))?;
-    // A job the stream did not take: the operation is recorded and the sweep re-publishes it,
-    // and a retry of the request (same ClientToken) finishes it — a 503, not a failure.
-    ack.await
-        .map_err(|e| kvx::unavailable("job not acknowledged", e))?;
+    // Repeating the publish is safe: the stream drops a second message with the same
+    // `Nats-Msg-Id`. A job the stream still did not take: the operation is recorded and the
+    // sweep re-publishes it, and a retry of the request (same ClientToken) finishes it — a 503,
+    // not a failure.
+    let publish = || async {
+        let ack = st
+            .js
+            .publish_with_headers(subject.clone(), headers.clone(), body.clone())
+            .await?;
+        ack.await
+    };
+    kvx::persist(
+        "publishing job",
+        publish,
+        |_: &async_nats::jetstream::context::PublishError| false,
+    )
+    .await?
+    .map_err(|e| kvx::unavailable("job not acknowledged", e))?;
     Ok(())
 }
 

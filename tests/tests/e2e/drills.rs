@@ -313,6 +313,7 @@ impl Load {
     /// Describe until terminal (errors are counted and retried), within [`ACK_LIMIT`].
     async fn wait_terminal(&self, token: &str) -> aws_sdk_s3control::types::AsyncOperation {
         let start = Instant::now();
+        let mut last: String;
         loop {
             self.reads.fetch_add(1, Ordering::SeqCst);
             match self
@@ -328,15 +329,17 @@ impl Load {
                     if is_terminal(op.request_status()) {
                         return op;
                     }
+                    last = format!("{:?}", op.request_status());
                 }
                 Err(e) => {
                     self.read_failures.fetch_add(1, Ordering::SeqCst);
-                    self.note_error(format!("describe: {}", describe_err(&e)));
+                    last = describe_err(&e);
+                    self.note_error(format!("describe: {last}"));
                 }
             }
             assert!(
                 start.elapsed() < ACK_LIMIT,
-                "operation {token} not terminal within {ACK_LIMIT:?}"
+                "operation {token} not terminal within {ACK_LIMIT:?} (last seen: {last})"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -771,22 +774,14 @@ async fn drill_cluster_node_loss() -> TestResult {
          healthy again {healthy:?} after its restart; load held {:?}, {WORKERS} workers; {result}",
         started.elapsed()
     );
-    // The target is < 1 % failed requests. It is met when the killed node led no KV stream;
-    // when it did, the policy-store answers 500 (`KV create: … no stream found`, `503 no
-    // responders`) for the seconds the stream's new leader takes to be elected, which the SDK's
-    // three attempts do not always outlast. Reported here; asserted with MRAP_DRILL_STRICT=1.
+    // The target is < 1 % failed requests. When the killed node led a KV stream, every call on
+    // that stream fails at once until a new leader is elected (`503 no responders`); the
+    // policy-store repeats such calls for up to 3 s (`kvx::persist`), which outlasts the election.
     let rate = 100.0 * failed as f64 / mutations.max(1) as f64;
-    if rate >= 1.0 {
-        eprintln!(
-            "drill cluster: OVER TARGET: {failed} of {mutations} mutating requests failed ({rate:.2} %, target < 1 %)"
-        );
-    }
-    if std::env::var("MRAP_DRILL_STRICT").is_ok_and(|v| v == "1") {
-        assert!(
-            rate < 1.0,
-            "{failed} of {mutations} mutating requests failed with a node down ({rate:.2} %, more than 1 %)"
-        );
-    }
+    assert!(
+        rate < 1.0,
+        "{failed} of {mutations} mutating requests failed with a node down ({rate:.2} %, more than 1 %)"
+    );
     stack.stop().await?;
     drop(cluster);
     Ok(())

@@ -14,7 +14,7 @@ pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError
     let token = token_for(&req.account, &req.label)?;
     tracing::Span::current().record("mrap.request_token", req.label.as_str());
     let op = match req.state.operations.get(&token.id).await {
-        Some(read) => read?.ok_or_else(no_such_async_request)?,
+        Some(read) => read.ok_or_else(no_such_async_request)?,
         None => {
             let get = GetOp {
                 account: req.account,

@@ -1,18 +1,25 @@
-//! Operation records read straight from their KV bucket (a direct get). Clients poll
+//! Operation records read straight from their KV bucket. Clients poll
 //! `DescribeMultiRegionAccessPointOperation` many times per operation, and a read through the
 //! policy-store only added a NATS hop and its work to each poll; the store stays the only writer.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    Arc, RwLock,
+    atomic::{AtomicBool, Ordering},
+};
 
-use async_nats::jetstream::kv;
-use mrap_model::{ApiError, AsyncOperation};
+use async_nats::jetstream::{self as js, kv};
+use mrap_model::AsyncOperation;
 use mrap_proto::{Namespace, codec, jetstream, subjects::KvBucket};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 pub(crate) struct Operations {
+    js: js::Context,
+    ns: Namespace,
     /// Set once the bucket is open (the policy-store creates it).
-    kv: OnceLock<kv::Store>,
+    kv: RwLock<Option<Arc<kv::Store>>>,
+    /// A re-open is under way.
+    reopening: AtomicBool,
 }
 
 impl Operations {
@@ -23,17 +30,17 @@ impl Operations {
         shutdown: CancellationToken,
     ) -> Arc<Self> {
         let ops = Arc::new(Operations {
-            kv: OnceLock::new(),
+            js: js::new(nats),
+            ns,
+            kv: RwLock::new(None),
+            reopening: AtomicBool::new(true),
         });
         let opening = ops.clone();
         tokio::spawn(async move {
-            let js = async_nats::jetstream::new(nats);
             tokio::select! {
                 _ = shutdown.cancelled() => {}
-                opened = jetstream::open_kv(&js, &ns, KvBucket::Ops) => match opened {
-                    Ok(kv) => {
-                        let _ = opening.kv.set(kv);
-                    }
+                opened = jetstream::open_kv(&opening.js, &opening.ns, KvBucket::Ops) => match opened {
+                    Ok(kv) => opening.set(kv),
                     Err(e) => tracing::error!(error = %e, "operation records unreadable here; asking the store"),
                 },
             }
@@ -41,10 +48,15 @@ impl Operations {
         ops
     }
 
-    /// The operation with this id as stored (`Ok(None)`: none, or expired), or `None` while the
-    /// bucket is not open here (ask the store instead).
-    pub async fn get(&self, op_id: &str) -> Option<Result<Option<AsyncOperation>, ApiError>> {
-        let kv = self.kv.get()?;
+    fn set(&self, kv: kv::Store) {
+        *self.kv.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(kv));
+        self.reopening.store(false, Ordering::Release);
+    }
+
+    /// The operation with this id as stored (`Some(None)`: none, or expired), or `None` when it
+    /// could not be read here (the bucket not open yet, or a read failed): ask the store then.
+    pub async fn get(self: &Arc<Self>, op_id: &str) -> Option<Option<AsyncOperation>> {
+        let kv = self.kv.read().unwrap_or_else(|p| p.into_inner()).clone()?;
         let span = tracing::info_span!(
             "nats.kv.get",
             otel.name = %format!("get {}", kv.name),
@@ -53,17 +65,39 @@ impl Operations {
             db.operation.name = "get",
             db.collection.name = %kv.name,
         );
-        let read = match kv.get(op_id).instrument(span).await {
-            Ok(None) => Ok(None),
-            Ok(Some(bytes)) => codec::decode(&bytes).map(Some).map_err(|e| {
-                tracing::error!(op_id, error = %e, "undecodable operation record");
-                ApiError::internal("The operation record could not be read")
-            }),
+        match kv.get(op_id).instrument(span).await {
+            Ok(None) => Some(None),
+            Ok(Some(bytes)) => match codec::decode(&bytes) {
+                Ok(op) => Some(Some(op)),
+                Err(e) => {
+                    tracing::error!(op_id, error = %e, "undecodable operation record");
+                    None
+                }
+            },
             Err(e) => {
-                tracing::warn!(op_id, error = %e, "reading an operation record");
-                Err(ApiError::unavailable())
+                // The handle reads the way the stream allowed when it was opened; the store may
+                // have changed that since (direct gets are turned off on a cluster), so open it
+                // again. This request asks the store.
+                tracing::warn!(op_id, error = %e, "reading an operation record; opening it again");
+                self.reopen();
+                None
             }
-        };
-        Some(read)
+        }
+    }
+
+    fn reopen(self: &Arc<Self>) {
+        if self.reopening.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let ops = self.clone();
+        tokio::spawn(async move {
+            match ops.js.get_key_value(ops.ns.kv(KvBucket::Ops)).await {
+                Ok(kv) => ops.set(kv),
+                Err(e) => {
+                    tracing::warn!(error = %e, "opening the operation records again");
+                    ops.reopening.store(false, Ordering::Release);
+                }
+            }
+        });
     }
 }
