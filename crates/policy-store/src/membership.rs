@@ -64,11 +64,16 @@ pub async fn set(st: &State, bucket: &str, member: &str, add: bool) -> Result<()
 
 /// Applies the bucket's queued changes, batch after batch, until none is left.
 async fn write(st: State, bucket: String) {
+    let _done = Retire {
+        st: st.clone(),
+        bucket: bucket.clone(),
+    };
     loop {
         let batch = {
             let mut queue = st.memberships.lock();
             match queue.get_mut(&bucket) {
                 Some(waiting) if !waiting.is_empty() => std::mem::take(waiting),
+                // Under the lock: a change queued after this starts a writer of its own.
                 _ => {
                     queue.remove(&bucket);
                     return;
@@ -105,6 +110,22 @@ async fn write(st: State, bucket: String) {
             };
             // The caller may have gone: nothing to tell.
             let _ = p.done.send(result);
+        }
+    }
+}
+
+/// Takes the bucket of a writer that panicked out of the queue: the changes still queued are
+/// answered with an error (their senders drop) instead of waiting for ever, and the next change
+/// starts a new writer. A writer that returns has already taken its bucket out, under the lock.
+struct Retire {
+    st: State,
+    bucket: String,
+}
+
+impl Drop for Retire {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.st.memberships.lock().remove(&self.bucket);
         }
     }
 }
