@@ -329,6 +329,9 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
             }
             Err(f) => {
                 op.status = OpStatus::Failed;
+                for r in &mut op.regions {
+                    r.status = OpStatus::Failed;
+                }
                 op.error = Some(ErrorDetails {
                     code: f.code.aws_code().to_owned(),
                     message: f.message.clone(),

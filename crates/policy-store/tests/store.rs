@@ -307,6 +307,7 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     .await
     .unwrap();
     assert_eq!(failed.status, OpStatus::Failed);
+    assert_eq!(failed.regions[0].status, OpStatus::Failed);
     let err = call(
         &h,
         &GetMrap {
