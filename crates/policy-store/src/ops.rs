@@ -217,8 +217,8 @@ pub async fn get(st: &State, req: GetOp) -> Result<AsyncOperation, ApiError> {
     }
 }
 
-/// Applies `f` to a non-terminal operation (terminal ones are returned unchanged) and announces
-/// the new state on the operation's event subject. `known`: the operation as just read.
+/// Applies `f` to a non-terminal operation (terminal ones are returned unchanged). `known`: the
+/// operation as just read.
 async fn update_op<F>(
     st: &State,
     op_id: &str,
@@ -228,7 +228,7 @@ async fn update_op<F>(
 where
     F: FnMut(&mut AsyncOperation),
 {
-    let op = kvx::modify_from::<AsyncOperation, _>(&st.ops, op_id, known, |cur| {
+    kvx::modify_from::<AsyncOperation, _>(&st.ops, op_id, known, |cur| {
         let Some(mut op) = cur else {
             return Err(no_such_op());
         };
@@ -250,11 +250,7 @@ where
         Ok(kvx::Change::Put(op))
     })
     .await?
-    .ok_or_else(no_such_op)?;
-    if let Ok(body) = codec::encode(&op) {
-        let _ = st.nats.publish(st.ns.op_event(op_id), body).await;
-    }
-    Ok(op)
+    .ok_or_else(no_such_op)
 }
 
 pub async fn start(st: &State, req: StartOp) -> Result<AsyncOperation, ApiError> {

@@ -12,7 +12,6 @@ pub struct State(Arc<Inner>);
 
 pub struct Inner {
     pub ns: Namespace,
-    pub nats: async_nats::Client,
     pub js: jetstream::Context,
     pub buckets: kv::Store,
     pub mraps: kv::Store,
@@ -41,7 +40,7 @@ impl std::ops::Deref for State {
 impl State {
     pub async fn open(config: &Config, nats: async_nats::Client) -> Result<Self, Error> {
         let ns = config.namespace.clone();
-        let js = jetstream::new(nats.clone());
+        let js = jetstream::new(nats);
         let d = config.durability;
         decl::ensure_jobs_stream(&js, &ns, d).await?;
         let kv = |b| decl::ensure_kv(&js, &ns, b, d, Duration::ZERO);
@@ -63,7 +62,6 @@ impl State {
             max_pending_operations: config.max_pending_operations,
             memberships: Default::default(),
             ns,
-            nats,
             js,
         })))
     }

@@ -77,11 +77,6 @@ impl Namespace {
         format!("{}.v1.events.authz.changed", self.prefix)
     }
 
-    /// `{prefix}.v1.events.op.{id}`: an operation changed state.
-    pub fn op_event(&self, op_id: &str) -> String {
-        format!("{}.v1.events.op.{op_id}", self.prefix)
-    }
-
     // --- KV buckets ---
 
     pub fn kv(&self, bucket: KvBucket) -> String {
@@ -159,7 +154,6 @@ mod tests {
         assert_eq!(ns.jobs_stream(), "MRAP_JOBS");
         assert_eq!(ns.kv(KvBucket::Mraps), "mrap_mraps");
         assert_eq!(ns.kv(KvBucket::ClientTokens), "mrap_client_tokens");
-        assert_eq!(ns.op_event("ab12"), "mrap.v1.events.op.ab12");
     }
 
     #[test]

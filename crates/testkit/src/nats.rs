@@ -561,10 +561,6 @@ mod tests {
             .unwrap()
             .await
             .unwrap();
-        store
-            .publish("mrap.v1.events.op.token-1", "done".into())
-            .await
-            .unwrap();
         let store_svc = store
             .service_builder()
             .start("policy-store", "0.1.0")
@@ -576,7 +572,7 @@ mod tests {
             Vec::<String>::new()
         );
 
-        // authorizer: reads and watches KV, follows events, serves authz checks.
+        // authorizer: reads and watches KV, serves authz checks, announces changes.
         let (authz, mut authz_rx) = connect("authorizer").await;
         let kv_authz = jetstream::new(authz.clone())
             .get_key_value("mrap_access_keys")
@@ -584,7 +580,6 @@ mod tests {
             .unwrap();
         assert_eq!(kv_authz.get("AKIDTEST").await.unwrap().unwrap(), "record");
         let _watch = kv_authz.watch_all().await.unwrap();
-        let _events = authz.subscribe("mrap.v1.events.>").await.unwrap();
         let authz_svc = authz
             .service_builder()
             .start("authorizer", "0.1.0")
@@ -615,10 +610,11 @@ mod tests {
             .publish("mrap.v1.jobs.create", "forged".into())
             .await
             .unwrap();
+        let _events = authz.subscribe("mrap.v1.events.>").await.unwrap();
         assert_eq!(
             violations(&authz, &mut authz_rx).await.len(),
-            4,
-            "authorizer must not write KV, administer streams or publish jobs"
+            5,
+            "authorizer must not write KV, administer streams, publish jobs or hear other events"
         );
 
         // provisioner: creates its durable pull consumer, pulls (reply on an inbox), acks, calls the
