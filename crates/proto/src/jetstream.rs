@@ -70,11 +70,7 @@ pub async fn ensure_kv(
     max_age: Duration,
 ) -> Result<kv::Store, async_nats::Error> {
     let name = ns.kv(bucket);
-    // Direct gets may be answered by any replica, a lagging follower included: on a cluster
-    // (R3) a read-modify-write could then start from a stale value (a redelivered job reading an
-    // operation as still running after it finished). Reads go through the stream leader there;
-    // with one replica direct gets are the same server and cheaper.
-    let allow_direct = d.replicas <= 1;
+    let allow_direct = direct_gets(d.replicas);
     if js.get_key_value(&name).await.is_err() {
         let cfg = kv::Config {
             bucket: name.clone(),
@@ -98,8 +94,19 @@ pub async fn ensure_kv(
     Ok(js.get_key_value(&name).await?)
 }
 
+/// Whether a KV bucket of `replicas` answers direct gets. Direct gets may be answered by any
+/// replica, a lagging follower included: on a cluster (R3) a read-modify-write could then start
+/// from a stale value (a redelivered job reading an operation as still running after it
+/// finished). Reads go through the stream leader there; with one replica direct gets are the
+/// same server and cheaper.
+fn direct_gets(replicas: usize) -> bool {
+    replicas <= 1
+}
+
 /// Waits (bounded) for a KV bucket that another service creates, e.g. the authorizer waiting for
-/// the store's `access_keys`.
+/// the store's `access_keys`, until [`ensure_kv`] has declared it whole: the bucket is created
+/// answering direct gets and then changed on a cluster, and a handle reads the way the stream
+/// allowed when it was opened (one opened in between would ask for direct gets nobody answers).
 pub async fn open_kv(
     js: &jetstream::Context,
     ns: &Namespace,
@@ -109,8 +116,14 @@ pub async fn open_kv(
     let mut last = None;
     for _ in 0..600 {
         match js.get_key_value(&name).await {
-            Ok(store) => return Ok(store),
-            Err(e) => last = Some(e),
+            Ok(store) => {
+                let config = &store.stream.cached_info().config;
+                if config.allow_direct == direct_gets(config.num_replicas) {
+                    return Ok(store);
+                }
+                last = Some(format!("{name} is still being declared"));
+            }
+            Err(e) => last = Some(e.to_string()),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
