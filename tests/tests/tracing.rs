@@ -389,19 +389,54 @@ fn requests_of(operation: &str, path: &str) -> Vec<(SpanData, bool)> {
 
 /// Waits (bounded) until `n` GetObject spans of `key_path` were exported.
 async fn exported_gets(key_path: &str, n: usize) -> Vec<(SpanData, bool)> {
+    exported("GetObject", key_path, n).await
+}
+
+/// Waits (bounded) until `n` gateway spans of `operation` on `path` were exported.
+async fn exported(operation: &str, path: &str, n: usize) -> Vec<(SpanData, bool)> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let gets = gets_of(key_path);
-        if gets.len() >= n {
-            return gets;
+        let found = requests_of(operation, path);
+        if found.len() >= n {
+            return found;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "only {} of {n} GetObject spans of {key_path}",
-            gets.len()
+            "only {} of {n} {operation} spans of {path}",
+            found.len()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A new bucket `bucket` (us-east-1) holding the object `k`.
+async fn bucket_with_object(stack: &Stack, s3: &aws_sdk_s3::Client, bucket: &str) -> TestResult {
+    create_bucket(stack, bucket, "us-east-1").await;
+    s3.put_object()
+        .bucket(bucket)
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// GETs `bucket`'s object `k` `n` times.
+async fn get_k(s3: &aws_sdk_s3::Client, bucket: &str, n: usize) -> TestResult {
+    for _ in 0..n {
+        s3.get_object().bucket(bucket).key("k").send().await?;
+    }
+    Ok(())
+}
+
+/// An S3 client of the root account on the gateway at `addr` (a second one of the stack).
+fn s3_on(addr: std::net::SocketAddr) -> aws_sdk_s3::Client {
+    s3_at(
+        &format!("http://{addr}"),
+        "us-east-1",
+        ACCESS_KEY,
+        SECRET_KEY,
+    )
 }
 
 fn reused(span: &SpanData) -> bool {
@@ -440,34 +475,17 @@ async fn a_reused_decision_skips_the_authorizer_until_a_change_is_announced() ->
     let mut stack = Stack::start().await?;
     let second = stack.start_gateway().await?;
     let s3 = s3(&stack, "us-east-1");
-    create_bucket(&stack, "reuse-bucket", "us-east-1").await;
-    s3.put_object()
-        .bucket("reuse-bucket")
-        .key("k")
-        .body(b"v".to_vec().into())
-        .send()
-        .await?;
-    for _ in 0..5 {
-        s3.get_object()
-            .bucket("reuse-bucket")
-            .key("k")
-            .send()
-            .await?;
-    }
+    bucket_with_object(&stack, &s3, "reuse-bucket").await?;
+    get_k(&s3, "reuse-bucket", 5).await?;
     assert_mostly_reused("/reuse-bucket/k", 5).await;
 
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::reuse-bucket/*"}]}"#;
-    s3_at(
-        &format!("http://{second}"),
-        "us-east-1",
-        ACCESS_KEY,
-        SECRET_KEY,
-    )
-    .put_bucket_policy()
-    .bucket("reuse-bucket")
-    .policy(deny)
-    .send()
-    .await?;
+    s3_on(second)
+        .put_bucket_policy()
+        .bucket("reuse-bucket")
+        .policy(deny)
+        .send()
+        .await?;
     mrap::eventually("the deny is enforced", || {
         let s3 = s3.clone();
         async move {
@@ -491,13 +509,7 @@ async fn a_bucket_change_spares_decisions_that_read_no_bucket() -> TestResult {
     let second = stack.start_gateway().await?;
     let s3 = s3(&stack, "us-east-1");
     let control = control(&stack);
-    create_bucket(&stack, "spared-bucket", "us-east-1").await;
-    s3.put_object()
-        .bucket("spared-bucket")
-        .key("k")
-        .body(b"v".to_vec().into())
-        .send()
-        .await?;
+    bucket_with_object(&stack, &s3, "spared-bucket").await?;
     const LIST: (&str, &str) = ("ListMultiRegionAccessPoints", "/v20180820/mrap/instances");
     let list = || {
         control
@@ -506,28 +518,19 @@ async fn a_bucket_change_spares_decisions_that_read_no_bucket() -> TestResult {
             .send()
     };
     for _ in 0..3 {
-        s3.get_object()
-            .bucket("spared-bucket")
-            .key("k")
-            .send()
-            .await?;
+        get_k(&s3, "spared-bucket", 1).await?;
         list().await?;
     }
     assert_mostly_reused("/spared-bucket/k", 3).await;
 
     // Changed through the other gateway: this one hears of it only from the announcement.
     let allow_other = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::spared-bucket/*"}]}"#;
-    s3_at(
-        &format!("http://{second}"),
-        "us-east-1",
-        ACCESS_KEY,
-        SECRET_KEY,
-    )
-    .put_bucket_policy()
-    .bucket("spared-bucket")
-    .policy(allow_other)
-    .send()
-    .await?;
+    s3_on(second)
+        .put_bucket_policy()
+        .bucket("spared-bucket")
+        .policy(allow_other)
+        .send()
+        .await?;
     // The GET decision read the bucket: once the announcement is in, it is asked for again.
     let asked_before = gets_of("/spared-bucket/k")
         .iter()
@@ -537,12 +540,7 @@ async fn a_bucket_change_spares_decisions_that_read_no_bucket() -> TestResult {
         let s3 = s3.clone();
         async move {
             let n = gets_of("/spared-bucket/k").len();
-            s3.get_object()
-                .bucket("spared-bucket")
-                .key("k")
-                .send()
-                .await
-                .ok()?;
+            get_k(&s3, "spared-bucket", 1).await.ok()?;
             let gets = exported_gets("/spared-bucket/k", n + 1).await;
             (gets.iter().filter(|(_, a)| *a).count() > asked_before).then_some(())
         }
@@ -551,15 +549,7 @@ async fn a_bucket_change_spares_decisions_that_read_no_bucket() -> TestResult {
     // ... while the listing, which read no bucket, is still decided here.
     let n = requests_of(LIST.0, LIST.1).len();
     list().await?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while requests_of(LIST.0, LIST.1).len() <= n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no span of the last listing"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let lists = requests_of(LIST.0, LIST.1);
+    let lists = exported(LIST.0, LIST.1, n + 1).await;
     assert!(
         lists.iter().skip(n).all(|(s, asked)| reused(s) && !asked),
         "the listing after the bucket change reused its decision"
@@ -574,26 +564,14 @@ async fn a_decision_under_a_condition_is_never_reused() -> TestResult {
     exporter();
     let stack = Stack::start().await?;
     let s3 = s3(&stack, "us-east-1");
-    create_bucket(&stack, "conditional-bucket", "us-east-1").await;
+    bucket_with_object(&stack, &s3, "conditional-bucket").await?;
     let deny_over_tls = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::conditional-bucket/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
     s3.put_bucket_policy()
         .bucket("conditional-bucket")
         .policy(deny_over_tls)
         .send()
         .await?;
-    s3.put_object()
-        .bucket("conditional-bucket")
-        .key("k")
-        .body(b"v".to_vec().into())
-        .send()
-        .await?;
-    for _ in 0..3 {
-        s3.get_object()
-            .bucket("conditional-bucket")
-            .key("k")
-            .send()
-            .await?;
-    }
+    get_k(&s3, "conditional-bucket", 3).await?;
     let gets = exported_gets("/conditional-bucket/k", 3).await;
     assert!(
         gets.iter().all(|(s, asked)| *asked && !reused(s)),
