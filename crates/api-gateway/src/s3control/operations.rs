@@ -2,24 +2,17 @@
 //! `DescribeMultiRegionAccessPointOperation` many times per operation, and a read through the
 //! policy-store only added a NATS hop and its work to each poll; the store stays the only writer.
 
-use std::sync::{
-    Arc, RwLock,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::{Arc, OnceLock};
 
-use async_nats::jetstream::{self as js, kv};
+use async_nats::jetstream::kv;
 use mrap_model::AsyncOperation;
 use mrap_proto::{Namespace, codec, jetstream, subjects::KvBucket};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 pub(crate) struct Operations {
-    js: js::Context,
-    ns: Namespace,
-    /// Set once the bucket is open (the policy-store creates it).
-    kv: RwLock<Option<Arc<kv::Store>>>,
-    /// A re-open is under way.
-    reopening: AtomicBool,
+    /// Set once the store has declared the bucket (`jetstream::open_kv` waits for that).
+    kv: OnceLock<kv::Store>,
 }
 
 impl Operations {
@@ -30,17 +23,17 @@ impl Operations {
         shutdown: CancellationToken,
     ) -> Arc<Self> {
         let ops = Arc::new(Operations {
-            js: js::new(nats),
-            ns,
-            kv: RwLock::new(None),
-            reopening: AtomicBool::new(true),
+            kv: OnceLock::new(),
         });
         let opening = ops.clone();
         tokio::spawn(async move {
+            let js = async_nats::jetstream::new(nats);
             tokio::select! {
                 _ = shutdown.cancelled() => {}
-                opened = jetstream::open_kv(&opening.js, &opening.ns, KvBucket::Ops) => match opened {
-                    Ok(kv) => opening.set(kv),
+                opened = jetstream::open_kv(&js, &ns, KvBucket::Ops) => match opened {
+                    Ok(kv) => {
+                        let _ = opening.kv.set(kv);
+                    }
                     Err(e) => tracing::error!(error = %e, "operation records unreadable here; asking the store"),
                 },
             }
@@ -48,15 +41,10 @@ impl Operations {
         ops
     }
 
-    fn set(&self, kv: kv::Store) {
-        *self.kv.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(kv));
-        self.reopening.store(false, Ordering::Release);
-    }
-
     /// The operation with this id as stored (`Some(None)`: none, or expired), or `None` when it
     /// could not be read here (the bucket not open yet, or a read failed): ask the store then.
-    pub async fn get(self: &Arc<Self>, op_id: &str) -> Option<Option<AsyncOperation>> {
-        let kv = self.kv.read().unwrap_or_else(|p| p.into_inner()).clone()?;
+    pub async fn get(&self, op_id: &str) -> Option<Option<AsyncOperation>> {
+        let kv = self.kv.get()?;
         let span = tracing::info_span!(
             "nats.kv.get",
             otel.name = %format!("get {}", kv.name),
@@ -75,29 +63,9 @@ impl Operations {
                 }
             },
             Err(e) => {
-                // The handle reads the way the stream allowed when it was opened; the store may
-                // have changed that since (direct gets are turned off on a cluster), so open it
-                // again. This request asks the store.
-                tracing::warn!(op_id, error = %e, "reading an operation record; opening it again");
-                self.reopen();
+                tracing::warn!(op_id, error = %e, "reading an operation record; asking the store");
                 None
             }
         }
-    }
-
-    fn reopen(self: &Arc<Self>) {
-        if self.reopening.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let ops = self.clone();
-        tokio::spawn(async move {
-            match ops.js.get_key_value(ops.ns.kv(KvBucket::Ops)).await {
-                Ok(kv) => ops.set(kv),
-                Err(e) => {
-                    tracing::warn!(error = %e, "opening the operation records again");
-                    ops.reopening.store(false, Ordering::Release);
-                }
-            }
-        });
     }
 }
