@@ -7,6 +7,7 @@
 
 mod bootstrap;
 mod buckets;
+mod claim;
 mod identities;
 mod kvx;
 mod listing;
@@ -191,14 +192,11 @@ pub async fn run(
     serve!(DeleteBucket, buckets::delete);
     serve!(GetMrap, mraps::get);
     serve!(ListMraps, mraps::list);
-    serve!(ClaimMrap, mraps::claim);
-    serve!(BeginDelete, mraps::begin_delete);
     serve!(SubmitOp, ops::submit);
     serve!(GetOp, ops::get);
-    serve!(StartOp, ops::start);
+    serve!(BeginOp, ops::begin);
     serve!(FinishOp, ops::finish);
     serve!(RequeueStale, ops::requeue_stale);
-    serve!(ProposeMrapPolicy, policies::propose);
     serve!(PutBucketPolicy, policies::put_bucket_policy);
     serve!(DeleteBucketPolicy, policies::delete_bucket_policy);
     serve!(SetBucketPublicAccessBlock, policies::set_bucket_pab);

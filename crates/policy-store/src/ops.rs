@@ -9,13 +9,13 @@ use mrap_model::{
 use mrap_proto::{
     codec,
     jobs::Job,
-    store::{Failure, FinishOp, GetOp, RequeueStale, StartOp, SubmitOp},
+    store::{BeginOp, Begun, Failure, FinishOp, GetOp, RequeueStale, SubmitOp, Work},
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracing::Span;
 
-use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, mraps, policies, state::State};
+use crate::{MAX_MRAPS_PER_ACCOUNT, claim, kvx, mraps, policies, state::State};
 
 /// What a `ClientToken` was first used for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -253,10 +253,36 @@ where
     .ok_or_else(no_such_op)
 }
 
-pub async fn start(st: &State, req: StartOp) -> Result<AsyncOperation, ApiError> {
-    kvx::value(&st.ops, &req.op_id)
+/// A job's first step (see [`BeginOp`]): what the kind of operation begins with, unless it has
+/// ended. A refusal fails the operation (through `FinishOp`) with the MRAP's name as its resource,
+/// unless the step named another (a bucket).
+pub async fn begin(st: &State, req: BeginOp) -> Result<Begun, ApiError> {
+    let known = kvx::get::<AsyncOperation>(&st.ops, &req.op_id)
         .await?
-        .ok_or_else(no_such_op)
+        .ok_or_else(no_such_op)?;
+    let kind = known.0.kind();
+    if known.0.status.is_terminal() {
+        return Ok(Begun {
+            kind,
+            work: Work::Ended,
+        });
+    }
+    let name = known.0.params.name().to_string();
+    let step = match kind {
+        OperationKind::Create => claim::claim(st, known, &req.served_regions).await,
+        OperationKind::Delete => mraps::begin_delete(st, known).await,
+        OperationKind::PutPolicy => policies::propose(st, known).await,
+    };
+    let work = match step {
+        Ok(work) => work,
+        Err(e) if e.is_retryable() => return Err(e),
+        Err(e) => Work::Refused(Failure {
+            code: e.code,
+            message: e.message,
+            resource: name,
+        }),
+    };
+    Ok(Begun { kind, work })
 }
 
 /// An operation's first step took effect (one write): it is `IN_PROGRESS`, at `phase` at least,

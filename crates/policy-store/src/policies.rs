@@ -11,16 +11,11 @@ use mrap_model::{
 };
 use mrap_policy::{FindingType, PolicyType};
 use mrap_proto::store::{
-    DeleteBucketPolicy, GetAccount, ProposeMrapPolicy, PutBucketPolicy,
-    SetAccountPublicAccessBlock, SetBucketPublicAccessBlock,
+    DeleteBucketPolicy, GetAccount, PutBucketPolicy, SetAccountPublicAccessBlock,
+    SetBucketPublicAccessBlock, Work,
 };
 
-use crate::{
-    kvx,
-    mraps::{self, no_such_mrap},
-    ops,
-    state::State,
-};
+use crate::{kvx, mraps::no_such_mrap, ops, state::State};
 
 /// Validates `text` as a resource policy for `resource_type` (`AWS::S3::Bucket`,
 /// `AWS::S3::MultiRegionAccessPoint`).
@@ -165,8 +160,8 @@ fn policy_text(op: &AsyncOperation) -> Result<&str, ApiError> {
     }
 }
 
-pub async fn propose(st: &State, req: ProposeMrapPolicy) -> Result<MrapRecord, ApiError> {
-    let (op, rev) = mraps::live_op(st, &req.op_id).await?;
+/// A put-policy's first step (see `BeginOp`): the policy validated, BPA-checked and proposed.
+pub async fn propose(st: &State, (op, rev): (AsyncOperation, u64)) -> Result<Work, ApiError> {
     let policy = check(policy_text(&op)?, "AWS::S3::MultiRegionAccessPoint")?;
     let name = op.params.name().clone();
     let account_blocks = account_pab(st, &op.account)
@@ -199,7 +194,7 @@ pub async fn propose(st: &State, req: ProposeMrapPolicy) -> Result<MrapRecord, A
         .await?
         .ok_or_else(|| no_such_mrap(name.as_str()))?;
     ops::under_way(st, (op, rev), OpPhase::Accepted, &proposed.regions).await?;
-    Ok(proposed)
+    Ok(Work::Regions(Box::new(proposed)))
 }
 
 /// A put-policy's last step (every Region applied it): the proposed policy is established.

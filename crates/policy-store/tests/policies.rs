@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used)] // test set-up: a failure should stop the test loudly
 
 use mrap_model::{
-    BucketName, ErrorCode, MrapName, MrapRegion, MrapStatus, OpStatus, PublicAccessBlock,
-    RegionName, RequestParams, RequestToken, RequestedRegion,
+    BucketName, ErrorCode, MrapName, MrapStatus, OpStatus, PublicAccessBlock, RegionName,
+    RequestParams, RequestToken, RequestedRegion,
 };
 use mrap_proto::store::*;
 
 mod common;
-use common::{Harness, call, code};
+use common::{Harness, begin, call, code, refused, to_work};
 
 const PUBLIC_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pbk/*"}]}"#;
 const ACCOUNT_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::pbk"}]}"#;
@@ -166,20 +166,7 @@ async fn mrap_policies_go_proposed_then_established() {
         }],
     };
     let t = call(&h, &submit("create", "c", create)).await.unwrap();
-    let region = MrapRegion::new(
-        b,
-        RegionName::parse("us-east-1").unwrap(),
-        h.account.clone(),
-    );
-    call(
-        &h,
-        &ClaimMrap {
-            op_id: t.id.clone(),
-            regions: vec![region],
-        },
-    )
-    .await
-    .unwrap();
+    to_work(begin(&h, &t.id).await);
     // Not READY yet: policy changes wait.
     let early = RequestParams::PutPolicy {
         name: name.clone(),
@@ -187,11 +174,7 @@ async fn mrap_policies_go_proposed_then_established() {
     };
     let p0 = call(&h, &submit("put-policy", "p0", early)).await.unwrap();
     assert_eq!(
-        code(
-            call(&h, &ProposeMrapPolicy { op_id: p0.id })
-                .await
-                .unwrap_err()
-        ),
+        refused(begin(&h, &p0.id).await),
         ErrorCode::MultiRegionAccessPointNotReady
     );
     let created = call(
@@ -225,16 +208,7 @@ async fn mrap_policies_go_proposed_then_established() {
     .await
     .unwrap();
     assert_eq!(
-        code(
-            call(
-                &h,
-                &ProposeMrapPolicy {
-                    op_id: malformed.id
-                }
-            )
-            .await
-            .unwrap_err()
-        ),
+        refused(begin(&h, &malformed.id).await),
         ErrorCode::MalformedPolicy
     );
     // BlockPublicPolicy is on for this MRAP (the default): a public policy is refused.
@@ -252,14 +226,7 @@ async fn mrap_policies_go_proposed_then_established() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        code(
-            call(&h, &ProposeMrapPolicy { op_id: p2.id })
-                .await
-                .unwrap_err()
-        ),
-        ErrorCode::AccessDenied
-    );
+    assert_eq!(refused(begin(&h, &p2.id).await), ErrorCode::AccessDenied);
 
     let good = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3::000000000000:accesspoint/*/object/*"}]}"#;
     let p3 = call(
@@ -275,14 +242,7 @@ async fn mrap_policies_go_proposed_then_established() {
     )
     .await
     .unwrap();
-    let proposed = call(
-        &h,
-        &ProposeMrapPolicy {
-            op_id: p3.id.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let proposed = to_work(begin(&h, &p3.id).await);
     assert_eq!(
         proposed.policy.proposed.as_ref().map(|p| p.text.as_str()),
         Some(good)

@@ -14,7 +14,7 @@ use mrap_model::{
 use mrap_proto::{store::*, subjects::KvBucket};
 
 mod common;
-use common::{Harness, call, code};
+use common::{Harness, begin, call, code, refused, to_work};
 
 fn create_params(name: &str) -> RequestParams {
     RequestParams::Create {
@@ -150,16 +150,12 @@ async fn terminal_operations_never_change_again() {
     let token = call(&h, &submit(&h, "ct-t", create_params("term")))
         .await
         .unwrap();
-    // Starting a job reads the operation; its first step (here, none) would mark it IN_PROGRESS.
-    let started = call(
-        &h,
-        &StartOp {
-            op_id: token.id.clone(),
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(started.status, OpStatus::New);
+    let get = GetOp {
+        account: h.account.clone(),
+        op_id: token.id.clone(),
+    };
+    // A job's first step (here, none) would mark it IN_PROGRESS.
+    assert_eq!(call(&h, &get).await.unwrap().status, OpStatus::New);
     let failure = Failure {
         code: ErrorCode::NoSuchBucket,
         message: "gone".into(),
@@ -191,15 +187,9 @@ async fn terminal_operations_never_change_again() {
     .await
     .unwrap();
     assert_eq!(after, failed);
-    let restarted = call(
-        &h,
-        &StartOp {
-            op_id: token.id.clone(),
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(restarted.status, OpStatus::Failed);
+    // Nor does a redelivered job's first step: it is told the operation has ended.
+    assert_eq!(begin(&h, &token.id).await.work, Work::Ended);
+    assert_eq!(call(&h, &get).await.unwrap(), failed);
     // Nothing left to sweep, and no delete marker for the sweep to read ever again.
     assert_eq!(
         call(&h, &RequeueStale { older_than_ms: 0 }).await.unwrap(),
@@ -222,30 +212,26 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     )
     .await
     .unwrap();
-    let regions = vec![MrapRegion::new(
-        BucketName::parse("bkt-a").unwrap(),
-        region,
-        h.account.clone(),
-    )];
     let t1 = call(&h, &submit(&h, "c1", create_params("shared-name")))
         .await
         .unwrap();
     let t2 = call(&h, &submit(&h, "c2", create_params("shared-name")))
         .await
         .unwrap();
-    let a = call(
-        &h,
-        &ClaimMrap {
-            op_id: t1.id.clone(),
-            regions: regions.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let a = to_work(begin(&h, &t1.id).await);
+    assert_eq!(
+        a.regions,
+        vec![MrapRegion::new(
+            BucketName::parse("bkt-a").unwrap(),
+            region,
+            h.account.clone(),
+        )]
+    );
     // The claim is the create's first write: the operation is under way, its Region shown.
     let op = call(
         &h,
-        &StartOp {
+        &GetOp {
+            account: h.account.clone(),
             op_id: t1.id.clone(),
         },
     )
@@ -256,30 +242,13 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
         (OpStatus::InProgress, OpPhase::Claimed, 1)
     );
     assert_eq!(op.regions[0].status, OpStatus::InProgress);
-    let replay = call(
-        &h,
-        &ClaimMrap {
-            op_id: t1.id.clone(),
-            regions: regions.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let replay = to_work(begin(&h, &t1.id).await);
     assert_eq!(
         a.alias, replay.alias,
         "a replayed claim must not mint a second alias"
     );
-    let err = call(
-        &h,
-        &ClaimMrap {
-            op_id: t2.id.clone(),
-            regions: regions.clone(),
-        },
-    )
-    .await
-    .unwrap_err();
     assert_eq!(
-        code(err),
+        refused(begin(&h, &t2.id).await),
         ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou
     );
     // The bucket cannot go while the MRAP holds it.
@@ -321,15 +290,7 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     // ... and leaves nothing in the KV stream, not even a delete marker, which every later listing
     // of the account (and quota count) would otherwise have to read.
     assert_eq!(kv_subjects(&h, KvBucket::Mraps).await, Vec::new());
-    let b = call(
-        &h,
-        &ClaimMrap {
-            op_id: t2.id.clone(),
-            regions,
-        },
-    )
-    .await
-    .unwrap();
+    let b = to_work(begin(&h, &t2.id).await);
     assert_ne!(a.alias, b.alias, "aliases are never reused");
     let key = mrap_model::MrapRecord::key(&h.account, &MrapName::parse("shared-name").unwrap());
     let bucket = h.ns.kv(KvBucket::Mraps);
@@ -366,7 +327,6 @@ async fn concurrent_claims_over_one_bucket_all_record_membership() {
     )
     .await
     .unwrap();
-    let regions = vec![MrapRegion::new(bucket.clone(), region, h.account.clone())];
     let mut tokens = Vec::new();
     for i in 0..12 {
         let params = create_params(&format!("shared-{i}"));
@@ -376,16 +336,9 @@ async fn concurrent_claims_over_one_bucket_all_record_membership() {
                 .unwrap(),
         );
     }
-    let claims = tokens.iter().map(|t| {
-        let claim = ClaimMrap {
-            op_id: t.id.clone(),
-            regions: regions.clone(),
-        };
-        let h = &h;
-        async move { call(h, &claim).await }
-    });
+    let claims = tokens.iter().map(|t| begin(&h, &t.id));
     for claimed in futures::future::join_all(claims).await {
-        claimed.unwrap();
+        to_work(claimed);
     }
     let members = |b: Option<mrap_model::BucketRecord>| {
         let mut m = b.unwrap().mraps;
@@ -416,6 +369,86 @@ async fn concurrent_claims_over_one_bucket_all_record_membership() {
         assert_eq!(failed.unwrap().status, OpStatus::Failed);
     }
     assert_eq!(members(call(&h, &get).await.unwrap()), Vec::<String>::new());
+}
+
+/// A create's first step looks its buckets up itself: a refusal names the bucket (Describe's
+/// `Resource`), and a bucket outside the Regions the provisioner serves is unsupported. A delete
+/// replayed after an earlier delivery removed the MRAP has nothing left to do in the Regions.
+#[tokio::test]
+async fn first_steps_refuse_by_bucket_and_replayed_deletes_find_nothing_to_do() {
+    let h = common::start("st.mrap").await;
+    let t = call(&h, &submit(&h, "c1", create_params("by-bucket")))
+        .await
+        .unwrap();
+    let refusal = |b: Begun| match b.work {
+        Work::Refused(f) => (f.code, f.resource),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(
+        refusal(begin(&h, &t.id).await),
+        (ErrorCode::NoSuchBucket, "bkt-a".to_owned())
+    );
+    let bucket = |region: &str| CreateBucket {
+        name: BucketName::parse("bkt-a").unwrap(),
+        region: RegionName::parse(region).unwrap(),
+        owner: h.account.clone(),
+    };
+    call(&h, &bucket("ap-south-1")).await.unwrap();
+    assert_eq!(
+        refusal(begin(&h, &t.id).await),
+        (
+            ErrorCode::MultiRegionAccessPointUnsupportedRegion,
+            "bkt-a".to_owned()
+        )
+    );
+    // Refusals changed nothing: the operation is still NEW, the bucket in no MRAP.
+    let get = GetOp {
+        account: h.account.clone(),
+        op_id: t.id.clone(),
+    };
+    assert_eq!(call(&h, &get).await.unwrap().status, OpStatus::New);
+    call(
+        &h,
+        &DeleteBucket {
+            name: BucketName::parse("bkt-a").unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    call(&h, &bucket("us-east-1")).await.unwrap();
+    let created = to_work(begin(&h, &t.id).await);
+    let finish = |op_id: &str| FinishOp {
+        op_id: op_id.to_owned(),
+        outcome: Ok(()),
+    };
+    assert_eq!(
+        call(&h, &finish(&t.id)).await.unwrap().status,
+        OpStatus::Succeeded
+    );
+
+    let delete = RequestParams::Delete {
+        name: MrapName::parse("by-bucket").unwrap(),
+    };
+    let d = call(&h, &submit(&h, "d1", delete)).await.unwrap();
+    let deleting = to_work(begin(&h, &d.id).await);
+    assert_eq!(
+        (deleting.alias, deleting.status),
+        (created.alias, mrap_model::MrapStatus::Deleting)
+    );
+    // An earlier delivery got as far as removing the record, then crashed.
+    let mraps = jetstream::new(h.client.clone())
+        .get_key_value(h.ns.kv(KvBucket::Mraps))
+        .await
+        .unwrap();
+    mraps
+        .purge(mrap_model::MrapRecord::key(&h.account, &deleting.name))
+        .await
+        .unwrap();
+    assert_eq!(begin(&h, &d.id).await.work, Work::Nothing);
+    assert_eq!(
+        call(&h, &finish(&d.id)).await.unwrap().status,
+        OpStatus::Succeeded
+    );
 }
 
 /// The subjects of a KV bucket's stream that hold messages, with their message counts.

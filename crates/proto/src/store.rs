@@ -3,7 +3,7 @@
 
 use mrap_model::{
     AccessKeyRecord, AccountId, Alias, AsyncOperation, BucketName, BucketRecord, ErrorCode,
-    KeyStatus, MrapName, MrapRecord, MrapRegion, RegionName, RegionState, RequestParams,
+    KeyStatus, MrapName, MrapRecord, OperationKind, RegionName, RegionState, RequestParams,
     RequestToken, UserRecord,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -144,17 +144,50 @@ pub struct GetOp {
 }
 store_call!(GetOp, "op", "get", AsyncOperation);
 
-/// Provisioner: the operation of a job, as stored (a terminal one tells a redelivered job to just
-/// be acked). Nothing changes: the job's first step (claim, begin-delete, propose) marks it
-/// `IN_PROGRESS` in the same write that records its phase and Regions.
+/// Provisioner: a job's first step, in one call. The store reads the operation and, unless it has
+/// ended, takes the step its kind begins with, which marks it `IN_PROGRESS` in the same write that
+/// records its phase and shows its Regions `IN_PROGRESS`:
+/// - create: looks every bucket up (it must exist, belong to the stated account, the caller's by
+///   default, sit in one of `served_regions`, one bucket per Region), takes the name (a record
+///   `CREATING` with a fresh, never-used alias and `created_by` = the operation) and records bucket
+///   membership;
+/// - delete: marks the MRAP `DELETING` for the operation;
+/// - put-policy: validates the policy and records it as proposed.
+///
+/// A replay finds its own work and returns it. A refusal (name taken, bucket missing, policy
+/// malformed, ...) comes back as [`Work::Refused`] for [`FinishOp`] to fail the operation with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StartOp {
+pub struct BeginOp {
     pub op_id: String,
+    /// The Regions the provisioner wires: a bucket elsewhere is
+    /// `MultiRegionAccessPointUnsupportedRegion`.
+    pub served_regions: Vec<RegionName>,
 }
-store_call!(StartOp, "op", "start", AsyncOperation);
+store_call!(BeginOp, "op", "begin", Begun);
+
+/// What a job's first step left to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Begun {
+    pub kind: OperationKind,
+    pub work: Work,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Work {
+    /// Wire (create), unwire (delete) or apply the proposed policy (put-policy) in every Region
+    /// of this MRAP, then [`FinishOp`].
+    Regions(Box<MrapRecord>),
+    /// Nothing is left to do in the Regions (a replayed delete whose MRAP is already gone):
+    /// [`FinishOp`] straight away.
+    Nothing,
+    /// The operation cannot succeed: [`FinishOp`] with this failure.
+    Refused(Failure),
+    /// The operation has already ended: the job is done.
+    Ended,
+}
 
 /// Why an operation failed, as the provisioner reports it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     pub code: ErrorCode,
     pub message: String,
@@ -182,30 +215,6 @@ pub struct RequeueStale {
 }
 store_call!(RequeueStale, "op", "requeue", u32);
 
-// ---------- MRAP life cycle (provisioner) ----------
-
-/// Create step 1: take the name. Creates the record `CREATING` with a fresh, never-used alias and
-/// `created_by = op_id`, records bucket membership and moves the operation to `IN_PROGRESS`, phase
-/// `Claimed`, with its Regions `IN_PROGRESS` (one write).
-/// Replays by the same operation return the existing record; another owner →
-/// `MultiRegionAccessPointAlreadyOwnedByYou`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClaimMrap {
-    pub op_id: String,
-    pub regions: Vec<MrapRegion>,
-}
-store_call!(ClaimMrap, "mrap", "claim", MrapRecord);
-
-/// Delete step 1: mark the MRAP `DELETING` for this operation (operation `IN_PROGRESS`, phase
-/// `Claimed`, its Regions `IN_PROGRESS`). The last step is [`FinishOp`].
-/// `NoSuchMultiRegionAccessPoint` if absent; `MultiRegionAccessPointNotReady` while it is being
-/// created or deleted by another operation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BeginDelete {
-    pub op_id: String,
-}
-store_call!(BeginDelete, "mrap", "begin-delete", MrapRecord);
-
 /// Subject of a store call in a namespace.
 pub fn subject<C: StoreCall>(ns: &crate::Namespace) -> String {
     ns.store(C::ENTITY, C::VERB)
@@ -221,17 +230,6 @@ pub async fn call<C: StoreCall>(
 }
 
 // ---------- policies and Block Public Access ----------
-
-/// Put-policy step 1: validate the operation's policy and record it as `Proposed` (operation
-/// `IN_PROGRESS`, its Regions `IN_PROGRESS`). [`FinishOp`] establishes it.
-/// Refusals: `MalformedPolicy` (an ERROR finding; the message is the first one's),
-/// `AccessDenied` (public while the MRAP's or the account's `BlockPublicPolicy` is on),
-/// `NoSuchMultiRegionAccessPoint`, `MultiRegionAccessPointNotReady`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProposeMrapPolicy {
-    pub op_id: String,
-}
-store_call!(ProposeMrapPolicy, "mrap", "propose-policy", MrapRecord);
 
 /// `PutBucketPolicy`: validated and BPA-checked by the store (`MalformedPolicy`, `AccessDenied`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,20 +7,20 @@ use async_nats::jetstream::{
     consumer::{AckPolicy, pull},
 };
 use futures::StreamExt;
-use mrap_model::{AsyncOperation, ErrorCode, MrapRecord, MrapRegion, OpStatus, OperationKind};
+use mrap_model::{ErrorCode, OpStatus};
 use mrap_proto::{
     Namespace, codec, jetstream as decl,
     jobs::Job,
-    store::{self, Failure, FinishOp, RequeueStale, StartOp},
+    store::{self, BeginOp, Failure, FinishOp, RequeueStale, Work},
 };
 use tokio::sync::Semaphore;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{Instrument, info_span};
 
 use crate::{
-    Config, Error, SERVICE, create, delete,
+    Config, Error, SERVICE,
     job_metrics::Outcome,
-    put_policy,
+    regions,
     step::{Step, StepError, from_rpc},
     wiring::Wiring,
 };
@@ -33,31 +33,6 @@ pub struct Ctx {
     pub nats: async_nats::Client,
     pub ns: Namespace,
     pub wiring: Wiring,
-}
-
-impl Ctx {
-    /// A store call as a job step: refusals fail the operation, transport errors retry it.
-    pub async fn store<C: store::StoreCall>(&self, req: &C, resource: &str) -> Step<C::Reply> {
-        store::call(&self.nats, &self.ns, req)
-            .await
-            .map_err(|e| from_rpc(e, resource))
-    }
-
-    /// Runs `step` in every Region of `mrap`, all at once. The operation shows its Regions
-    /// `IN_PROGRESS` from its first step until [`FinishOp`] ends it; a failed Region is retried
-    /// with the whole job (every step is idempotent).
-    pub async fn each_region<'a, F, Fut>(&self, mrap: &'a MrapRecord, step: F) -> Step<()>
-    where
-        F: Fn(&'a MrapRegion) -> Fut,
-        Fut: std::future::Future<Output = Result<(), String>>,
-    {
-        let results = futures::future::join_all(mrap.regions.iter().map(step)).await;
-        results
-            .into_iter()
-            .collect::<Result<Vec<()>, String>>()
-            .map_err(StepError::Retry)?;
-        Ok(())
-    }
 }
 
 pub async fn run(
@@ -234,22 +209,26 @@ async fn retry(msg: &jetstream::Message, delivered: i64, why: &str) {
 /// Runs an operation to its end (or to a retryable failure). Terminal operations are done.
 /// `operation` is set to the operation's kind (a metric label) once it is known.
 async fn work(cx: &Ctx, op_id: &str, operation: &mut &'static str) -> Step<Outcome> {
-    let start = StartOp {
+    let begin = BeginOp {
         op_id: op_id.to_owned(),
+        served_regions: cx
+            .wiring
+            .regions
+            .regions
+            .iter()
+            .map(|r| r.name.clone())
+            .collect(),
     };
-    let op: AsyncOperation = store::call(&cx.nats, &cx.ns, &start)
+    let begun = store::call(&cx.nats, &cx.ns, &begin)
         .await
         .map_err(|e| from_rpc(e, op_id))?;
-    *operation = crate::job_metrics::operation_label(op.kind());
-    if op.status.is_terminal() {
-        return Ok(Outcome::AlreadyDone);
+    *operation = crate::job_metrics::operation_label(begun.kind);
+    match begun.work {
+        Work::Ended => return Ok(Outcome::AlreadyDone),
+        Work::Refused(f) => return Err(StepError::Fail(f)),
+        Work::Nothing => {}
+        Work::Regions(mrap) => regions::work(&cx.wiring, begun.kind, &mrap).await?,
     }
-    let result = match op.kind() {
-        OperationKind::Create => create::run(cx, &op).await,
-        OperationKind::Delete => delete::run(cx, &op).await,
-        OperationKind::PutPolicy => put_policy::run(cx, &op).await,
-    };
-    result?;
     // The store makes the operation's last change (READY, removal, policy established) and ends
     // it; that change may still be refused, which fails the operation.
     match finish(cx, op_id, Ok(())).await {

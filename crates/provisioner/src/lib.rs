@@ -6,10 +6,8 @@
 //! re-enqueue operations left `NEW` (their first publish may have been lost).
 
 mod consumer;
-mod create;
-mod delete;
 mod job_metrics;
-mod put_policy;
+mod regions;
 mod step;
 mod wiring;
 

@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
-use mrap_model::{AccessKeyRecord, AccountId, ErrorCode};
-use mrap_proto::{Namespace, RpcError, store::StoreCall};
+use mrap_model::{AccessKeyRecord, AccountId, ErrorCode, MrapRecord, RegionName};
+use mrap_proto::{
+    Namespace, RpcError,
+    store::{BeginOp, Begun, StoreCall, Work},
+};
 use mrap_testkit::NatsServer;
 use tokio_util::sync::CancellationToken;
 
@@ -86,5 +89,34 @@ pub fn code(e: RpcError) -> ErrorCode {
     match e {
         RpcError::Api(a) => a.code,
         other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+/// A job's first step, as the provisioner takes it (serving us-east-1, us-west-2 and eu-west-1).
+pub async fn begin(h: &Harness, op_id: &str) -> Begun {
+    let served = ["us-east-1", "us-west-2", "eu-west-1"];
+    let req = BeginOp {
+        op_id: op_id.to_owned(),
+        served_regions: served
+            .iter()
+            .map(|r| RegionName::parse(r).unwrap())
+            .collect(),
+    };
+    call(h, &req).await.unwrap()
+}
+
+/// The MRAP a first step left to work on (panics on anything else).
+pub fn to_work(b: Begun) -> MrapRecord {
+    match b.work {
+        Work::Regions(m) => *m,
+        other => panic!("expected Regions to work, got {other:?}"),
+    }
+}
+
+/// The code a first step was refused with (panics on anything else).
+pub fn refused(b: Begun) -> ErrorCode {
+    match b.work {
+        Work::Refused(f) => f.code,
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -1,0 +1,202 @@
+//! A create's first step: look its buckets up, take the name and record bucket membership, then
+//! mark the operation under way.
+
+use std::collections::HashSet;
+
+use mrap_model::{
+    Alias, AliasRecord, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapRegion, MrapStatus,
+    OpPhase, RegionName, RequestParams, RequestedRegion,
+};
+use mrap_proto::store::{Failure, Work};
+
+use crate::{
+    MAX_MRAPS_PER_ACCOUNT, kvx, membership,
+    mraps::{self, no_such_mrap},
+    ops,
+    state::State,
+};
+
+/// Creates the record `CREATING` for the operation (see `BeginOp`). A replay returns the record
+/// the operation made; a name held by another operation is `MultiRegionAccessPointAlreadyOwnedByYou`.
+pub async fn claim(
+    st: &State,
+    (op, rev): (AsyncOperation, u64),
+    served: &[RegionName],
+) -> Result<Work, ApiError> {
+    let RequestParams::Create {
+        name,
+        public_access_block,
+        regions: requested,
+    } = &op.params
+    else {
+        return Err(ApiError::internal("not a create operation"));
+    };
+    let key = MrapRecord::key(&op.account, name);
+    if op.phase >= OpPhase::Claimed {
+        // A replay past the claim: the record this operation made, unless it was replaced.
+        let m = kvx::value::<MrapRecord>(&st.mraps, &key)
+            .await?
+            .ok_or_else(|| no_such_mrap(name.as_str()))?;
+        if m.created_by != op.token.id {
+            return Err(ApiError::new(
+                ErrorCode::MultiRegionAccessPointModifiedByAnotherRequest,
+                "The Multi-Region Access Point was replaced by another request",
+            ));
+        }
+        return Ok(Work::Regions(Box::new(m)));
+    }
+    // Every read at once: under load each round trip to JetStream waits in line, and a create's
+    // latency is the number of them in a row.
+    let (existing, count, resolved) = futures::join!(
+        kvx::value::<MrapRecord>(&st.mraps, &key),
+        mraps::count(st, &op.account),
+        resolve_buckets(st, &op, requested, served)
+    );
+    // A name taken is reported before any bucket problem.
+    if let Some(existing) = existing? {
+        return adopt_or_refuse(st, (op, rev), existing).await;
+    }
+    let regions = match resolved? {
+        Ok(regions) => regions,
+        Err(refused) => return Ok(Work::Refused(refused)),
+    };
+    if count? >= MAX_MRAPS_PER_ACCOUNT {
+        return Err(ApiError::new(
+            ErrorCode::TooManyMultiRegionAccessPoints,
+            format!(
+                "The account has reached its limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points"
+            ),
+        ));
+    }
+    let member = MrapRecord::member_ref_of(&op.account, name);
+    let memberships = futures::future::try_join_all(
+        regions
+            .iter()
+            .map(|r| membership::set(st, r.bucket.as_str(), &member, true)),
+    );
+    let (alias, _) = futures::try_join!(reserve_alias(st, &op), memberships)?;
+    let rec = MrapRecord {
+        account: op.account.clone(),
+        name: name.clone(),
+        alias,
+        created_at: op.created_at,
+        public_access_block: *public_access_block,
+        status: MrapStatus::Creating,
+        regions,
+        created_by: op.token.id.clone(),
+        deleting_by: None,
+        policy: Default::default(),
+    };
+    if !kvx::create(&st.mraps, &key, &rec).await? {
+        // Someone else (or a concurrent delivery of this very job) took the name first.
+        let existing = kvx::value::<MrapRecord>(&st.mraps, &key)
+            .await?
+            .ok_or_else(|| no_such_mrap(name.as_str()))?;
+        return adopt_or_refuse(st, (op, rev), existing).await;
+    }
+    ops::under_way(st, (op, rev), OpPhase::Claimed, &rec.regions).await?;
+    Ok(Work::Regions(Box::new(rec)))
+}
+
+async fn adopt_or_refuse(
+    st: &State,
+    (op, rev): (AsyncOperation, u64),
+    existing: MrapRecord,
+) -> Result<Work, ApiError> {
+    if existing.created_by == op.token.id {
+        ops::under_way(st, (op, rev), OpPhase::Claimed, &existing.regions).await?;
+        return Ok(Work::Regions(Box::new(existing)));
+    }
+    Err(ApiError::new(
+        ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou,
+        format!(
+            "A Multi-Region Access Point named '{}' already exists in this account",
+            existing.name
+        ),
+    ))
+}
+
+/// Looks every bucket up: it must exist, belong to the stated account (the caller's by default),
+/// sit in a served Region, and no two buckets may share a Region. A refusal names the bucket.
+async fn resolve_buckets(
+    st: &State,
+    op: &AsyncOperation,
+    requested: &[RequestedRegion],
+    served: &[RegionName],
+) -> Result<Result<Vec<MrapRegion>, Failure>, ApiError> {
+    // All lookups at once (up to 20 Regions); the checks below still go in request order, so the
+    // refusal is the first bucket's that fails, as with one lookup after another.
+    let lookups = futures::future::try_join_all(
+        requested
+            .iter()
+            .map(|r| kvx::value::<mrap_model::BucketRecord>(&st.buckets, r.bucket.as_str())),
+    )
+    .await?;
+    let refuse = |code, message: String, r: &RequestedRegion| {
+        Ok(Err(Failure {
+            code,
+            message,
+            resource: r.bucket.to_string(),
+        }))
+    };
+    let mut out = Vec::with_capacity(requested.len());
+    let mut seen = HashSet::new();
+    for (r, bucket) in requested.iter().zip(lookups) {
+        let Some(bucket) = bucket else {
+            return refuse(
+                ErrorCode::NoSuchBucket,
+                format!("The specified bucket '{}' does not exist", r.bucket),
+                r,
+            );
+        };
+        let expected_owner = r.bucket_account_id.as_ref().unwrap_or(&op.account);
+        if &bucket.owner != expected_owner {
+            return refuse(
+                ErrorCode::AccessDenied,
+                format!(
+                    "Bucket '{}' is not owned by account {expected_owner}",
+                    r.bucket
+                ),
+                r,
+            );
+        }
+        if !served.contains(&bucket.region) {
+            return refuse(
+                ErrorCode::MultiRegionAccessPointUnsupportedRegion,
+                format!(
+                    "Region {} of bucket '{}' is not supported for Multi-Region Access Points",
+                    bucket.region, r.bucket
+                ),
+                r,
+            );
+        }
+        if !seen.insert(bucket.region.clone()) {
+            return refuse(
+                ErrorCode::MultiRegionAccessPointSameBucketRegion,
+                format!(
+                    "More than one bucket is in Region {}; a Multi-Region Access Point takes one bucket per Region",
+                    bucket.region
+                ),
+                r,
+            );
+        }
+        out.push(MrapRegion::new(bucket.name, bucket.region, bucket.owner));
+    }
+    Ok(Ok(out))
+}
+
+async fn reserve_alias(st: &State, op: &AsyncOperation) -> Result<Alias, ApiError> {
+    let rec = AliasRecord {
+        account: op.account.to_string(),
+        name: op.params.name().to_string(),
+        op_id: op.token.id.clone(),
+    };
+    // 36^12 aliases: a collision is astronomically rare, but a few retries make it impossible to matter.
+    for _ in 0..16 {
+        let alias = Alias::generate(&mut rand::rng());
+        if kvx::create(&st.aliases, alias.as_str(), &rec).await? {
+            return Ok(alias);
+        }
+    }
+    Err(ApiError::internal("could not mint a unique alias"))
+}
