@@ -294,7 +294,8 @@ fn is_decision(decision: &'static str, layer: &'static str) -> impl Fn(&SpanData
 }
 
 /// A create names its request token on the HTTP span, and a Describe of that token is one trace
-/// of the gateway, the authorizer's allow and the gateway's read of the operation record.
+/// of the gateway, the authorizer's allow and the gateway's read of the operation record (or its
+/// answer from the gateway's mirror of them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_and_its_describe_carry_the_request_token() -> TestResult {
     exporter();
@@ -318,9 +319,12 @@ async fn a_create_and_its_describe_carry_the_request_token() -> TestResult {
         },
         &[
             ("authorizer allow", &is_decision("allow", "none")),
+            // Read from KV (a span of its own), or answered from the gateway's mirror of the
+            // operation records (said on the request's span).
             ("operation record read", &|s: &SpanData| {
-                s.name.starts_with("get ")
-                    && attr_str(s, "db.collection.name").is_some_and(|b| b.ends_with("_ops"))
+                (s.name.starts_with("get ")
+                    && attr_str(s, "db.collection.name").is_some_and(|b| b.ends_with("_ops")))
+                    || attr_str(s, "mrap.operation.read").as_deref() == Some("mirror")
             }),
         ],
     )
@@ -554,6 +558,62 @@ async fn a_bucket_change_spares_decisions_that_read_no_bucket() -> TestResult {
         lists.iter().skip(n).all(|(s, asked)| reused(s) && !asked),
         "the listing after the bucket change reused its decision"
     );
+    stack.stop().await?;
+    Ok(())
+}
+
+/// An account root's decision on an ARN-named resource of its own account holds for every such
+/// resource, since no policy decides it: a GetMultiRegionAccessPoint of another name is decided
+/// by the gateway alone. An IAM user's policies name resources, so the decision on one MRAP is
+/// never reused for another: a user allowed one MRAP only is refused the other, however often
+/// it was allowed the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roots_decision_holds_for_any_arn_of_its_account_and_a_users_does_not() -> TestResult {
+    exporter();
+    let stack = Stack::start().await?;
+    const GET: &str = "GetMultiRegionAccessPoint";
+    let path = |name: &str| format!("/v20180820/mrap/instances/{name}");
+    let get = |ctl: aws_sdk_s3control::Client, name: &'static str| async move {
+        let got = ctl
+            .get_multi_region_access_point()
+            .account_id(ACCOUNT)
+            .name(name)
+            .send()
+            .await;
+        got.err().as_ref().and_then(status_of)
+    };
+    let root = control(&stack);
+    // Allowed, then answered NoSuchMultiRegionAccessPoint: no MRAP is needed for the decision.
+    assert_eq!(get(root.clone(), "any-arn-1").await, Some(404));
+    assert_eq!(get(root.clone(), "any-arn-2").await, Some(404));
+    let (first, second) = (
+        exported(GET, &path("any-arn-1"), 1).await,
+        exported(GET, &path("any-arn-2"), 1).await,
+    );
+    assert!(first[0].1, "the first decision asked the authorizer");
+    assert!(
+        reused(&second[0].0) && !second[0].1,
+        "the root's decision on any-arn-1 decided any-arn-2 too"
+    );
+
+    let iam = iam(&stack);
+    iam.create_user().user_name("one-mrap").send().await?;
+    let only_one = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetMultiRegionAccessPoint","Resource":"arn:aws:s3::{ACCOUNT}:accesspoint/any-arn-3"}}]}}"#
+    );
+    iam.put_user_policy()
+        .user_name("one-mrap")
+        .policy_name("one")
+        .policy_document(only_one)
+        .send()
+        .await?;
+    let key = iam.create_access_key().user_name("one-mrap").send().await?;
+    let key = key.access_key().expect("an access key");
+    let user = control_as(&stack, key.access_key_id(), key.secret_access_key());
+    for _ in 0..3 {
+        assert_eq!(get(user.clone(), "any-arn-3").await, Some(404));
+    }
+    assert_eq!(get(user.clone(), "any-arn-4").await, Some(403));
     stack.stop().await?;
     Ok(())
 }

@@ -274,6 +274,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         mrap.error_code = Empty,
         mrap.routed_region = Empty,
         mrap.request_token = Empty,
+        // Describe: where the operation came from (`mirror`, `kv` or `store`)
+        mrap.operation.read = Empty,
         // true when the authorization was a decision reused without asking the authorizer
         mrap.authz.reused = Empty,
     );

@@ -187,7 +187,11 @@ async fn decide(
     // Only a bucket (or an MRAP and its bucket) brings resource state into a decision: the
     // caller, its account and ARN-named resources are decided on the principal's policies alone.
     let reads_resources = req.resource.bucket().is_some();
-    let reuse = reuse(&who, resource_side_fixed, reads_resources);
+    // A root's request on an ARN-named resource of its own account: allowed whatever the ARN.
+    let any_arn = who.user.is_none()
+        && matches!(&req.resource, Resource::Arn { owner, .. }
+            if owner.as_ref().is_none_or(|o| *o == who.key.account));
+    let reuse = reuse(&who, resource_side_fixed, reads_resources, any_arn);
     Ok(Grant {
         account: who.key.account.clone(),
         principal_arn: who.key.principal_arn.clone(),
@@ -211,8 +215,13 @@ fn fixed(policy: Option<&Policy>) -> bool {
 /// request's context.
 /// Everything else the decision read (keys, users, accounts; buckets and MRAPs if
 /// `reads_resources`) is mirrored from KV, and any change to it makes every gateway forget the
-/// decision.
-fn reuse(who: &Authenticated, resource_side_fixed: bool, reads_resources: bool) -> Option<Reuse> {
+/// decision. `any_arn`: the decision holds for every ARN-named resource of the same owner.
+fn reuse(
+    who: &Authenticated,
+    resource_side_fixed: bool,
+    reads_resources: bool,
+    any_arn: bool,
+) -> Option<Reuse> {
     let identity_fixed = who
         .user
         .as_ref()
@@ -223,6 +232,7 @@ fn reuse(who: &Authenticated, resource_side_fixed: bool, reads_resources: bool) 
     who.verifier.as_ref().map(|key| Reuse {
         verifier_key: key.as_bytes().to_vec(),
         reads_resources,
+        any_arn,
     })
 }
 

@@ -3,8 +3,18 @@
 //! `modify` is the one way state changes: read the entry and its revision, compute the new value,
 //! write it only if the revision is unchanged, and start over when another writer got there
 //! first. That makes each change atomic per key across any number of store replicas.
+//!
+//! A change starts from what this process last wrote or read of the key ([`KNOWN`]) instead of
+//! reading it again: most changes follow one another on the same keys (an operation, its MRAP,
+//! the buckets it uses), and under load every read is a round trip waiting in line.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex},
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
 
 use async_nats::jetstream::kv::{self, CreateErrorKind, Operation, UpdateErrorKind};
 use mrap_model::ApiError;
@@ -71,6 +81,39 @@ fn never<E>(_: &E) -> bool {
     false
 }
 
+/// What this process last wrote, or read while changing it, of each key (by subject: the KV
+/// bucket's prefix and the key), with its revision. It may be stale: another replica wrote since,
+/// a write's reply was lost, the key expired. So a decision taken from it counts only if it writes
+/// (a stale revision is refused by the compare-and-set, and the change starts over from a fresh
+/// read); any other decision (keep, refuse) is taken again from a fresh read. Bounded: emptied
+/// when it grows past [`KNOWN_LIMIT`] keys, which only costs reads.
+static KNOWN: LazyLock<Mutex<HashMap<String, (Bytes, u64)>>> = LazyLock::new(Default::default);
+const KNOWN_LIMIT: usize = 4096;
+
+fn known() -> std::sync::MutexGuard<'static, HashMap<String, (Bytes, u64)>> {
+    // A poisoned lock only means a panic elsewhere mid-insert; the map itself is whole.
+    KNOWN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn remember(store: &kv::Store, key: &str, bytes: Bytes, revision: u64) {
+    let mut known = known();
+    if known.len() >= KNOWN_LIMIT {
+        known.clear();
+    }
+    known.insert(format!("{}{key}", store.prefix), (bytes, revision));
+}
+
+fn forget(store: &kv::Store, key: &str) {
+    known().remove(&format!("{}{key}", store.prefix));
+}
+
+/// The value of `key` as this process last wrote or read it while changing it, unverified (see
+/// [`KNOWN`]): only for a caller whose decision a stale value cannot make wrong.
+pub fn last_known<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Option<(T, u64)> {
+    let (bytes, revision) = known().get(&format!("{}{key}", store.prefix))?.clone();
+    Some((codec::decode(&bytes).ok()?, revision))
+}
+
 /// The current value of `key` and its revision (`None` if absent or deleted).
 pub async fn get<T: DeserializeOwned>(
     store: &kv::Store,
@@ -110,14 +153,21 @@ pub async fn create<T: Serialize>(
         |e: &kv::CreateError| e.kind() == CreateErrorKind::AlreadyExists,
     )
     .await?;
-    Ok(created.is_ok())
+    match created {
+        Ok(revision) => {
+            remember(store, key, bytes, revision);
+            Ok(true)
+        }
+        Err(_) => Ok(false),
+    }
 }
 
 pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Result<(), ApiError> {
     let bytes = codec::encode(value).map_err(|e| internal("KV encode", e))?;
-    persist("KV put", || store.put(key, bytes.clone()), never)
+    let revision = persist("KV put", || store.put(key, bytes.clone()), never)
         .await?
         .map_err(|e| unavailable("KV put", e))?;
+    remember(store, key, bytes, revision);
     Ok(())
 }
 
@@ -144,14 +194,24 @@ where
     F: FnMut(Option<T>) -> Result<Change<T>, ApiError>,
 {
     // Contention is short-lived (a handful of writers per key); the bound only stops a livelock.
+    let mut trust_known = true;
     for _ in 0..200 {
-        let current = match known.take() {
-            Some(read) => Some(read),
-            None => get::<T>(store, key).await?,
+        let (current, unverified) = match known.take() {
+            Some(read) => (Some(read), false),
+            None => match trust_known.then(|| last_known::<T>(store, key)).flatten() {
+                Some(remembered) => (Some(remembered), true),
+                None => (get_remembered::<T>(store, key).await?, false),
+            },
         };
         let revision = current.as_ref().map(|(_, r)| *r);
         let before = current.as_ref().map(|(v, _)| v.clone());
-        match f(current.map(|(v, _)| v))? {
+        let decision = f(current.map(|(v, _)| v));
+        if unverified && !matches!(decision, Ok(Change::Put(_) | Change::Delete)) {
+            // Kept or refused on what may be an old value: decide again on a fresh read.
+            trust_known = false;
+            continue;
+        }
+        match decision? {
             Change::Keep => return Ok(before),
             Change::Put(v) => {
                 let bytes = codec::encode(&v).map_err(|e| internal("KV encode", e))?;
@@ -164,25 +224,29 @@ where
                         |e: &kv::UpdateError| e.kind() == UpdateErrorKind::WrongLastRevision,
                     )
                     .await?
-                    .is_ok(),
+                    .ok(),
                     None => persist(
                         "KV create",
                         || store.create(key, bytes.clone()),
                         |e: &kv::CreateError| e.kind() == CreateErrorKind::AlreadyExists,
                     )
                     .await?
-                    .is_ok(),
+                    .ok(),
                 };
-                if written {
+                if let Some(new_revision) = written {
+                    remember(store, key, bytes, new_revision);
                     return Ok(Some(v));
                 }
+                trust_known = false;
             }
             Change::Delete => {
                 let Some(rev) = revision else { return Ok(None) };
                 if store.delete_expect_revision(key, Some(rev)).await.is_ok() {
+                    forget(store, key);
                     forget_deleted(store, key).await;
                     return Ok(None);
                 }
+                trust_known = false;
             }
         }
     }
@@ -191,11 +255,33 @@ where
     )))
 }
 
+/// [`get`], remembering what it read for the next change of the key.
+async fn get_remembered<T: DeserializeOwned>(
+    store: &kv::Store,
+    key: &str,
+) -> Result<Option<(T, u64)>, ApiError> {
+    let entry = persist("KV read", || store.entry(key), never)
+        .await?
+        .map_err(|e| unavailable("KV read", e))?;
+    match entry {
+        Some(e) if e.operation == Operation::Put => {
+            let v = codec::decode(&e.value).map_err(|e| internal("KV decode", e))?;
+            remember(store, key, e.value, e.revision);
+            Ok(Some((v, e.revision)))
+        }
+        _ => {
+            forget(store, key);
+            Ok(None)
+        }
+    }
+}
+
 /// Deletes `key` whatever its revision, leaving no marker behind (see [`forget_deleted`]).
 pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
     persist("KV delete", || store.delete(key), never)
         .await?
         .map_err(|e| unavailable("KV delete", e))?;
+    forget(store, key);
     forget_deleted(store, key).await;
     Ok(())
 }
@@ -204,6 +290,7 @@ pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
 /// so watchers see nothing (only for keys nobody watches, such as the outbox's pending markers).
 /// Best effort: a key left behind is cleaned up by the next sweep that finds it.
 pub async fn erase(store: &kv::Store, key: &str) {
+    forget(store, key);
     let subject = format!("{}{key}", store.prefix);
     if let Err(e) = store.stream.purge().filter(subject).await {
         tracing::warn!(key, error = %e, "erasing a KV key");
@@ -234,5 +321,78 @@ async fn forget_deleted(store: &kv::Store, key: &str) {
         .await
     {
         tracing::warn!(key, error = %e, "purging a delete marker");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use async_nats::jetstream;
+
+    use super::*;
+
+    /// A KV bucket on a fresh nats-server, and a second handle on it: "another replica".
+    async fn bucket(name: &str) -> (mrap_testkit::NatsServer, kv::Store, kv::Store) {
+        let server = mrap_testkit::NatsServer::start().unwrap();
+        let connect = || async { jetstream::new(async_nats::connect(server.url()).await.unwrap()) };
+        let config = kv::Config {
+            bucket: name.to_owned(),
+            ..Default::default()
+        };
+        let ours = connect().await.create_key_value(config).await.unwrap();
+        let theirs = connect().await.get_key_value(name).await.unwrap();
+        (server, ours, theirs)
+    }
+
+    fn add(n: u32) -> impl FnMut(Option<u32>) -> Result<Change<u32>, ApiError> {
+        move |cur| Ok(Change::Put(cur.unwrap_or(0) + n))
+    }
+
+    #[tokio::test]
+    async fn changes_start_from_what_was_written_and_survive_another_writer() {
+        let (_server, ours, theirs) = bucket("kvx-known").await;
+        assert!(create(&ours, "k", &1u32).await.unwrap());
+        assert_eq!(last_known::<u32>(&ours, "k").map(|(v, _)| v), Some(1));
+        assert_eq!(modify(&ours, "k", add(10)).await.unwrap(), Some(11));
+        // Another writer changes the key: what this process remembers is now stale, and the
+        // change is refused at the revision check, then made again on a fresh read.
+        theirs
+            .put("k", codec::encode(&100u32).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(modify(&ours, "k", add(1)).await.unwrap(), Some(101));
+        assert_eq!(
+            get::<u32>(&ours, "k").await.unwrap().map(|(v, _)| v),
+            Some(101)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_keep_or_a_refusal_is_never_decided_on_a_remembered_value() {
+        let (_server, ours, theirs) = bucket("kvx-keep").await;
+        assert!(create(&ours, "k", &1u32).await.unwrap());
+        theirs
+            .put("k", codec::encode(&2u32).unwrap())
+            .await
+            .unwrap();
+        // Remembered: 1, stored: 2. "Keep 1, refuse anything else" must see the 2.
+        let refused = modify(&ours, "k", |cur: Option<u32>| match cur {
+            Some(1) => Ok(Change::Keep),
+            _ => Err(ApiError::internal("not 1")),
+        })
+        .await;
+        assert_eq!(refused.unwrap_err().message, "not 1");
+        theirs
+            .put("k", codec::encode(&1u32).unwrap())
+            .await
+            .unwrap();
+        // Remembered: 2 (read by the refusal), stored: 1.
+        let kept = modify(&ours, "k", |cur: Option<u32>| match cur {
+            Some(1) => Ok(Change::Keep),
+            _ => Err(ApiError::internal("not 1")),
+        })
+        .await;
+        assert_eq!(kept.unwrap(), Some(1));
     }
 }

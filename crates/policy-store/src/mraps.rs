@@ -57,20 +57,7 @@ pub async fn ready(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
 
 /// A failed create leaves no MRAP behind: the record it claimed (if any) goes.
 pub async fn abandon(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
-    let key = MrapRecord::key(&op.account, op.params.name());
-    let mut removed = None;
-    kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
-        Some(m) if m.created_by == op.token.id => {
-            removed = Some(m);
-            Ok(kvx::Change::Delete)
-        }
-        _ => Ok(kvx::Change::Keep),
-    })
-    .await?;
-    if let Some(m) = removed {
-        drop_memberships(st, &m).await;
-    }
-    Ok(())
+    remove_own(st, op, |m| m.created_by == op.token.id).await
 }
 
 /// A delete's first step (see `BeginOp`): the MRAP is `DELETING` for the operation. A replay past
@@ -112,16 +99,29 @@ pub async fn begin_delete(st: &State, (op, rev): (AsyncOperation, u64)) -> Resul
 }
 
 /// A delete's last step (every Region is unwired): the record goes, and the buckets' membership.
+/// Already removed by an earlier delivery of this job, or recreated since: not ours, left alone.
 pub async fn remove(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
+    remove_own(st, op, |m| {
+        m.deleting_by.as_deref() == Some(op.token.id.as_str())
+    })
+    .await
+}
+
+/// Removes the operation's MRAP if `ours` says it is the operation's, then its buckets' membership.
+async fn remove_own(
+    st: &State,
+    op: &AsyncOperation,
+    ours: impl Fn(&MrapRecord) -> bool,
+) -> Result<(), ApiError> {
     let key = MrapRecord::key(&op.account, op.params.name());
     let mut removed = None;
-    kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
-        Some(m) if m.deleting_by.as_deref() == Some(op.token.id.as_str()) => {
-            removed = Some(m);
-            Ok(kvx::Change::Delete)
-        }
-        // Already removed by an earlier delivery of this job, or recreated since: not ours.
-        _ => Ok(kvx::Change::Keep),
+    kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| {
+        // Set on every attempt: only the last one, which took effect, counts.
+        removed = cur.filter(|m| ours(m));
+        Ok(match removed {
+            Some(_) => kvx::Change::Delete,
+            None => kvx::Change::Keep,
+        })
     })
     .await?;
     if let Some(m) = removed {

@@ -316,10 +316,24 @@ pub async fn under_way(
 /// the create failed; delete: the record goes; put-policy: the policy is established), then the
 /// operation is marked terminal, so a crash in between replays that change, which is idempotent.
 /// A refusal of that change (say, the MRAP is no longer this operation's) fails the operation.
+///
+/// A success starts from the operation as this process last wrote it (its first step, as a rule)
+/// without reading it again: a stale copy cannot make it wrong, since the last change only touches
+/// what the operation owns and is idempotent, and the final write is checked against the
+/// revision. A failure reads it fresh: it removes a create's MRAP, which must never happen to an
+/// operation that has already ended.
 pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiError> {
-    let (op, rev) = kvx::get::<AsyncOperation>(&st.ops, &req.op_id)
-        .await?
-        .ok_or_else(no_such_op)?;
+    let remembered = match req.outcome {
+        Ok(()) => kvx::last_known::<AsyncOperation>(&st.ops, &req.op_id),
+        Err(_) => None,
+    };
+    let verified = remembered.is_none();
+    let (op, rev) = match remembered {
+        Some(known) => known,
+        None => kvx::get::<AsyncOperation>(&st.ops, &req.op_id)
+            .await?
+            .ok_or_else(no_such_op)?,
+    };
     if op.status.is_terminal() {
         kvx::erase(&st.pending, &req.op_id).await;
         return Ok(op);
@@ -342,26 +356,32 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     // The pending marker goes at the same time: only `NEW` operations are swept, so a marker
     // missing while the update is retried costs nothing but a moment of the pending count.
     let (op, ()) = futures::join!(
-        update_op(st, &req.op_id, Some((op, rev)), |op| match &outcome {
-            Ok(()) => {
-                op.status = OpStatus::Succeeded;
-                for r in &mut op.regions {
-                    r.status = OpStatus::Succeeded;
+        // A remembered copy is not passed on as read: the change treats it as unverified.
+        update_op(
+            st,
+            &req.op_id,
+            verified.then_some((op, rev)),
+            |op| match &outcome {
+                Ok(()) => {
+                    op.status = OpStatus::Succeeded;
+                    for r in &mut op.regions {
+                        r.status = OpStatus::Succeeded;
+                    }
+                }
+                Err(f) => {
+                    op.status = OpStatus::Failed;
+                    for r in &mut op.regions {
+                        r.status = OpStatus::Failed;
+                    }
+                    op.error = Some(ErrorDetails {
+                        code: f.code.aws_code().to_owned(),
+                        message: f.message.clone(),
+                        resource: f.resource.clone(),
+                        request_id: op.request_id.clone(),
+                    });
                 }
             }
-            Err(f) => {
-                op.status = OpStatus::Failed;
-                for r in &mut op.regions {
-                    r.status = OpStatus::Failed;
-                }
-                op.error = Some(ErrorDetails {
-                    code: f.code.aws_code().to_owned(),
-                    message: f.message.clone(),
-                    resource: f.resource.clone(),
-                    request_id: op.request_id.clone(),
-                });
-            }
-        }),
+        ),
         kvx::erase(&st.pending, &req.op_id)
     );
     op

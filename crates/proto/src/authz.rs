@@ -123,6 +123,11 @@ pub struct Reuse {
     /// existence), so that an [`AuthzChange::Resources`] ends it too. Absent: yes (the safe side).
     #[serde(default = "yes")]
     pub reads_resources: bool,
+    /// Whether the decision holds for every [`Resource::Arn`] of the same owner, whatever its
+    /// ARN: the account root's on its own account, which no policy decides (an IAM user's
+    /// policies name resources, so theirs never does). Absent: no.
+    #[serde(default)]
+    pub any_arn: bool,
 }
 
 fn yes() -> bool {
@@ -135,6 +140,7 @@ impl std::fmt::Debug for Reuse {
         f.debug_struct("Reuse")
             .field("verifier_key", &"<redacted>")
             .field("reads_resources", &self.reads_resources)
+            .field("any_arn", &self.any_arn)
             .finish()
     }
 }
@@ -263,12 +269,13 @@ mod tests {
         g.reuse = Some(Reuse {
             verifier_key: vec![0xab; 32],
             reads_resources: false,
+            any_arn: true,
         });
         assert_round_trips_hiding_key(&g);
     }
 
     #[test]
-    fn a_reuse_without_its_scope_reads_resources() {
+    fn a_reuse_without_its_scope_reads_resources_for_its_resource_only() {
         #[derive(Serialize)]
         struct OldReuse {
             verifier_key: Vec<u8>,
@@ -277,11 +284,8 @@ mod tests {
             verifier_key: vec![1; 32],
         })
         .expect("encodes");
-        assert!(
-            crate::codec::decode::<Reuse>(&bytes)
-                .expect("decodes")
-                .reads_resources
-        );
+        let reuse = crate::codec::decode::<Reuse>(&bytes).expect("decodes");
+        assert!(reuse.reads_resources && !reuse.any_arn);
     }
 
     #[test]

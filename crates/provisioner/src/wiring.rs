@@ -5,7 +5,7 @@
 //! atomically (temp file + rename) so a crash never leaves half a marker. Wiring and unwiring are
 //! idempotent.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use mrap_model::{MrapRecord, MrapRegion, RegionsConfig};
 use mrap_storage::Stores;
@@ -47,11 +47,6 @@ impl Wiring {
                 e => format!("Region {} storage unavailable: {e}", region.region),
             })?;
         let marker = self.marker(region, mrap)?;
-        if let Some(dir) = marker.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| format!("Region {}: {e}", region.region))?;
-        }
         let body = serde_json::json!({
             "account": mrap.account,
             "name": mrap.name,
@@ -60,13 +55,10 @@ impl Wiring {
             "region": region.region,
         });
         let tmp = marker.with_extension(format!("json.{}.tmp", std::process::id()));
-        tokio::fs::write(&tmp, body.to_string())
-            .await
-            .map_err(|e| format!("Region {}: {e}", region.region))?;
-        tokio::fs::rename(&tmp, &marker)
-            .await
-            .map_err(|e| format!("Region {}: {e}", region.region))?;
-        Ok(())
+        in_region(region, move || {
+            write_atomically(&tmp, &marker, body.to_string())
+        })
+        .await
     }
 
     /// Writes the MRAP's policy next to its marker (`{alias}.policy.json`), atomically.
@@ -79,29 +71,51 @@ impl Wiring {
         let marker = self.marker(region, mrap)?;
         let path = marker.with_extension("policy.json");
         let tmp = marker.with_extension(format!("policy.{}.tmp", std::process::id()));
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| format!("Region {}: {e}", region.region))?;
-        }
-        tokio::fs::write(&tmp, policy)
-            .await
-            .map_err(|e| format!("Region {}: {e}", region.region))?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(|e| format!("Region {}: {e}", region.region))?;
-        Ok(())
+        let policy = policy.to_owned();
+        in_region(region, move || write_atomically(&tmp, &path, policy)).await
     }
 
     pub async fn unwire(&self, region: &MrapRegion, mrap: &MrapRecord) -> Result<(), String> {
         let marker = self.marker(region, mrap)?;
-        for path in [marker.with_extension("policy.json"), marker] {
-            match tokio::fs::remove_file(&path).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("Region {}: {e}", region.region)),
+        in_region(region, move || {
+            for path in [marker.with_extension("policy.json"), marker] {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
+        .await
     }
+}
+
+/// Runs a Region's file work on the blocking pool in one go (a hop per file call would cost a
+/// thread handoff each); errors name the Region.
+async fn in_region<F>(region: &MrapRegion, work: F) -> Result<(), String>
+where
+    F: FnOnce() -> std::io::Result<()> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|done| done)
+        .map_err(|e| format!("Region {}: {e}", region.region))
+}
+
+/// Writes `body` to `tmp`, then renames it to `path`: a crash never leaves half a file. The
+/// directory is made on first use.
+fn write_atomically(tmp: &Path, path: &Path, body: String) -> std::io::Result<()> {
+    if let Err(e) = std::fs::write(tmp, &body) {
+        let Some(dir) = tmp
+            .parent()
+            .filter(|_| e.kind() == std::io::ErrorKind::NotFound)
+        else {
+            return Err(e);
+        };
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(tmp, &body)?;
+    }
+    std::fs::rename(tmp, path)
 }

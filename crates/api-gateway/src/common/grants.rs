@@ -1,7 +1,8 @@
 //! Decisions the gateway reuses instead of asking the authorizer again.
 //!
 //! The authorizer marks a grant reusable (`Grant::reuse`) when the decision depends only on the
-//! access key, the action and the resource: a header-signed SigV4 or SigV4A request, allowed
+//! access key, the action and the resource (or not even the resource: an account root's on an
+//! ARN-named resource of its own account, `Reuse::any_arn`): a header-signed SigV4 or SigV4A request, allowed
 //! under policies without conditions or policy variables in resources. It hands over what
 //! verifies that key's signatures without the secret (`mrap_sigv4::VerifierKey`: SigV4's signing
 //! key of the request's credential scope — one date, Region and service — or SigV4A's public
@@ -75,6 +76,24 @@ pub(crate) struct Key {
     s3_control: bool,
     action: String,
     resource: Resource,
+}
+
+impl Key {
+    /// Where a decision for every ARN-named resource of the same owner is remembered
+    /// (`Reuse::any_arn`); `None` for other resources. The key's access key is the one the
+    /// decision was for, so only its own requests find it.
+    fn for_any_arn(&self) -> Option<Key> {
+        let Resource::Arn { owner, .. } = &self.resource else {
+            return None;
+        };
+        Some(Key {
+            resource: Resource::Arn {
+                owner: owner.clone(),
+                arn: String::new(),
+            },
+            ..self.clone()
+        })
+    }
 }
 
 struct Entry {
@@ -174,9 +193,11 @@ impl Grants {
     }
 
     /// Forgets the decisions that read buckets or MRAPs: on an announcement of a change to them.
+    /// Their stamps no longer hold, which every lookup checks; the entries themselves go when the
+    /// map is full ([`MAX_ENTRIES`]). Sweeping them here cost a pass over every entry on each
+    /// announcement, and MRAPs coming and going under load make hundreds of them a second.
     fn forget_resources(&self) {
         self.resources_epoch.fetch_add(1, Ordering::AcqRel);
-        self.lock().retain(|_, e| !e.reads_resources);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
@@ -212,11 +233,12 @@ impl Grants {
         let stamp = self.stamp();
         let found = {
             let entries = self.lock();
+            let now = Instant::now();
+            let holds = |e: &&Entry| e.stamp.holds_at(stamp, e.reads_resources) && e.expires > now;
             entries
                 .get(&key)
-                .filter(|e| {
-                    e.stamp.holds_at(stamp, e.reads_resources) && e.expires > Instant::now()
-                })
+                .filter(holds)
+                .or_else(|| entries.get(&key.for_any_arn()?).filter(holds))
                 .map(|e| (e.grant.clone(), e.verifier.clone()))
         };
         let Some((grant, verifier)) = found else {
@@ -252,6 +274,10 @@ impl Grants {
         let Some(verifier) = VerifierKey::from_bytes(key.algorithm, &reuse.verifier_key) else {
             return grant;
         };
+        let key = match reuse.any_arn {
+            true => key.for_any_arn().unwrap_or(key),
+            false => key,
+        };
         let entry = Entry {
             grant: grant.clone(),
             verifier,
@@ -259,14 +285,19 @@ impl Grants {
             reads_resources: reuse.reads_resources,
             expires: Instant::now() + self.ttl,
         };
-        let mut entries = self.lock();
-        // Checked under the lock the forgetting takes: an announcement either came before (the
-        // stamp no longer holds) or removes this entry after.
-        if !stamp.holds_at(self.stamp(), reuse.reads_resources) {
+        let now = self.stamp();
+        // An announcement that came meanwhile: the answer may predate the change. One that comes
+        // after is seen by every lookup (the stamp no longer holds).
+        if !stamp.holds_at(now, reuse.reads_resources) {
             return grant;
         }
+        let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+            let alive = Instant::now();
+            entries.retain(|_, e| e.stamp.holds_at(now, e.reads_resources) && e.expires > alive);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
         }
         entries.insert(key, entry);
         grant

@@ -16,6 +16,7 @@ pub(crate) async fn handle(req: ControlRequest<'_>) -> Result<Response, ApiError
     let op = match req.state.operations.get(&token.id).await {
         Some(read) => read.ok_or_else(no_such_async_request)?,
         None => {
+            tracing::Span::current().record("mrap.operation.read", "store");
             let get = GetOp {
                 account: req.account,
                 op_id: token.id.clone(),
