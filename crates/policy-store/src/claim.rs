@@ -14,6 +14,7 @@ use crate::{
     mraps::{self, no_such_mrap},
     ops,
     state::State,
+    tally,
 };
 
 /// Creates the record `CREATING` for the operation (see `BeginOp`). A replay returns the record
@@ -94,6 +95,7 @@ pub async fn claim(
             .ok_or_else(|| no_such_mrap(name.as_str()))?;
         return adopt_or_refuse(st, (op, rev), existing).await;
     }
+    st.tallies.add(&tally::mraps_of(&rec.account), 1);
     ops::under_way(st, (op, rev), OpPhase::Claimed, &rec.regions).await?;
     Ok(Work::Regions(Box::new(rec)))
 }

@@ -17,6 +17,7 @@ mod ops;
 mod policies;
 mod routes;
 mod state;
+mod tally;
 
 use async_nats::service::ServiceExt;
 use mrap_model::AccessKeyRecord;

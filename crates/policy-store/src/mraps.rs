@@ -6,7 +6,7 @@
 use mrap_model::{ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase};
 use mrap_proto::store::{GetMrap, ListMraps, Work};
 
-use crate::{kvx, listing, membership, ops, state::State};
+use crate::{kvx, listing, membership, ops, state::State, tally};
 
 pub(crate) fn no_such_mrap(name: &str) -> ApiError {
     ApiError::new(
@@ -29,10 +29,20 @@ pub async fn list(st: &State, req: ListMraps) -> Result<Vec<MrapRecord>, ApiErro
     Ok(all)
 }
 
-/// The account's MRAPs, for the quota.
+/// The account's MRAPs, counted: for the quota, enforced when a create takes its name.
 pub async fn count(st: &State, account: &mrap_model::AccountId) -> Result<usize, ApiError> {
     let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
-    listing::key_count(&st.js, &bucket, &format!("{account}.>")).await
+    let n = listing::key_count(&st.js, &bucket, &format!("{account}.>")).await?;
+    st.tallies.set(&tally::mraps_of(account), n as u64);
+    Ok(n)
+}
+
+/// The account's MRAPs as last counted (see `tally`): what a submission is checked against.
+pub async fn tally(st: &State, account: &mrap_model::AccountId) -> Result<u64, ApiError> {
+    let name = tally::mraps_of(account);
+    st.tallies
+        .get(&name, || async { Ok(count(st, account).await? as u64) })
+        .await
 }
 
 /// A create's last step (every Region is wired): the MRAP is `READY`. Only a `CREATING` record
@@ -125,6 +135,7 @@ async fn remove_own(
     })
     .await?;
     if let Some(m) = removed {
+        st.tallies.add(&tally::mraps_of(&m.account), -1);
         drop_memberships(st, &m).await;
     }
     Ok(())

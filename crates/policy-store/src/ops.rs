@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracing::Span;
 
-use crate::{MAX_MRAPS_PER_ACCOUNT, claim, kvx, mraps, policies, state::State};
+use crate::{MAX_MRAPS_PER_ACCOUNT, claim, kvx, mraps, policies, state::State, tally};
 
 /// What a `ClientToken` was first used for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,10 +60,10 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
     let is_create = matches!(req.params, RequestParams::Create { .. });
     let (claimed, pending, mraps) = futures::join!(
         kvx::create(&st.client_tokens, &ct_key, &claim),
-        pending_count(st),
+        st.tallies.get(tally::PENDING, || pending_count(st)),
         async {
             match is_create {
-                true => mraps::count(st, &account).await,
+                true => mraps::tally(st, &account).await,
                 false => Ok(0),
             }
         }
@@ -106,7 +106,7 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
         ));
     }
 
-    if mraps? >= MAX_MRAPS_PER_ACCOUNT {
+    if mraps? >= MAX_MRAPS_PER_ACCOUNT as u64 {
         // Give the client token back: the request did not happen.
         let _ = kvx::remove(&st.client_tokens, &ct_key).await;
         return Err(ApiError::new(
@@ -161,6 +161,7 @@ async fn record_and_enqueue(
     );
     marked?;
     let op = if created? {
+        st.tallies.add(tally::PENDING, 1);
         op
     } else {
         kvx::value(&st.ops, &token.id)
@@ -384,6 +385,9 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
         ),
         kvx::erase(&st.pending, &req.op_id)
     );
+    if op.is_ok() {
+        st.tallies.add(tally::PENDING, -1);
+    }
     op
 }
 

@@ -28,6 +28,8 @@ pub struct Inner {
     pub max_pending_operations: u64,
     /// Bucket membership changes waiting for their bucket's writer.
     pub memberships: crate::membership::Queue,
+    /// Counts submissions are checked against, between recounts.
+    pub tallies: crate::tally::Tallies,
 }
 
 impl std::ops::Deref for State {
@@ -61,6 +63,7 @@ impl State {
             master_key: config.master_key.clone(),
             max_pending_operations: config.max_pending_operations,
             memberships: Default::default(),
+            tallies: Default::default(),
             ns,
             js,
         })))
