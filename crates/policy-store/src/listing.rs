@@ -76,29 +76,36 @@ pub async fn latest<T: DeserializeOwned>(
 }
 
 /// How many keys match `key_filter`: one stream-info request with a subject filter, no consumer
-/// (creating one costs the server more than the rest of a quota check). A key deleted a moment
-/// ago may still count until its marker is purged, so a quota read this way errs on the safe
-/// side.
+/// (creating one costs the server more than the rest of a quota check); its `total` is the
+/// number of subjects the filter matched. (async-nats's `info_with_subjects` asks again for a
+/// second page, always empty: two requests of the costliest JetStream call.) A key deleted a
+/// moment ago may still count until its marker is purged, so a quota read this way errs on the
+/// safe side.
 pub async fn key_count(
     js: &jetstream::Context,
     bucket: &str,
     key_filter: &str,
 ) -> Result<usize, ApiError> {
-    let err = |what: &str, e: &dyn std::fmt::Display| {
-        ApiError::internal(format!("counting {bucket}: {what}: {e}"))
-    };
-    let stream = js
-        .get_stream_no_info(format!("KV_{bucket}"))
-        .await
-        .map_err(|e| err("stream", &e))?;
-    let mut subjects = stream
-        .info_with_subjects(format!("$KV.{bucket}.{key_filter}"))
-        .await
-        .map_err(|e| err("info", &e))?;
-    let mut count = 0;
-    while let Some(subject) = subjects.next().await {
-        subject.map_err(|e| err("subjects", &e))?;
-        count += 1;
+    #[derive(serde::Serialize)]
+    struct Request {
+        subjects_filter: String,
     }
-    Ok(count)
+    #[derive(serde::Deserialize)]
+    struct Paged {
+        #[serde(default)]
+        total: usize,
+    }
+    let request = Request {
+        subjects_filter: format!("$KV.{bucket}.{key_filter}"),
+    };
+    let answer: jetstream::response::Response<Paged> = js
+        .request(format!("STREAM.INFO.KV_{bucket}"), &request)
+        .await
+        .map_err(|e| ApiError::internal(format!("counting {bucket}: {e}")))?;
+    match answer {
+        jetstream::response::Response::Ok(paged) => Ok(paged.total),
+        jetstream::response::Response::Err { error } => {
+            Err(ApiError::internal(format!("counting {bucket}: {error}")))
+        }
+    }
 }
