@@ -51,6 +51,8 @@ pub(crate) struct AppState {
     pub grants: Arc<crate::common::grants::Grants>,
     /// Operation records, read without the store.
     pub operations: Arc<s3control::operations::Operations>,
+    /// MRAP records, read without the store (GetMultiRegionAccessPoint).
+    pub mrap_records: Arc<s3control::records::Records>,
 }
 
 impl AppState {
@@ -120,14 +122,22 @@ pub async fn run_with(
         shutdown.clone(),
     )
     .await;
-    let operations = s3control::operations::Operations::start(
+    let operations = Arc::new(s3control::operations::Operations::start(
         nats.clone(),
         config.namespace.clone(),
         shutdown.clone(),
+    ));
+    let mrap_records = s3control::records::Records::open(
+        nats.clone(),
+        config.namespace.clone(),
+        mrap_proto::subjects::KvBucket::Mraps,
+        shutdown.clone(),
+        |_| async {},
     );
     let state = Arc::new(AppState {
         grants,
         operations,
+        mrap_records,
         routing,
         stores,
         nats,

@@ -126,6 +126,15 @@ impl ApiError {
         Self::new(ErrorCode::InternalError, message)
     }
 
+    /// `NoSuchMultiRegionAccessPoint`, in the same words wherever the MRAP was found missing
+    /// (by the gateway or by the store).
+    pub fn no_such_mrap(name: &str) -> Self {
+        Self::new(
+            ErrorCode::NoSuchMultiRegionAccessPoint,
+            format!("The specified Multi-Region Access Point does not exist: {name}"),
+        )
+    }
+
     /// A backend call that did not complete (NATS down or slow, a stream leader being elected):
     /// nothing is known to have happened, so the client is told to retry (503, which SDKs retry
     /// on their own). The detail goes to the log, never to the client.

@@ -9,13 +9,7 @@ use mrap_model::{
 };
 use mrap_proto::store::{Failure, Work};
 
-use crate::{
-    MAX_MRAPS_PER_ACCOUNT, kvx, membership,
-    mraps::{self, no_such_mrap},
-    ops,
-    state::State,
-    tally,
-};
+use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, membership, mraps, ops, state::State, tally};
 
 /// Creates the record `CREATING` for the operation (see `BeginOp`). A replay returns the record
 /// the operation made; a name held by another operation is `MultiRegionAccessPointAlreadyOwnedByYou`.
@@ -37,7 +31,7 @@ pub async fn claim(
         // A replay past the claim: the record this operation made, unless it was replaced.
         let m = kvx::value::<MrapRecord>(&st.mraps, &key)
             .await?
-            .ok_or_else(|| no_such_mrap(name.as_str()))?;
+            .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
         if m.created_by != op.token.id {
             return Err(ApiError::new(
                 ErrorCode::MultiRegionAccessPointModifiedByAnotherRequest,
@@ -92,7 +86,7 @@ pub async fn claim(
         // Someone else (or a concurrent delivery of this very job) took the name first.
         let existing = kvx::value::<MrapRecord>(&st.mraps, &key)
             .await?
-            .ok_or_else(|| no_such_mrap(name.as_str()))?;
+            .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
         return adopt_or_refuse(st, (op, rev), existing).await;
     }
     st.tallies.add(&tally::mraps_of(&rec.account), 1);

@@ -8,17 +8,10 @@ use mrap_proto::store::{GetMrap, ListMraps, Work};
 
 use crate::{kvx, listing, membership, ops, state::State, tally};
 
-pub(crate) fn no_such_mrap(name: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NoSuchMultiRegionAccessPoint,
-        format!("The specified Multi-Region Access Point '{name}' does not exist"),
-    )
-}
-
 pub async fn get(st: &State, req: GetMrap) -> Result<MrapRecord, ApiError> {
     kvx::value(&st.mraps, &MrapRecord::key(&req.account, &req.name))
         .await?
-        .ok_or_else(|| no_such_mrap(req.name.as_str()))
+        .ok_or_else(|| ApiError::no_such_mrap(req.name.as_str()))
 }
 
 pub async fn list(st: &State, req: ListMraps) -> Result<Vec<MrapRecord>, ApiError> {
@@ -58,11 +51,11 @@ pub async fn ready(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
             m.status = MrapStatus::Ready;
             Ok(kvx::Change::Put(m))
         }
-        _ => Err(no_such_mrap(name.as_str())),
+        _ => Err(ApiError::no_such_mrap(name.as_str())),
     })
     .await?
     .map(|_| ())
-    .ok_or_else(|| no_such_mrap(name.as_str()))
+    .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))
 }
 
 /// A failed create leaves no MRAP behind: the record it claimed (if any) goes.
@@ -87,7 +80,7 @@ pub async fn begin_delete(st: &State, (op, rev): (AsyncOperation, u64)) -> Resul
         });
     }
     let rec = kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| match cur {
-        None => Err(no_such_mrap(name.as_str())),
+        None => Err(ApiError::no_such_mrap(name.as_str())),
         Some(m) if m.deleting_by.as_deref() == Some(op_id.as_str()) => Ok(kvx::Change::Keep),
         Some(m) if m.status != MrapStatus::Ready => Err(ApiError::new(
             ErrorCode::MultiRegionAccessPointNotReady,
@@ -103,7 +96,7 @@ pub async fn begin_delete(st: &State, (op, rev): (AsyncOperation, u64)) -> Resul
         }
     })
     .await?
-    .ok_or_else(|| no_such_mrap(name.as_str()))?;
+    .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
     ops::under_way(st, (op, rev), OpPhase::Claimed, &rec.regions).await?;
     Ok(Work::Regions(Box::new(rec)))
 }

@@ -15,7 +15,7 @@ use mrap_proto::store::{
     SetBucketPublicAccessBlock, Work,
 };
 
-use crate::{kvx, mraps::no_such_mrap, ops, state::State};
+use crate::{kvx, ops, state::State};
 
 /// Validates `text` as a resource policy for `resource_type` (`AWS::S3::Bucket`,
 /// `AWS::S3::MultiRegionAccessPoint`).
@@ -169,7 +169,7 @@ pub async fn propose(st: &State, (op, rev): (AsyncOperation, u64)) -> Result<Wor
         .is_some_and(|p| p.block_public_policy);
     let proposed =
         kvx::modify::<MrapRecord, _>(&st.mraps, &MrapRecord::key(&op.account, &name), |cur| {
-            let mut m = cur.ok_or_else(|| no_such_mrap(name.as_str()))?;
+            let mut m = cur.ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
             if m.status != MrapStatus::Ready {
                 return Err(ApiError::new(
                     ErrorCode::MultiRegionAccessPointNotReady,
@@ -192,7 +192,7 @@ pub async fn propose(st: &State, (op, rev): (AsyncOperation, u64)) -> Result<Wor
             Ok(kvx::Change::Put(m))
         })
         .await?
-        .ok_or_else(|| no_such_mrap(name.as_str()))?;
+        .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
     ops::under_way(st, (op, rev), OpPhase::Accepted, &proposed.regions).await?;
     Ok(Work::Regions(Box::new(proposed)))
 }
@@ -202,7 +202,7 @@ pub async fn establish(st: &State, op: &AsyncOperation) -> Result<(), ApiError> 
     let text = policy_text(op)?;
     let name = op.params.name().clone();
     kvx::modify::<MrapRecord, _>(&st.mraps, &MrapRecord::key(&op.account, &name), |cur| {
-        let mut m = cur.ok_or_else(|| no_such_mrap(name.as_str()))?;
+        let mut m = cur.ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
         match &m.policy.proposed {
             // Ours, and not yet established.
             Some(p) if p.text == text && m.policy.established.as_ref() != Some(p) => {
@@ -215,5 +215,5 @@ pub async fn establish(st: &State, op: &AsyncOperation) -> Result<(), ApiError> 
     })
     .await?
     .map(|_| ())
-    .ok_or_else(|| no_such_mrap(name.as_str()))
+    .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))
 }

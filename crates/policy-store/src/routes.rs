@@ -3,14 +3,14 @@
 use mrap_model::{AliasRecord, ApiError, ErrorCode, MrapName, MrapRecord, MrapRegion, RegionState};
 use mrap_proto::store::{GetMrapByAlias, RouteUpdate, SetRegionDown, SubmitRoutes};
 
-use crate::{kvx, mraps::no_such_mrap, state::State};
+use crate::{kvx, state::State};
 
 /// The MRAP an alias names, if `account` owns it (another account's alias names nothing for it).
 pub async fn get_by_alias(st: &State, req: GetMrapByAlias) -> Result<MrapRecord, ApiError> {
     let key = record_key(st, &req).await?;
     kvx::value(&st.mraps, &key)
         .await?
-        .ok_or_else(|| no_such_mrap(req.alias.as_str()))
+        .ok_or_else(|| ApiError::no_such_mrap(req.alias.as_str()))
 }
 
 async fn record_key(st: &State, req: &GetMrapByAlias) -> Result<String, ApiError> {
@@ -20,7 +20,7 @@ async fn record_key(st: &State, req: &GetMrapByAlias) -> Result<String, ApiError
             let name = MrapName::parse(&a.name).map_err(ApiError::internal)?;
             Ok(MrapRecord::key(&req.account, &name))
         }
-        _ => Err(no_such_mrap(req.alias.as_str())),
+        _ => Err(ApiError::no_such_mrap(req.alias.as_str())),
     }
 }
 
@@ -34,12 +34,12 @@ pub async fn submit(st: &State, req: SubmitRoutes) -> Result<MrapRecord, ApiErro
     )
     .await?;
     kvx::modify::<MrapRecord, _>(&st.mraps, &key, |cur| {
-        let mut m = cur.ok_or_else(|| no_such_mrap(req.alias.as_str()))?;
+        let mut m = cur.ok_or_else(|| ApiError::no_such_mrap(req.alias.as_str()))?;
         apply(&mut m.regions, &req.updates)?;
         Ok(kvx::Change::Put(m))
     })
     .await?
-    .ok_or_else(|| no_such_mrap(req.alias.as_str()))
+    .ok_or_else(|| ApiError::no_such_mrap(req.alias.as_str()))
 }
 
 /// Applies route updates to an MRAP's Regions: all of them or none.

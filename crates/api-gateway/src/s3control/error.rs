@@ -23,13 +23,6 @@ pub(crate) fn render(err: &ApiError, ids: &RequestIds, head: bool) -> Response {
     xml_error_response(err, xml)
 }
 
-pub(crate) fn no_such_mrap(name: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NoSuchMultiRegionAccessPoint,
-        format!("The specified Multi-Region Access Point does not exist: {name}"),
-    )
-}
-
 pub(crate) fn no_such_async_request() -> ApiError {
     ApiError::new(
         ErrorCode::NoSuchAsyncRequest,
@@ -72,7 +65,7 @@ mod tests {
             (method_not_allowed("PATCH"), 405),
             (malformed_xml(), 400),
             (invalid_request("x"), 400),
-            (no_such_mrap("x"), 404),
+            (ApiError::no_such_mrap("x"), 404),
             (no_such_public_access_block(), 404),
             (ApiError::new(ErrorCode::ClientTokenConflict, "x"), 409),
             (ApiError::new(ErrorCode::AccessDenied, "x"), 403),

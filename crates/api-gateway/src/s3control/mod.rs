@@ -12,6 +12,7 @@ mod mrap_policy;
 mod mrap_routes;
 mod mrap_submit;
 pub(crate) mod operations;
+pub(crate) mod records;
 pub(crate) mod router;
 pub(crate) mod xml;
 

@@ -16,7 +16,6 @@ use crate::{
     },
     s3control::{
         ControlRequest,
-        error::no_such_mrap,
         mrap_submit::{check_client_token, submit},
         xml::{
             requests::{PUT_POLICY_ROOT, PutPolicyRequest},
@@ -51,7 +50,7 @@ async fn record(
     name: &str,
 ) -> Result<mrap_model::MrapRecord, ApiError> {
     // As for GetMultiRegionAccessPoint, a name that breaks the rules names nothing.
-    let name = MrapName::parse(name).map_err(|_| no_such_mrap(name))?;
+    let name = MrapName::parse(name).map_err(|_| ApiError::no_such_mrap(name))?;
     state.store(&GetMrap { account, name }).await
 }
 

@@ -12,16 +12,17 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, OnceLock, RwLock},
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
 use async_nats::jetstream::kv::{self, Operation};
 use futures::StreamExt;
 use mrap_model::AsyncOperation;
-use mrap_proto::{Namespace, codec, jetstream, subjects::KvBucket};
+use mrap_proto::{Namespace, codec, subjects::KvBucket};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
+
+use crate::s3control::records::Records;
 
 /// How long a delivered operation that is not terminal answers Describe (GUESSES 33).
 const LIVE_FOR: Duration = Duration::from_secs(1);
@@ -32,10 +33,9 @@ const KEEP_FOR: Duration = Duration::from_secs(60);
 const MAX_MIRRORED: usize = 16_384;
 
 pub(crate) struct Operations {
-    /// Set once the store has declared the bucket (`jetstream::open_kv` waits for that).
-    kv: OnceLock<kv::Store>,
+    records: Arc<Records>,
     /// What the watch delivered, while it runs; emptied when it ends.
-    mirror: RwLock<HashMap<String, Mirrored>>,
+    mirror: Arc<RwLock<HashMap<String, Mirrored>>>,
 }
 
 struct Mirrored {
@@ -56,67 +56,24 @@ impl Mirrored {
 impl Operations {
     /// Opens the bucket and its watch in the background; until then [`Operations::get`] answers
     /// `None`.
-    pub fn start(
-        nats: async_nats::Client,
-        ns: Namespace,
-        shutdown: CancellationToken,
-    ) -> Arc<Self> {
-        let ops = Arc::new(Operations {
-            kv: OnceLock::new(),
-            mirror: RwLock::default(),
+    pub fn start(nats: async_nats::Client, ns: Namespace, shutdown: CancellationToken) -> Self {
+        let mirror = Arc::new(RwLock::default());
+        let following = mirror.clone();
+        let records = Records::open(nats, ns, KvBucket::Ops, shutdown.clone(), |kv| {
+            follow(kv, following, shutdown)
         });
-        let opening = ops.clone();
-        tokio::spawn(async move {
-            let js = async_nats::jetstream::new(nats);
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                opened = jetstream::open_kv(&js, &ns, KvBucket::Ops) => match opened {
-                    Ok(kv) => {
-                        let _ = opening.kv.set(kv);
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "operation records unreadable here; asking the store");
-                        return;
-                    }
-                },
-            }
-            opening.follow(shutdown).await;
-        });
-        ops
+        Operations { records, mirror }
     }
 
     /// The operation with this id (`Some(None)`: none, or expired), from the mirror or read from
-    /// KV; `None` when it could not be read here (the bucket not open yet, or a read failed): ask
-    /// the store then. Says on the request's span where the answer came from
-    /// (`mrap.operation.read`).
+    /// KV; `None` when it could not be read here: ask the store then. Says on the request's span
+    /// where the answer came from (`mrap.operation.read`).
     pub async fn get(&self, op_id: &str) -> Option<Option<AsyncOperation>> {
         if let Some(op) = self.mirrored(op_id) {
             tracing::Span::current().record("mrap.operation.read", "mirror");
             return Some(Some(op));
         }
-        let kv = self.kv.get()?;
-        let span = tracing::info_span!(
-            "nats.kv.get",
-            otel.name = %format!("get {}", kv.name),
-            otel.kind = "client",
-            db.system.name = "nats",
-            db.operation.name = "get",
-            db.collection.name = %kv.name,
-        );
-        let read = match kv.get(op_id).instrument(span).await {
-            Ok(None) => Some(None),
-            Ok(Some(bytes)) => match codec::decode(&bytes) {
-                Ok(op) => Some(Some(op)),
-                Err(e) => {
-                    tracing::error!(op_id, error = %e, "undecodable operation record");
-                    None
-                }
-            },
-            Err(e) => {
-                tracing::warn!(op_id, error = %e, "reading an operation record; asking the store");
-                None
-            }
-        };
+        let read = self.records.get(op_id).await;
         if read.is_some() {
             tracing::Span::current().record("mrap.operation.read", "kv");
         }
@@ -129,55 +86,55 @@ impl Operations {
         let m = mirror.get(op_id)?;
         m.answers(Instant::now()).then(|| m.op.clone())
     }
+}
 
-    /// Mirrors every write from now on until `shutdown`; a watch that ends (a NATS restart) is
-    /// opened again after a pause, the mirror emptied meanwhile (writes may be missed).
-    async fn follow(&self, shutdown: CancellationToken) {
-        let Some(kv) = self.kv.get() else { return };
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = self.follow_once(kv) => {}
-            }
-            self.mirror
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            }
+/// Mirrors every write from now on until `shutdown`; a watch that ends is opened again after a
+/// pause, the mirror emptied meanwhile (writes may be missed).
+async fn follow(
+    kv: kv::Store,
+    mirror: Arc<RwLock<HashMap<String, Mirrored>>>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = follow_once(&kv, &mirror) => {}
+        }
+        mirror.write().unwrap_or_else(|p| p.into_inner()).clear();
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
     }
+}
 
-    async fn follow_once(&self, kv: &kv::Store) {
-        let mut writes = match kv.watch_all().await {
-            Ok(w) => w,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not watch operation records; reading them");
-                return;
-            }
-        };
-        while let Some(Ok(e)) = writes.next().await {
-            let op = match e.operation {
-                Operation::Put => codec::decode::<AsyncOperation>(&e.value).ok(),
-                Operation::Delete | Operation::Purge => None,
-            };
-            let mut mirror = self.mirror.write().unwrap_or_else(|p| p.into_inner());
-            let Some(op) = op else {
-                // Gone, or unreadable here: read from KV, which says which.
-                mirror.remove(&e.key);
-                continue;
-            };
-            let now = Instant::now();
-            if mirror.len() >= MAX_MIRRORED {
-                mirror.retain(|_, m| m.answers(now));
-                if mirror.len() >= MAX_MIRRORED {
-                    mirror.clear();
-                }
-            }
-            mirror.insert(e.key, Mirrored { op, delivered: now });
+async fn follow_once(kv: &kv::Store, mirror: &RwLock<HashMap<String, Mirrored>>) {
+    let mut writes = match kv.watch_all().await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not watch operation records; reading them");
+            return;
         }
+    };
+    while let Some(Ok(e)) = writes.next().await {
+        let op = match e.operation {
+            Operation::Put => codec::decode::<AsyncOperation>(&e.value).ok(),
+            Operation::Delete | Operation::Purge => None,
+        };
+        let mut mirror = mirror.write().unwrap_or_else(|p| p.into_inner());
+        let Some(op) = op else {
+            // Gone, or unreadable here: read from KV, which says which.
+            mirror.remove(&e.key);
+            continue;
+        };
+        let now = Instant::now();
+        if mirror.len() >= MAX_MIRRORED {
+            mirror.retain(|_, m| m.answers(now));
+            if mirror.len() >= MAX_MIRRORED {
+                mirror.clear();
+            }
+        }
+        mirror.insert(e.key, Mirrored { op, delivered: now });
     }
 }
 
@@ -188,7 +145,7 @@ mod tests {
     use mrap_model::{
         AccountId, MrapName, OpPhase, OpStatus, PublicAccessBlock, RequestParams, RequestToken,
     };
-    use mrap_proto::jetstream::Durability;
+    use mrap_proto::jetstream::{self, Durability};
 
     use super::*;
 
@@ -232,7 +189,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let ops = Operations::start(nats, ns, CancellationToken::new());
+        let ops = Arc::new(Operations::start(nats, ns, CancellationToken::new()));
         let id = operation(OpStatus::New).token.id;
         let write = |status| {
             let kv = kv.clone();
