@@ -95,22 +95,30 @@ fn known() -> std::sync::MutexGuard<'static, HashMap<String, (Bytes, u64)>> {
     KNOWN.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Where `key` is remembered: its subject, qualified by when its stream was created, so that
+/// two streams of one name (stores of one namespace on two servers, in tests) never share a
+/// revision.
+fn known_key(store: &kv::Store, key: &str) -> String {
+    let created = store.stream.cached_info().created.unix_timestamp_nanos();
+    format!("{created}:{}{key}", store.prefix)
+}
+
 fn remember(store: &kv::Store, key: &str, bytes: Bytes, revision: u64) {
     let mut known = known();
     if known.len() >= KNOWN_LIMIT {
         known.clear();
     }
-    known.insert(format!("{}{key}", store.prefix), (bytes, revision));
+    known.insert(known_key(store, key), (bytes, revision));
 }
 
 fn forget(store: &kv::Store, key: &str) {
-    known().remove(&format!("{}{key}", store.prefix));
+    known().remove(&known_key(store, key));
 }
 
 /// The value of `key` as this process last wrote or read it while changing it, unverified (see
 /// [`KNOWN`]): only for a caller whose decision a stale value cannot make wrong.
 pub fn last_known<T: DeserializeOwned>(store: &kv::Store, key: &str) -> Option<(T, u64)> {
-    let (bytes, revision) = known().get(&format!("{}{key}", store.prefix))?.clone();
+    let (bytes, revision) = known().get(&known_key(store, key))?.clone();
     Some((codec::decode(&bytes).ok()?, revision))
 }
 
@@ -366,6 +374,21 @@ mod tests {
             get::<u32>(&ours, "k").await.unwrap().map(|(v, _)| v),
             Some(101)
         );
+    }
+
+    /// Two stores of one namespace on two servers (as tests run them) have streams of one name
+    /// whose revisions collide: what one remembers must never start a change on the other.
+    #[tokio::test]
+    async fn streams_of_one_name_on_two_servers_remember_apart() {
+        let (_a, ours_a, _) = bucket("kvx-twice").await;
+        let (_b, ours_b, theirs_b) = bucket("kvx-twice").await;
+        assert!(create(&ours_a, "k", &1u32).await.unwrap());
+        theirs_b
+            .put("k", codec::encode(&50u32).unwrap())
+            .await
+            .unwrap();
+        // Same key, same revision (1) on both: B's change must start from B's value.
+        assert_eq!(modify(&ours_b, "k", add(10)).await.unwrap(), Some(60));
     }
 
     #[tokio::test]
