@@ -44,8 +44,9 @@ use mrap_proto::authz::{AuthzChange, AuthzRequest, Grant, Resource};
 use mrap_sigv4::{Algorithm, Options, VerifierKey, chunked::ChunkedMode};
 use tokio_util::sync::CancellationToken;
 
-/// Past this many remembered decisions, all are forgotten (a bound on memory, not an LRU: the
-/// hot ones come back with the next request each).
+/// Past this many remembered decisions, the ones that no longer hold are swept, and all are
+/// forgotten if that leaves more than half (a bound on memory, not an LRU: the hot ones come back
+/// with the next request each).
 const MAX_ENTRIES: usize = 16_384;
 
 pub(crate) struct Grants {
@@ -295,7 +296,8 @@ impl Grants {
         if entries.len() >= MAX_ENTRIES {
             let alive = Instant::now();
             entries.retain(|_, e| e.stamp.holds_at(now, e.reads_resources) && e.expires > alive);
-            if entries.len() >= MAX_ENTRIES {
+            // Room for a while, or none: a sweep that frees a few would run on every insert.
+            if entries.len() >= MAX_ENTRIES / 2 {
                 entries.clear();
             }
         }

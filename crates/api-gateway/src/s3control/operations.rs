@@ -29,7 +29,8 @@ const LIVE_FOR: Duration = Duration::from_secs(1);
 /// How long a delivered terminal operation does: a bound, so that a record the KV expired (after
 /// `MRAP_OPERATION_RETENTION`) is not answered from memory for ever.
 const KEEP_FOR: Duration = Duration::from_secs(60);
-/// Past this many operations the mirror forgets the ones past their time, or all of them.
+/// Past this many operations the mirror forgets the ones past their time, or all of them if
+/// that leaves more than half.
 const MAX_MIRRORED: usize = 16_384;
 
 pub(crate) struct Operations {
@@ -130,7 +131,8 @@ async fn follow_once(kv: &kv::Store, mirror: &RwLock<HashMap<String, Mirrored>>)
         let now = Instant::now();
         if mirror.len() >= MAX_MIRRORED {
             mirror.retain(|_, m| m.answers(now));
-            if mirror.len() >= MAX_MIRRORED {
+            // Room for a while, or none: a sweep that frees a few would run on every write.
+            if mirror.len() >= MAX_MIRRORED / 2 {
                 mirror.clear();
             }
         }
