@@ -353,6 +353,14 @@ mod tests {
         (server, ours, theirs)
     }
 
+    /// Another writer's value for `k`.
+    async fn write(store: &kv::Store, value: u32) {
+        store
+            .put("k", codec::encode(&value).unwrap())
+            .await
+            .unwrap();
+    }
+
     fn add(n: u32) -> impl FnMut(Option<u32>) -> Result<Change<u32>, ApiError> {
         move |cur| Ok(Change::Put(cur.unwrap_or(0) + n))
     }
@@ -365,10 +373,7 @@ mod tests {
         assert_eq!(modify(&ours, "k", add(10)).await.unwrap(), Some(11));
         // Another writer changes the key: what this process remembers is now stale, and the
         // change is refused at the revision check, then made again on a fresh read.
-        theirs
-            .put("k", codec::encode(&100u32).unwrap())
-            .await
-            .unwrap();
+        write(&theirs, 100).await;
         assert_eq!(modify(&ours, "k", add(1)).await.unwrap(), Some(101));
         assert_eq!(
             get::<u32>(&ours, "k").await.unwrap().map(|(v, _)| v),
@@ -383,39 +388,29 @@ mod tests {
         let (_a, ours_a, _) = bucket("kvx-twice").await;
         let (_b, ours_b, theirs_b) = bucket("kvx-twice").await;
         assert!(create(&ours_a, "k", &1u32).await.unwrap());
-        theirs_b
-            .put("k", codec::encode(&50u32).unwrap())
-            .await
-            .unwrap();
+        write(&theirs_b, 50).await;
         // Same key, same revision (1) on both: B's change must start from B's value.
         assert_eq!(modify(&ours_b, "k", add(10)).await.unwrap(), Some(60));
+    }
+
+    /// "Keep 1, refuse anything else".
+    fn keep_only_one(cur: Option<u32>) -> Result<Change<u32>, ApiError> {
+        match cur {
+            Some(1) => Ok(Change::Keep),
+            _ => Err(ApiError::internal("not 1")),
+        }
     }
 
     #[tokio::test]
     async fn a_keep_or_a_refusal_is_never_decided_on_a_remembered_value() {
         let (_server, ours, theirs) = bucket("kvx-keep").await;
         assert!(create(&ours, "k", &1u32).await.unwrap());
-        theirs
-            .put("k", codec::encode(&2u32).unwrap())
-            .await
-            .unwrap();
-        // Remembered: 1, stored: 2. "Keep 1, refuse anything else" must see the 2.
-        let refused = modify(&ours, "k", |cur: Option<u32>| match cur {
-            Some(1) => Ok(Change::Keep),
-            _ => Err(ApiError::internal("not 1")),
-        })
-        .await;
+        write(&theirs, 2).await;
+        // Remembered: 1, stored: 2.
+        let refused = modify(&ours, "k", keep_only_one).await;
         assert_eq!(refused.unwrap_err().message, "not 1");
-        theirs
-            .put("k", codec::encode(&1u32).unwrap())
-            .await
-            .unwrap();
+        write(&theirs, 1).await;
         // Remembered: 2 (read by the refusal), stored: 1.
-        let kept = modify(&ours, "k", |cur: Option<u32>| match cur {
-            Some(1) => Ok(Change::Keep),
-            _ => Err(ApiError::internal("not 1")),
-        })
-        .await;
-        assert_eq!(kept.unwrap(), Some(1));
+        assert_eq!(modify(&ours, "k", keep_only_one).await.unwrap(), Some(1));
     }
 }

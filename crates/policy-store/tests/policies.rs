@@ -174,7 +174,7 @@ async fn mrap_policies_go_proposed_then_established() {
     };
     let p0 = call(&h, &submit("put-policy", "p0", early)).await.unwrap();
     assert_eq!(
-        refused(begin(&h, &p0.id).await),
+        refused(begin(&h, &p0.id).await).code,
         ErrorCode::MultiRegionAccessPointNotReady
     );
     let created = call(
@@ -208,7 +208,7 @@ async fn mrap_policies_go_proposed_then_established() {
     .await
     .unwrap();
     assert_eq!(
-        refused(begin(&h, &malformed.id).await),
+        refused(begin(&h, &malformed.id).await).code,
         ErrorCode::MalformedPolicy
     );
     // BlockPublicPolicy is on for this MRAP (the default): a public policy is refused.
@@ -226,7 +226,10 @@ async fn mrap_policies_go_proposed_then_established() {
     )
     .await
     .unwrap();
-    assert_eq!(refused(begin(&h, &p2.id).await), ErrorCode::AccessDenied);
+    assert_eq!(
+        refused(begin(&h, &p2.id).await).code,
+        ErrorCode::AccessDenied
+    );
 
     let good = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3::000000000000:accesspoint/*/object/*"}]}"#;
     let p3 = call(

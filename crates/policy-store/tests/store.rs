@@ -248,7 +248,7 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
         "a replayed claim must not mint a second alias"
     );
     assert_eq!(
-        refused(begin(&h, &t2.id).await),
+        refused(begin(&h, &t2.id).await).code,
         ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou
     );
     // The bucket cannot go while the MRAP holds it.
@@ -380,9 +380,9 @@ async fn first_steps_refuse_by_bucket_and_replayed_deletes_find_nothing_to_do() 
     let t = call(&h, &submit(&h, "c1", create_params("by-bucket")))
         .await
         .unwrap();
-    let refusal = |b: Begun| match b.work {
-        Work::Refused(f) => (f.code, f.resource),
-        other => panic!("expected a refusal, got {other:?}"),
+    let refusal = |b: Begun| {
+        let f = refused(b);
+        (f.code, f.resource)
     };
     assert_eq!(
         refusal(begin(&h, &t.id).await),

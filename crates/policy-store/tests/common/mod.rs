@@ -6,7 +6,7 @@ use std::time::Duration;
 use mrap_model::{AccessKeyRecord, AccountId, ErrorCode, MrapRecord, RegionName};
 use mrap_proto::{
     Namespace, RpcError,
-    store::{BeginOp, Begun, StoreCall, Work},
+    store::{BeginOp, Begun, Failure, StoreCall, Work},
 };
 use mrap_testkit::NatsServer;
 use tokio_util::sync::CancellationToken;
@@ -113,10 +113,10 @@ pub fn to_work(b: Begun) -> MrapRecord {
     }
 }
 
-/// The code a first step was refused with (panics on anything else).
-pub fn refused(b: Begun) -> ErrorCode {
+/// What a first step was refused with (panics on anything else).
+pub fn refused(b: Begun) -> Failure {
     match b.work {
-        Work::Refused(f) => f.code,
+        Work::Refused(f) => f,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
