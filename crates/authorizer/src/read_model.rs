@@ -11,7 +11,7 @@ use std::sync::Arc;
 use async_nats::jetstream::kv;
 use mrap_model::{
     AccessKeyRecord, AccountId, AccountRecord, ApiError, BucketRecord, ErrorCode, MrapRecord,
-    PublicAccessBlock, UserRecord, identity::user_kv_key,
+    MrapStatus, PublicAccessBlock, UserRecord, identity::user_kv_key,
 };
 use mrap_proto::{mrap_index::MrapIndex, secrets::MasterKey};
 use tokio::sync::Notify;
@@ -143,7 +143,11 @@ impl ReadModel {
                 changed.identities.clone(),
             )),
             mraps: Arc::new(
-                MrapIndex::new(mraps, aliases, mrap_view).notifying(changed.resources.clone()),
+                // Only a READY MRAP backs a decision (requests through any other are refused).
+                MrapIndex::new(mraps, aliases, mrap_view)
+                    .notifying(changed.resources.clone(), |m: &MrapView| {
+                        m.record.status == MrapStatus::Ready
+                    }),
             ),
             v4a_keys: mrap_sigv4::V4aKeys::default(),
             local_accounts,

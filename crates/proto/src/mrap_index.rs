@@ -26,9 +26,13 @@ pub struct MrapIndex<V> {
     aliases: kv::Store,
     view: fn(MrapRecord) -> Result<V, String>,
     entries: RwLock<Entries<V>>,
-    /// Told after the watch changed the index (see [`MrapIndex::notifying`]).
-    changed: Option<Arc<Notify>>,
+    /// Told after the watch changed the index (see [`MrapIndex::notifying`]), with which views a
+    /// decision may rest on.
+    changed: Option<(Arc<Notify>, ReliedOn<V>)>,
 }
+
+/// Whether a decision may rest on a view (see [`MrapIndex::notifying`]).
+pub type ReliedOn<V> = fn(&V) -> bool;
 
 struct Entries<V> {
     by_alias: HashMap<String, Result<Arc<V>, String>>,
@@ -54,9 +58,12 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
         }
     }
 
-    /// Tells `changed` after every change the watch applies.
-    pub fn notifying(mut self, changed: Arc<Notify>) -> Self {
-        self.changed = Some(changed);
+    /// Tells `changed` after the watch replaced (or removed) a view that `relied_on` says a
+    /// decision may rest on, and whenever the index is emptied. A change from a view no decision
+    /// rests on (none at all, or an MRAP not `READY`, for the authorizer) is applied silently:
+    /// nothing decided from it can be out of date.
+    pub fn notifying(mut self, changed: Arc<Notify>, relied_on: ReliedOn<V>) -> Self {
+        self.changed = Some((changed, relied_on));
         self
     }
 
@@ -107,7 +114,7 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
                 entries.by_alias.clear();
                 entries.alias_of.clear();
             }
-            if let Some(changed) = &self.changed {
+            if let Some((changed, _)) = &self.changed {
                 changed.notify_one();
             }
             tokio::select! {
@@ -123,18 +130,29 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
             return;
         };
         while let Some(Ok(e)) = changes.next().await {
-            self.apply(e).await;
-            if let Some(changed) = &self.changed {
+            let replaced_relied_on = self.apply(e).await;
+            if let Some((changed, _)) = &self.changed
+                && replaced_relied_on
+            {
                 changed.notify_one();
             }
         }
     }
 
-    async fn apply(&self, e: kv::Entry) {
+    /// Applies a change; whether the view it replaced (or removed) is one a decision may rest on
+    /// (an unreadable one counts: it is safer to announce).
+    async fn apply(&self, e: kv::Entry) -> bool {
         let mut entries = self.entries.write().await;
+        let relied_on = self.changed.as_ref().is_some_and(|(_, relied_on)| {
+            let before = entries
+                .alias_of
+                .get(&e.key)
+                .and_then(|a| entries.by_alias.get(a));
+            was_relied_on(before, *relied_on)
+        });
         if e.operation != Operation::Put {
             entries.remove(&e.key);
-            return;
+            return relied_on;
         }
         let decoded = crate::codec::decode::<MrapRecord>(&e.value)
             .map_err(|err| err.to_string())
@@ -151,6 +169,7 @@ impl<V: Send + Sync + 'static> MrapIndex<V> {
                 }
             }
         }
+        relied_on
     }
 }
 
@@ -173,4 +192,26 @@ impl<V> Entries<V> {
 
 fn unreadable(e: impl std::fmt::Display) -> Unreadable {
     Unreadable(e.to_string())
+}
+
+/// Whether a decision may have rested on the view a change replaces: not when there was none,
+/// always when it was unreadable (the safe side), else as `relied_on` says.
+fn was_relied_on<V>(before: Option<&Result<Arc<V>, String>>, relied_on: ReliedOn<V>) -> bool {
+    before.is_some_and(|v| v.as_ref().map_or(true, |v| relied_on(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_change_to_a_view_relied_on_is_announced() {
+        let ready: ReliedOn<&str> = |v| *v == "READY";
+        let view = |v: &'static str| Ok(Arc::new(v));
+        assert!(!was_relied_on(None, ready), "a new MRAP");
+        assert!(!was_relied_on(Some(&view("CREATING")), ready));
+        assert!(!was_relied_on(Some(&view("DELETING")), ready));
+        assert!(was_relied_on(Some(&view("READY")), ready));
+        assert!(was_relied_on(Some(&Err("unreadable".to_owned())), ready));
+    }
 }
