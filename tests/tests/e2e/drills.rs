@@ -40,6 +40,11 @@ use tokio::process::{Child, Command};
 
 /// Workers of the load (each one item at a time: create, then maybe a policy put or a delete).
 const WORKERS: usize = 6;
+/// Past this many MRAPs of the load alive, every item deletes the MRAP it created: the account's
+/// quota is 100 (`TooManyMultiRegionAccessPoints`, which the checks would count as lost), and a
+/// fast stack gets through enough items to reach it. At most [`WORKERS`] creates are in flight
+/// beyond it.
+const LIVE_LIMIT: usize = 80;
 /// How long one acknowledgement (retried) or one operation may take before the drill fails.
 const ACK_LIMIT: Duration = Duration::from_secs(60);
 /// Generous bound on a service's (or the stack's) recovery: a correctness bound (it comes back),
@@ -198,7 +203,8 @@ impl Load {
         }
     }
 
-    /// One item: create `{tag}-{k}`; every third one then gets a policy, every third is deleted.
+    /// One item: create `{tag}-{k}`; every third one then gets a policy, every third is deleted
+    /// (every one, past [`LIVE_LIMIT`] MRAPs alive).
     async fn item(&self, k: usize) {
         let name = format!("{}-{k:04}", self.tag);
         let buckets: Vec<&str> = self.buckets.iter().map(String::as_str).collect();
@@ -217,8 +223,9 @@ impl Load {
             .expect("a RequestTokenARN")
             .to_owned();
         self.record(Kind::Create, &name, token.clone(), None);
-        match k % 3 {
-            1 => {
+        let near_quota = self.alive() >= LIVE_LIMIT;
+        match (k % 3, near_quota) {
+            (1, false) => {
                 self.wait_terminal(&token).await;
                 let alias = self.alias(&name).await;
                 let policy = mrap_read_policy(ACCOUNT, &alias, OTHER_ACCOUNT);
@@ -242,7 +249,7 @@ impl Load {
                     .to_owned();
                 self.record(Kind::Policy, &name, token, Some(policy));
             }
-            2 => {
+            (2, _) | (_, true) => {
                 self.wait_terminal(&token).await;
                 let input = DeleteMultiRegionAccessPointInput::builder()
                     .name(&name)
@@ -265,6 +272,13 @@ impl Load {
             }
             _ => {}
         }
+    }
+
+    /// MRAPs this load created and did not delete (acknowledged requests).
+    fn alive(&self) -> usize {
+        let acked = self.acked.lock().expect("lock");
+        let count = |k: Kind| acked.iter().filter(|a| a.kind == k).count();
+        count(Kind::Create) - count(Kind::Delete)
     }
 
     fn record(&self, kind: Kind, name: &str, token: String, policy: Option<String>) {
