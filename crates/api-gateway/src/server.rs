@@ -71,15 +71,20 @@ impl AppState {
     /// One policy-store call; refusals come back as the error to render.
     ///
     /// After a call that may have changed what decisions read (even one that failed: it may
-    /// have been applied), this gateway forgets the authorizer decisions it reuses, so that a
-    /// client sees its own change enforced on its next request here as soon as the authorizer
-    /// has it, without waiting for the authorizer's announcement.
+    /// have been applied), this gateway forgets the authorizer decisions it reuses. A change that
+    /// succeeded is answered once an authorizer has announced applying a change since the call
+    /// began (at most 50 ms later): the authorizer learns of a change from its watch, and a
+    /// client that asks right after the answer should be decided under it.
     pub async fn store<C: StoreCall>(&self, request: &C) -> Result<C::Reply, ApiError> {
+        let since = C::may_change_access().then(|| self.grants.announcements());
         let reply = store::call(&self.nats, &self.namespace, request)
             .await
             .map_err(mrap_proto::RpcError::into_api);
-        if C::may_change_access() {
+        if let Some(since) = since {
             self.grants.forget_all();
+            if reply.is_ok() {
+                self.grants.until_announced(since).await;
+            }
         }
         reply
     }

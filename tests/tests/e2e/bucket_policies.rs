@@ -256,6 +256,31 @@ async fn cross_account_access_needs_a_bucket_policy() -> TestResult {
     Ok(())
 }
 
+/// A client's next request after its own policy change is decided under it: the gateway answers
+/// the change once an authorizer has announced applying it. Opening and closing the door 25
+/// times, each HeadBucket right after the change must see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_request_after_a_policy_change_is_decided_under_it() -> TestResult {
+    let stack = Stack::start().await?;
+    let ours = s3(&stack, "us-east-1");
+    let theirs = theirs(&stack);
+    create_bucket(&stack, "bp-next", "us-east-1").await;
+    let allow = bucket_policy(
+        "bp-next",
+        "Allow",
+        &account_principal(OTHER_ACCOUNT),
+        "s3:ListBucket",
+    );
+    for round in 0..25 {
+        put_policy(&ours, "bp-next", &allow).await;
+        assert_eq!(head_status(&theirs, "bp-next").await, 200, "round {round}");
+        ours.delete_bucket_policy().bucket("bp-next").send().await?;
+        assert_eq!(head_status(&theirs, "bp-next").await, 403, "round {round}");
+    }
+    stack.stop().await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explicit_deny_binds_the_owner_but_not_the_policy_operations() -> TestResult {
     let stack = Stack::start().await?;

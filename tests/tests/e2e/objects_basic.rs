@@ -527,10 +527,19 @@ pub(crate) async fn other_account(t: &Target<'_>) {
         .await
         .unwrap_or_else(|e| panic!("PutBucketPolicy: {}", describe_err(&e)));
 
-    assert_eq!(
-        get_bytes(&theirs, &bucket, "shared.txt").await,
-        b"for the other account"
-    );
+    // In force once the authorizer's watch delivers it: within milliseconds, not at once.
+    let shared = crate::common::mrap::eventually("the other account may read", || async {
+        let out = theirs
+            .get_object()
+            .bucket(&bucket)
+            .key("shared.txt")
+            .send()
+            .await
+            .ok()?;
+        Some(collect(out.body).await)
+    })
+    .await;
+    assert_eq!(shared, b"for the other account");
     theirs
         .head_object()
         .bucket(&bucket)

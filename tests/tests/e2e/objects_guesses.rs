@@ -63,6 +63,13 @@ async fn each_key_authorised(t: &Target<'_>) {
         .send()
         .await
         .unwrap_or_else(|e| panic!("PutBucketPolicy: {}", describe_err(&e)));
+    // In force once the authorizer's watch delivers it: deleting a key that does not exist
+    // changes nothing and says when.
+    crate::common::mrap::eventually("the policy is in force", || async {
+        let probe = theirs.delete_object().bucket(&bucket).key("allowed/none");
+        probe.send().await.ok()
+    })
+    .await;
     let out = theirs
         .delete_objects()
         .bucket(&bucket)

@@ -17,8 +17,9 @@
 //!   that read them (`Reuse::reads_resources`), so that the control-plane requests of an account
 //!   (Describe polls above all) stay decided here while MRAPs come and go;
 //! - any change this gateway itself asked the store for (but an operation's submission, which
-//!   no decision reads) makes it forget every decision (a client sees its own change enforced as
-//!   soon as the authorizer has it);
+//!   no decision reads) makes it forget every decision, and is answered once an authorizer has
+//!   announced a change since (bounded: [`ANNOUNCED_WITHIN`]), so that the client's next request
+//!   is decided under it;
 //! - a decision is remembered only if no announcement arrived while it was being asked for (so a
 //!   stale answer that crossed an announcement is not kept);
 //! - a reconnection to NATS (announcements may have been missed) forgets everything, and nothing
@@ -61,7 +62,13 @@ pub(crate) struct Grants {
     resources_epoch: AtomicU64,
     /// The subscription to announcements is in place.
     live: AtomicBool,
+    /// Counts the announcements heard (see [`Grants::until_announced`]).
+    heard: tokio::sync::watch::Sender<u64>,
 }
+
+/// How long a change of access this gateway asked for waits for an authorizer's announcement
+/// before it is answered anyway (a change that changed nothing announces nothing).
+const ANNOUNCED_WITHIN: Duration = Duration::from_millis(50);
 
 /// What a reusable decision was about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -147,6 +154,7 @@ impl Grants {
             epoch: AtomicU64::new(0),
             resources_epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
+            heard: tokio::sync::watch::Sender::new(0),
         });
         if ttl.is_zero() {
             return grants;
@@ -173,16 +181,34 @@ impl Grants {
             tokio::select! {
                 _ = stop.cancelled() => break,
                 next = announcements.next() => match next {
-                    Some(msg) => match AuthzChange::from_payload(&msg.payload) {
-                        AuthzChange::Everything => self.forget_all(),
-                        AuthzChange::Resources => self.forget_resources(),
-                    },
+                    Some(msg) => {
+                        match AuthzChange::from_payload(&msg.payload) {
+                            AuthzChange::Everything => self.forget_all(),
+                            AuthzChange::Resources => self.forget_resources(),
+                        }
+                        self.heard.send_modify(|n| *n += 1);
+                    }
                     None => break,
                 },
             }
         }
         self.live.store(false, Ordering::Release);
         self.forget_all();
+    }
+
+    /// What [`Grants::until_announced`] waits on: taken before asking the store for a change.
+    pub fn announcements(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.heard.subscribe()
+    }
+
+    /// Waits (at most [`ANNOUNCED_WITHIN`]) for an announcement heard since `since` was taken:
+    /// an authorizer has then applied a change made after it, as a rule the one this gateway
+    /// just asked for, so the client's next request is decided under it. Without announcements
+    /// (reuse off, or no subscription) there is nothing to wait for.
+    pub async fn until_announced(&self, mut since: tokio::sync::watch::Receiver<u64>) {
+        if self.live.load(Ordering::Acquire) {
+            let _ = tokio::time::timeout(ANNOUNCED_WITHIN, since.changed()).await;
+        }
     }
 
     /// Forgets every decision: on an announcement, and after this gateway asked the store for a
