@@ -1,5 +1,5 @@
 //! KV buckets the gateway reads itself (operation records, MRAP records): the store stays the
-//! only writer, and a read it would only forward cost a NATS hop and its work on every request.
+//! only writer, and a read it would only forward costs a NATS hop and its work on every request.
 
 use std::sync::{Arc, OnceLock};
 
