@@ -127,13 +127,23 @@ pub async fn get<T: DeserializeOwned>(
     store: &kv::Store,
     key: &str,
 ) -> Result<Option<(T, u64)>, ApiError> {
+    Ok(read(store, key)
+        .await?
+        .map(|(v, _, revision)| (v, revision)))
+}
+
+/// [`get`] with the value's bytes as stored.
+async fn read<T: DeserializeOwned>(
+    store: &kv::Store,
+    key: &str,
+) -> Result<Option<(T, Bytes, u64)>, ApiError> {
     let entry = persist("KV read", || store.entry(key), never)
         .await?
         .map_err(|e| unavailable("KV read", e))?;
     match entry {
         Some(e) if e.operation == Operation::Put => {
             let v = codec::decode(&e.value).map_err(|e| internal("KV decode", e))?;
-            Ok(Some((v, e.revision)))
+            Ok(Some((v, e.value, e.revision)))
         }
         _ => Ok(None),
     }
@@ -268,16 +278,12 @@ async fn get_remembered<T: DeserializeOwned>(
     store: &kv::Store,
     key: &str,
 ) -> Result<Option<(T, u64)>, ApiError> {
-    let entry = persist("KV read", || store.entry(key), never)
-        .await?
-        .map_err(|e| unavailable("KV read", e))?;
-    match entry {
-        Some(e) if e.operation == Operation::Put => {
-            let v = codec::decode(&e.value).map_err(|e| internal("KV decode", e))?;
-            remember(store, key, e.value, e.revision);
-            Ok(Some((v, e.revision)))
+    match read(store, key).await? {
+        Some((v, bytes, revision)) => {
+            remember(store, key, bytes, revision);
+            Ok(Some((v, revision)))
         }
-        _ => {
+        None => {
             forget(store, key);
             Ok(None)
         }

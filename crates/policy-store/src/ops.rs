@@ -276,14 +276,22 @@ pub async fn begin(st: &State, req: BeginOp) -> Result<Begun, ApiError> {
     };
     let work = match step {
         Ok(work) => work,
-        Err(e) if e.is_retryable() => return Err(e),
-        Err(e) => Work::Refused(Failure {
-            code: e.code,
-            message: e.message,
-            resource: name,
-        }),
+        Err(e) => Work::Refused(as_failure(e, &name)?),
     };
     Ok(Begun { kind, work })
+}
+
+/// A step's refusal as the operation's failure, naming `resource`; an error that says nothing
+/// about the request (`ApiError::is_retryable`) stays an error, and the job is retried.
+fn as_failure(e: ApiError, resource: &str) -> Result<Failure, ApiError> {
+    if e.is_retryable() {
+        return Err(e);
+    }
+    Ok(Failure {
+        code: e.code,
+        message: e.message,
+        resource: resource.to_owned(),
+    })
 }
 
 /// An operation's first step took effect (one write): it is `IN_PROGRESS`, at `phase` at least,
@@ -342,12 +350,7 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     let outcome = match req.outcome {
         Ok(()) => match conclude(st, &op).await {
             Ok(()) => Ok(()),
-            Err(e) if e.is_retryable() => return Err(e),
-            Err(e) => Err(Failure {
-                code: e.code,
-                message: e.message,
-                resource: op.params.name().to_string(),
-            }),
+            Err(e) => Err(as_failure(e, op.params.name().as_str())?),
         },
         Err(f) => Err(f),
     };
@@ -358,31 +361,23 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     // missing while the update is retried costs nothing but a moment of the pending count.
     let (op, ()) = futures::join!(
         // A remembered copy is not passed on as read: the change treats it as unverified.
-        update_op(
-            st,
-            &req.op_id,
-            verified.then_some((op, rev)),
-            |op| match &outcome {
-                Ok(()) => {
-                    op.status = OpStatus::Succeeded;
-                    for r in &mut op.regions {
-                        r.status = OpStatus::Succeeded;
-                    }
-                }
-                Err(f) => {
-                    op.status = OpStatus::Failed;
-                    for r in &mut op.regions {
-                        r.status = OpStatus::Failed;
-                    }
-                    op.error = Some(ErrorDetails {
-                        code: f.code.aws_code().to_owned(),
-                        message: f.message.clone(),
-                        resource: f.resource.clone(),
-                        request_id: op.request_id.clone(),
-                    });
-                }
+        update_op(st, &req.op_id, verified.then_some((op, rev)), |op| {
+            op.status = match outcome {
+                Ok(()) => OpStatus::Succeeded,
+                Err(_) => OpStatus::Failed,
+            };
+            for r in &mut op.regions {
+                r.status = op.status;
             }
-        ),
+            if let Err(f) = &outcome {
+                op.error = Some(ErrorDetails {
+                    code: f.code.aws_code().to_owned(),
+                    message: f.message.clone(),
+                    resource: f.resource.clone(),
+                    request_id: op.request_id.clone(),
+                });
+            }
+        }),
         kvx::erase(&st.pending, &req.op_id)
     );
     if op.is_ok() {

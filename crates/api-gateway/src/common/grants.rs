@@ -2,11 +2,11 @@
 //!
 //! The authorizer marks a grant reusable (`Grant::reuse`) when the decision depends only on the
 //! access key, the action and the resource (or not even the resource: an account root's on an
-//! ARN-named resource of its own account, `Reuse::any_arn`): a header-signed SigV4 or SigV4A request, allowed
-//! under policies without conditions or policy variables in resources. It hands over what
-//! verifies that key's signatures without the secret (`mrap_sigv4::VerifierKey`: SigV4's signing
-//! key of the request's credential scope — one date, Region and service — or SigV4A's public
-//! key). A later request with the same access key, algorithm, scope, action and resource is then
+//! ARN-named resource of its own account, `Reuse::any_arn`): a header-signed SigV4 or SigV4A
+//! request, allowed under policies without conditions or policy variables in resources. It hands
+//! over what verifies that key's signatures without the secret (`mrap_sigv4::VerifierKey`:
+//! SigV4's signing key of the request's credential scope — one date, Region and service — or
+//! SigV4A's public key). A later request with the same access key, algorithm, scope, action and resource is then
 //! decided here: its own signature is verified with that key (clock skew included), and the
 //! grant is reused.
 //!
