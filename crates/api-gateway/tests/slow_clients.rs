@@ -450,12 +450,11 @@ async fn creates_past_the_pending_bound_slow_down() {
     // The refused client token was given back: with room again (a provisioner drains the
     // queue), the same request is accepted.
     let provisioner = {
-        let mut cfg = mrap_provisioner::Config::new(
+        let cfg = mrap_provisioner::Config::new(
             h.stack.namespace.clone(),
             h.stack.data_dir.clone(),
             h.stack.regions.clone(),
         );
-        cfg.stale_after = Duration::from_secs(1);
         let client = async_nats::connect(&h.stack.nats_url).await.unwrap();
         let shutdown = CancellationToken::new();
         tokio::spawn(mrap_provisioner::run(cfg, client, shutdown.clone()));

@@ -5,6 +5,7 @@ use std::fmt;
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -186,10 +187,19 @@ pub struct RequestToken {
 }
 
 impl RequestToken {
-    pub fn generate(account: AccountId, verb: &str, rng: &mut impl Rng) -> Self {
-        let id: String = (0..16)
-            .map(|_| format!("{:02x}", rng.random::<u8>()))
-            .collect();
+    /// The token of the request `client_token` names: the operation's id is the first 16 bytes of
+    /// SHA-256 over the account, the verb and the client token, so a request sent again with its
+    /// client token names the operation it started (the record of that operation is the client
+    /// token's claim), and two verbs or two accounts never share one.
+    pub fn for_client_token(account: AccountId, verb: &str, client_token: &str) -> Self {
+        let digest = Sha256::new()
+            .chain_update(account.as_str())
+            .chain_update([0])
+            .chain_update(verb)
+            .chain_update([0])
+            .chain_update(client_token)
+            .finalize();
+        let id = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         Self {
             account,
             verb: verb.to_owned(),
@@ -288,7 +298,20 @@ mod tests {
     #[test]
     fn request_token_arns_round_trip() {
         let acct = AccountId::parse("000000000000").unwrap();
-        let t = RequestToken::generate(acct, "create", &mut rand::rng());
+        let t = RequestToken::for_client_token(acct.clone(), "create", "ct-1");
+        assert_eq!(t.id.len(), 32);
+        assert_eq!(
+            t,
+            RequestToken::for_client_token(acct.clone(), "create", "ct-1")
+        );
+        assert_ne!(
+            t,
+            RequestToken::for_client_token(acct.clone(), "create", "ct-2")
+        );
+        assert_ne!(
+            t.id,
+            RequestToken::for_client_token(acct.clone(), "delete", "ct-1").id
+        );
         let arn = t.arn();
         assert!(arn.starts_with("arn:aws:s3:us-west-2:000000000000:async-request/mrap/create/"));
         assert_eq!(RequestToken::parse_arn(&arn), Some(t));

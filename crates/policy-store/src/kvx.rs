@@ -300,17 +300,6 @@ pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Erases `key` and its history from the KV stream in one request: no delete marker is written,
-/// so watchers see nothing (only for keys nobody watches, such as the outbox's pending markers).
-/// Best effort: a key left behind is cleaned up by the next sweep that finds it.
-pub async fn erase(store: &kv::Store, key: &str) {
-    forget(store, key);
-    let subject = format!("{}{key}", store.prefix);
-    if let Err(e) = store.stream.purge().filter(subject).await {
-        tracing::warn!(key, error = %e, "erasing a KV key");
-    }
-}
-
 /// Removes a deleted key's delete marker (and anything older) from the KV stream. Markers would
 /// otherwise stay for ever, one per key ever deleted, and every prefix listing (an account's
 /// MRAPs, the quota count on each create) would read them all: listing cost would grow with the

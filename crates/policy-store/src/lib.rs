@@ -1,9 +1,9 @@
 //! policy-store: the only writer of durable state.
 //!
 //! Everything lives in JetStream KV buckets (file storage) and every change is a revision
-//! compare-and-set, so replicas of this service can run side by side. Operations follow the outbox
-//! pattern: the operation is recorded first, then its job is published with `Nats-Msg-Id` = op id;
-//! a job lost between the two is re-published by the provisioner's sweep (`op.requeue`).
+//! compare-and-set, so replicas of this service can run side by side. An operation's job is its
+//! outbox: it is published (with `Nats-Msg-Id` = op id) while the operation is recorded, and it
+//! carries the operation, so a job whose record was lost with a stopped store records it.
 
 mod bootstrap;
 mod buckets;
@@ -197,7 +197,6 @@ pub async fn run(
     serve!(GetOp, ops::get);
     serve!(BeginOp, ops::begin);
     serve!(FinishOp, ops::finish);
-    serve!(RequeueStale, ops::requeue_stale);
     serve!(PutBucketPolicy, policies::put_bucket_policy);
     serve!(DeleteBucketPolicy, policies::delete_bucket_policy);
     serve!(SetBucketPublicAccessBlock, policies::set_bucket_pab);

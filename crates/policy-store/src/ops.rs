@@ -1,5 +1,5 @@
-//! Asynchronous operations: submission (outbox + ClientToken idempotency) and the state machine
-//! steps the provisioner drives.
+//! Asynchronous operations: submission (the job is the outbox, the record is the `ClientToken`'s
+//! claim) and the state machine steps the provisioner drives.
 
 use async_nats::HeaderMap;
 use mrap_model::{
@@ -9,30 +9,11 @@ use mrap_model::{
 use mrap_proto::{
     codec,
     jobs::Job,
-    store::{BeginOp, Begun, Failure, FinishOp, GetOp, RequeueStale, SubmitOp, Work},
+    store::{BeginOp, Begun, Failure, FinishOp, GetOp, SubmitOp, Work},
 };
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tracing::Span;
 
 use crate::{MAX_MRAPS_PER_ACCOUNT, claim, kvx, mraps, policies, state::State, tally};
-
-/// What a `ClientToken` was first used for.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ClientTokenRecord {
-    request_hash: String,
-    token: RequestToken,
-}
-
-/// `created_at` of an operation that is not terminal yet (the outbox sweep's index).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct PendingRecord {
-    created_at: i64,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
 
 fn no_such_op() -> ApiError {
     ApiError::new(
@@ -41,110 +22,62 @@ fn no_such_op() -> ApiError {
     )
 }
 
+/// Records the operation and publishes its job at once: one round trip. Whichever lands first,
+/// nothing is lost. A job without its record records it (`begin`, from the job's copy); a record
+/// without its job is an operation nobody was told of (the store stopped before answering), which
+/// its client's retry enqueues and which otherwise expires unseen, holding nothing: an operation
+/// takes its MRAP's name only when its job begins.
 pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError> {
-    let account = req.token.account.clone();
-    let verb = req.params.kind().verb();
-    let request_hash =
-        sha256_hex(&codec::encode(&req.params).map_err(|e| ApiError::internal(e.to_string()))?);
-    let ct_key = format!(
-        "{account}.{verb}.{}",
-        sha256_hex(req.client_token.as_bytes())
+    let token = RequestToken::for_client_token(
+        req.account.clone(),
+        req.params.kind().verb(),
+        &req.client_token,
     );
-    let claim = ClientTokenRecord {
-        request_hash: request_hash.clone(),
-        token: req.token.clone(),
-    };
-
-    // The client token, and the counts the request is checked against, at once (a round trip
-    // each; only a create needs the account's MRAPs). A repeated request ignores the counts.
+    // The counts the request is checked against: kept between recounts, a round trip at most
+    // every `tally::RECOUNT` (only a create needs the account's MRAPs).
     let is_create = matches!(req.params, RequestParams::Create { .. });
-    let (claimed, pending, mraps) = futures::join!(
-        kvx::create(&st.client_tokens, &ct_key, &claim),
+    let (pending, mraps) = futures::join!(
         st.tallies.get(tally::PENDING, || pending_count(st)),
         async {
             match is_create {
-                true => mraps::tally(st, &account).await,
+                true => mraps::tally(st, &req.account).await,
                 false => Ok(0),
             }
         }
     );
-    if !claimed? {
-        let first: ClientTokenRecord =
-            kvx::value(&st.client_tokens, &ct_key)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::ClientTokenConflict,
-                        "The client token is in use by a request being removed; retry",
-                    )
-                })?;
-        if first.request_hash != request_hash {
-            return Err(ApiError::new(
-                ErrorCode::ClientTokenConflict,
-                "The client token has already been used for a different request",
-            ));
-        }
-        // Same request again: finish whatever the first attempt may not have (it may have
-        // crashed after taking the client token) and answer with its token.
-        record_and_enqueue(st, &first.token, &req).await?;
-        return Ok(first.token);
-    }
-
-    // Back-pressure: past the bound the request does not happen (the client token is given
-    // back) and the client is told to slow down; what is queued stays queued.
-    let pending = pending?;
-    if pending >= st.max_pending_operations {
-        let _ = kvx::remove(&st.client_tokens, &ct_key).await;
+    // Back-pressure: past the bound the request does not happen and the client is told to slow
+    // down; what is queued stays queued. The quota likewise. A request sent again with its client
+    // token is not a new one: it gets its operation's token whatever the counts.
+    let refusal = if pending? >= st.max_pending_operations {
         tracing::warn!(
-            pending,
             bound = st.max_pending_operations,
             "submission refused: too many operations pending (SlowDown)"
         );
-        return Err(ApiError::new(
+        Some(ApiError::new(
             ErrorCode::SlowDown,
             "Please reduce your request rate.",
-        ));
-    }
-
-    if mraps? >= MAX_MRAPS_PER_ACCOUNT as u64 {
-        // Give the client token back: the request did not happen.
-        let _ = kvx::remove(&st.client_tokens, &ct_key).await;
-        return Err(ApiError::new(
+        ))
+    } else if mraps? >= MAX_MRAPS_PER_ACCOUNT as u64 {
+        Some(ApiError::new(
             ErrorCode::TooManyMultiRegionAccessPoints,
             format!(
                 "You have reached the limit of {MAX_MRAPS_PER_ACCOUNT} Multi-Region Access Points for this account"
             ),
-        ));
+        ))
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        return match kvx::value::<AsyncOperation>(&st.ops, &token.id).await? {
+            Some(first) => same_request(first, &req),
+            None => Err(refusal),
+        };
     }
-    record_and_enqueue(st, &req.token, &req).await?;
-    Ok(req.token)
-}
 
-/// Operations not terminal yet: the keys of the `pending` KV, read from its stream's subject
-/// count (one stream-info request; a key's leftover delete marker, which the purge after a
-/// delete normally removes, would count until the next one).
-pub async fn pending_count(st: &State) -> Result<u64, ApiError> {
-    let info = st
-        .pending
-        .stream
-        .get_info()
-        .await
-        .map_err(|e| ApiError::internal(format!("pending stream info: {e}")))?;
-    Ok(info.state.subjects_count)
-}
-
-/// Outbox: the operation and its pending marker are recorded (together) before the job is
-/// published, so a crash in between leaves a `NEW` operation that the sweep re-enqueues.
-/// Idempotent: a repeated request finds its operation and enqueues its job only while it is `NEW`.
-async fn record_and_enqueue(
-    st: &State,
-    token: &RequestToken,
-    req: &SubmitOp,
-) -> Result<(), ApiError> {
     let now = mrap_model::time::now_millis();
     let op = AsyncOperation {
         token: token.clone(),
-        account: token.account.clone(),
+        account: req.account.clone(),
         created_at: now,
         updated_at: now,
         request_id: req.request_id.clone(),
@@ -154,29 +87,41 @@ async fn record_and_enqueue(
         regions: Vec::new(),
         error: None,
     };
-    let marker = PendingRecord { created_at: now };
-    let (created, marked) = futures::join!(
-        kvx::create(&st.ops, &token.id, &op),
-        kvx::put(&st.pending, &token.id, &marker)
-    );
-    marked?;
-    let op = if created? {
+    let (published, created) =
+        futures::join!(publish_job(st, &op), kvx::create(&st.ops, &token.id, &op));
+    if created? {
+        published?;
         st.tallies.add(tally::PENDING, 1);
-        op
-    } else {
-        kvx::value(&st.ops, &token.id)
-            .await?
-            .ok_or_else(no_such_op)?
-    };
-    match op.status {
-        OpStatus::New => publish_job(st, &op).await,
-        // A repeat of a finished request: the marker just written must not count as pending.
-        OpStatus::Succeeded | OpStatus::Failed => {
-            kvx::erase(&st.pending, &token.id).await;
-            Ok(())
-        }
-        OpStatus::InProgress => Ok(()),
+        return Ok(token);
     }
+    // The client token was used before: for this request (its job was just published again, and
+    // JetStream dropped it as a duplicate unless the first one is long done), or for another.
+    let first = kvx::value::<AsyncOperation>(&st.ops, &token.id)
+        .await?
+        .ok_or_else(ApiError::unavailable)?;
+    same_request(first, &req)
+}
+
+/// The token of `first` if `req` is the request that started it, else `ClientTokenConflict`.
+fn same_request(first: AsyncOperation, req: &SubmitOp) -> Result<RequestToken, ApiError> {
+    if first.params != req.params {
+        return Err(ApiError::new(
+            ErrorCode::ClientTokenConflict,
+            "The client token has already been used for a different request",
+        ));
+    }
+    Ok(first.token)
+}
+
+/// Operations not terminal yet, as the jobs in the work queue (one stream-info request). A job
+/// leaves the queue once the provisioner has ended its operation.
+pub async fn pending_count(st: &State) -> Result<u64, ApiError> {
+    let info = st
+        .jobs
+        .get_info()
+        .await
+        .map_err(|e| kvx::unavailable("jobs stream info", e))?;
+    Ok(info.state.messages)
 }
 
 /// Publishes the job with `Nats-Msg-Id` = op id (JetStream drops duplicates within its window)
@@ -187,13 +132,13 @@ async fn publish_job(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     mrap_proto::trace::inject(&Span::current(), &mut headers);
     let body = codec::encode(&Job {
         op_id: op.token.id.clone(),
+        submitted: Some(Box::new(op.clone())),
     })
     .map_err(|e| ApiError::internal(e.to_string()))?;
     let subject = st.ns.job(op.kind().verb());
     // Repeating the publish is safe: the stream drops a second message with the same
-    // `Nats-Msg-Id`. A job the stream still did not take: the operation is recorded and the
-    // sweep re-publishes it, and a retry of the request (same ClientToken) finishes it — a 503,
-    // not a failure.
+    // `Nats-Msg-Id`. A job the stream still did not take: the request gets a 503, and its retry
+    // (same ClientToken) publishes it again.
     let publish = || async {
         let ack = st
             .js
@@ -258,9 +203,10 @@ where
 /// ended. A refusal fails the operation (through `FinishOp`) with the MRAP's name as its resource,
 /// unless the step named another (a bucket).
 pub async fn begin(st: &State, req: BeginOp) -> Result<Begun, ApiError> {
-    let known = kvx::get::<AsyncOperation>(&st.ops, &req.op_id)
-        .await?
-        .ok_or_else(no_such_op)?;
+    let known = match kvx::get::<AsyncOperation>(&st.ops, &req.op_id).await? {
+        Some(known) => known,
+        None => record_submitted(st, req.submitted).await?,
+    };
     let kind = known.0.kind();
     if known.0.status.is_terminal() {
         return Ok(Begun {
@@ -279,6 +225,23 @@ pub async fn begin(st: &State, req: BeginOp) -> Result<Begun, ApiError> {
         Err(e) => Work::Refused(as_failure(e, &name)?),
     };
     Ok(Begun { kind, work })
+}
+
+/// The job's copy of an operation its submission did not get to record (see `submit`); recorded
+/// now, unless it is there after all.
+async fn record_submitted(
+    st: &State,
+    submitted: Option<Box<AsyncOperation>>,
+) -> Result<(AsyncOperation, u64), ApiError> {
+    let op = *submitted.ok_or_else(no_such_op)?;
+    if !kvx::create(&st.ops, &op.token.id, &op).await? {
+        return kvx::get::<AsyncOperation>(&st.ops, &op.token.id)
+            .await?
+            .ok_or_else(no_such_op);
+    }
+    tracing::warn!(op_id = %op.token.id, "recorded an operation from its job: its submission stopped before recording it");
+    kvx::last_known::<AsyncOperation>(&st.ops, &op.token.id)
+        .ok_or_else(|| ApiError::internal("an operation just recorded is not known"))
 }
 
 /// A step's refusal as the operation's failure, naming `resource`; an error that says nothing
@@ -344,7 +307,6 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
             .ok_or_else(no_such_op)?,
     };
     if op.status.is_terminal() {
-        kvx::erase(&st.pending, &req.op_id).await;
         return Ok(op);
     }
     let outcome = match req.outcome {
@@ -357,29 +319,25 @@ pub async fn finish(st: &State, req: FinishOp) -> Result<AsyncOperation, ApiErro
     if outcome.is_err() && op.kind() == OperationKind::Create {
         mraps::abandon(st, &op).await?;
     }
-    // The pending marker goes at the same time: only `NEW` operations are swept, so a marker
-    // missing while the update is retried costs nothing but a moment of the pending count.
-    let (op, ()) = futures::join!(
-        // A remembered copy is not passed on as read: the change treats it as unverified.
-        update_op(st, &req.op_id, verified.then_some((op, rev)), |op| {
-            op.status = match outcome {
-                Ok(()) => OpStatus::Succeeded,
-                Err(_) => OpStatus::Failed,
-            };
-            for r in &mut op.regions {
-                r.status = op.status;
-            }
-            if let Err(f) = &outcome {
-                op.error = Some(ErrorDetails {
-                    code: f.code.aws_code().to_owned(),
-                    message: f.message.clone(),
-                    resource: f.resource.clone(),
-                    request_id: op.request_id.clone(),
-                });
-            }
-        }),
-        kvx::erase(&st.pending, &req.op_id)
-    );
+    // A remembered copy is not passed on as read: the change treats it as unverified.
+    let op = update_op(st, &req.op_id, verified.then_some((op, rev)), |op| {
+        op.status = match outcome {
+            Ok(()) => OpStatus::Succeeded,
+            Err(_) => OpStatus::Failed,
+        };
+        for r in &mut op.regions {
+            r.status = op.status;
+        }
+        if let Err(f) = &outcome {
+            op.error = Some(ErrorDetails {
+                code: f.code.aws_code().to_owned(),
+                message: f.message.clone(),
+                resource: f.resource.clone(),
+                request_id: op.request_id.clone(),
+            });
+        }
+    })
+    .await;
     if op.is_ok() {
         st.tallies.add(tally::PENDING, -1);
     }
@@ -393,40 +351,4 @@ async fn conclude(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
         OperationKind::Delete => mraps::remove(st, op).await,
         OperationKind::PutPolicy => policies::establish(st, op).await,
     }
-}
-
-pub async fn requeue_stale(st: &State, req: RequeueStale) -> Result<u32, ApiError> {
-    let bucket = st.ns.kv(mrap_proto::subjects::KvBucket::Pending);
-    let keys: Vec<String> = {
-        use futures::TryStreamExt;
-        let keys = st
-            .pending
-            .keys()
-            .await
-            .map_err(|e| ApiError::internal(format!("pending keys: {e}")))?;
-        keys.try_collect()
-            .await
-            .map_err(|e| ApiError::internal(format!("pending keys: {e}")))?
-    };
-    let cutoff = mrap_model::time::now_millis() - req.older_than_ms;
-    let mut requeued = 0;
-    for id in keys {
-        let Some(op) = kvx::value::<AsyncOperation>(&st.ops, &id).await? else {
-            continue;
-        };
-        if op.status.is_terminal() {
-            kvx::erase(&st.pending, &id).await;
-        } else if op.status == OpStatus::New && op.created_at < cutoff {
-            publish_job(st, &op).await?;
-            requeued += 1;
-        }
-    }
-    if requeued > 0 {
-        tracing::warn!(
-            requeued,
-            bucket,
-            "re-enqueued operations whose job was lost"
-        );
-    }
-    Ok(requeued)
 }

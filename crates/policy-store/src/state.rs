@@ -17,9 +17,9 @@ pub struct Inner {
     pub mraps: kv::Store,
     pub ops: kv::Store,
     pub aliases: kv::Store,
-    pub client_tokens: kv::Store,
     pub access_keys: kv::Store,
-    pub pending: kv::Store,
+    /// The jobs work queue: what is in it is pending.
+    pub jobs: jetstream::stream::Stream,
     pub accounts: kv::Store,
     pub region_states: kv::Store,
     pub users: kv::Store,
@@ -44,19 +44,17 @@ impl State {
         let ns = config.namespace.clone();
         let js = jetstream::new(nats);
         let d = config.durability;
-        decl::ensure_jobs_stream(&js, &ns, d).await?;
+        let jobs = decl::ensure_jobs_stream(&js, &ns, d, config.operation_retention).await?;
         let kv = |b| decl::ensure_kv(&js, &ns, b, d, Duration::ZERO);
-        // Operation records and client tokens are kept for the retention, then expire on their
-        // own (Describe then answers NoSuchAsyncRequest, and a client token may be used again).
-        let retained = |b| decl::ensure_kv(&js, &ns, b, d, config.operation_retention);
+        // Operation records are kept for the retention, then expire on their own (Describe then
+        // answers NoSuchAsyncRequest, and their client token may be used again).
         Ok(State(Arc::new(Inner {
             buckets: kv(KvBucket::Buckets).await?,
             mraps: kv(KvBucket::Mraps).await?,
-            ops: retained(KvBucket::Ops).await?,
+            ops: decl::ensure_kv(&js, &ns, KvBucket::Ops, d, config.operation_retention).await?,
             aliases: kv(KvBucket::Aliases).await?,
-            client_tokens: retained(KvBucket::ClientTokens).await?,
             access_keys: kv(KvBucket::AccessKeys).await?,
-            pending: kv(KvBucket::Pending).await?,
+            jobs,
             accounts: kv(KvBucket::Accounts).await?,
             region_states: kv(KvBucket::RegionStates).await?,
             users: kv(KvBucket::Users).await?,

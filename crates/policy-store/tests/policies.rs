@@ -4,7 +4,7 @@
 
 use mrap_model::{
     BucketName, ErrorCode, MrapName, MrapStatus, OpStatus, PublicAccessBlock, RegionName,
-    RequestParams, RequestToken, RequestedRegion,
+    RequestParams, RequestedRegion,
 };
 use mrap_proto::store::*;
 
@@ -151,8 +151,8 @@ async fn mrap_policies_go_proposed_then_established() {
     let h = common::start("pol.mrap").await;
     let b = bucket(&h, "mbk").await;
     let name = MrapName::parse("pol").unwrap();
-    let submit = |verb: &str, client_token: &str, params: RequestParams| SubmitOp {
-        token: RequestToken::generate(h.account.clone(), verb, &mut rand::rng()),
+    let submit = |client_token: &str, params: RequestParams| SubmitOp {
+        account: h.account.clone(),
         client_token: client_token.into(),
         request_id: "R".into(),
         params,
@@ -165,14 +165,14 @@ async fn mrap_policies_go_proposed_then_established() {
             bucket_account_id: None,
         }],
     };
-    let t = call(&h, &submit("create", "c", create)).await.unwrap();
+    let t = call(&h, &submit("c", create)).await.unwrap();
     to_work(begin(&h, &t.id).await);
     // Not READY yet: policy changes wait.
     let early = RequestParams::PutPolicy {
         name: name.clone(),
         policy: ACCOUNT_READ.replace("arn:aws:s3:::pbk", "arn:aws:s3::000000000000:accesspoint/*"),
     };
-    let p0 = call(&h, &submit("put-policy", "p0", early)).await.unwrap();
+    let p0 = call(&h, &submit("p0", early)).await.unwrap();
     assert_eq!(
         refused(begin(&h, &p0.id).await).code,
         ErrorCode::MultiRegionAccessPointNotReady
@@ -197,7 +197,6 @@ async fn mrap_policies_go_proposed_then_established() {
     let malformed = call(
         &h,
         &submit(
-            "put-policy",
             "p1",
             RequestParams::PutPolicy {
                 name: name.clone(),
@@ -216,7 +215,6 @@ async fn mrap_policies_go_proposed_then_established() {
     let p2 = call(
         &h,
         &submit(
-            "put-policy",
             "p2",
             RequestParams::PutPolicy {
                 name: name.clone(),
@@ -235,7 +233,6 @@ async fn mrap_policies_go_proposed_then_established() {
     let p3 = call(
         &h,
         &submit(
-            "put-policy",
             "p3",
             RequestParams::PutPolicy {
                 name: name.clone(),

@@ -29,7 +29,7 @@ fn create_params(name: &str) -> RequestParams {
 
 fn submit(h: &Harness, client_token: &str, params: RequestParams) -> SubmitOp {
     SubmitOp {
-        token: RequestToken::generate(h.account.clone(), params.kind().verb(), &mut rand::rng()),
+        account: h.account.clone(),
         client_token: client_token.into(),
         request_id: "REQ1".into(),
         params,
@@ -42,7 +42,7 @@ async fn client_tokens_are_idempotent_and_conflicts_refused() {
     let first = call(&h, &submit(&h, "ct-1", create_params("one")))
         .await
         .unwrap();
-    // Same request, same client token, new gateway-minted token: the first token comes back.
+    // Same request, same client token: the same token.
     let again = call(&h, &submit(&h, "ct-1", create_params("one")))
         .await
         .unwrap();
@@ -83,12 +83,16 @@ async fn operations_expire_after_the_retention() {
         }
     }
     assert_eq!(gone, Some(ErrorCode::NoSuchAsyncRequest));
-    // A different request may use the client token again: no ClientTokenConflict.
-    assert!(
-        call(&h, &submit(&h, "ct-r", create_params("other")))
-            .await
-            .is_ok()
-    );
+    // A different request may use the client token again: no ClientTokenConflict, and its job is
+    // enqueued, not dropped as the first one's duplicate (the duplicate window is no longer than
+    // the retention).
+    let again = call(&h, &submit(&h, "ct-r", create_params("other")))
+        .await
+        .unwrap();
+    assert_eq!(again, token);
+    let js = jetstream::new(h.client.clone());
+    let mut jobs = js.get_stream(h.ns.jobs_stream()).await.unwrap();
+    assert_eq!(jobs.info().await.unwrap().state.messages, 2);
 }
 
 #[tokio::test]
@@ -108,14 +112,10 @@ async fn submitted_operations_are_recorded_then_enqueued_once() {
     .unwrap();
     assert_eq!(op.status, OpStatus::New);
     assert_eq!(op.request_id, "REQ1");
-    // Resubmitting and a stale sweep both re-publish with the same Nats-Msg-Id: still one job.
+    // Resubmitting re-publishes with the same Nats-Msg-Id: still one job, carrying the operation.
     call(&h, &submit(&h, "ct-q", create_params("queued")))
         .await
         .unwrap();
-    assert_eq!(
-        call(&h, &RequeueStale { older_than_ms: 0 }).await.unwrap(),
-        1
-    );
     let js = jetstream::new(h.client.clone());
     let stream = js.get_stream(h.ns.jobs_stream()).await.unwrap();
     let consumer = stream
@@ -135,13 +135,69 @@ async fn submitted_operations_are_recorded_then_enqueued_once() {
     let mut jobs = Vec::new();
     while let Some(m) = batch.next().await {
         let m = m.unwrap();
-        jobs.push(
-            mrap_proto::codec::decode::<mrap_proto::jobs::Job>(&m.payload)
-                .unwrap()
-                .op_id,
-        );
+        jobs.push(mrap_proto::codec::decode::<mrap_proto::jobs::Job>(&m.payload).unwrap());
     }
-    assert_eq!(jobs, vec![token.id.clone()]);
+    let expected = mrap_proto::jobs::Job {
+        op_id: token.id.clone(),
+        submitted: Some(Box::new(op)),
+    };
+    assert_eq!(jobs, vec![expected]);
+}
+
+/// The store stopped after publishing a job and before recording its operation: the job's first
+/// step records it from its copy and takes the step; a late submission finds it recorded.
+#[tokio::test]
+async fn a_job_records_the_operation_its_submission_did_not() {
+    let h = common::start("st.mrap").await;
+    let params = create_params("unrecorded");
+    let op = mrap_model::AsyncOperation {
+        token: RequestToken::for_client_token(h.account.clone(), "create", "ct-u"),
+        account: h.account.clone(),
+        created_at: 1,
+        updated_at: 1,
+        request_id: "REQ0".into(),
+        params: params.clone(),
+        status: OpStatus::New,
+        phase: OpPhase::Accepted,
+        regions: Vec::new(),
+        error: None,
+    };
+    let id = op.token.id.clone();
+    let get = GetOp {
+        account: h.account.clone(),
+        op_id: id.clone(),
+    };
+    assert_eq!(
+        code(call(&h, &get).await.unwrap_err()),
+        ErrorCode::NoSuchAsyncRequest
+    );
+    // Without a copy (a job of an older store) there is nothing to record.
+    assert!(
+        call(
+            &h,
+            &BeginOp {
+                op_id: id.clone(),
+                submitted: None,
+                served_regions: Vec::new()
+            }
+        )
+        .await
+        .is_err()
+    );
+    // bkt-a does not exist: the create is refused at its claim, as it would have been anyway.
+    let f = refused(common::begin_job(&h, &id, Some(Box::new(op.clone()))).await);
+    assert_eq!(
+        (f.code, f.resource.as_str()),
+        (ErrorCode::NoSuchBucket, "bkt-a")
+    );
+    let recorded = call(&h, &get).await.unwrap();
+    assert_eq!(
+        (recorded.request_id.as_str(), recorded.params.clone()),
+        ("REQ0", params.clone())
+    );
+    // The client's retry is answered with the operation's token.
+    let t = call(&h, &submit(&h, "ct-u", params)).await.unwrap();
+    assert_eq!(t, op.token);
 }
 
 #[tokio::test]
@@ -190,12 +246,6 @@ async fn terminal_operations_never_change_again() {
     // Nor does a redelivered job's first step: it is told the operation has ended.
     assert_eq!(begin(&h, &token.id).await.work, Work::Ended);
     assert_eq!(call(&h, &get).await.unwrap(), failed);
-    // Nothing left to sweep, and no delete marker for the sweep to read ever again.
-    assert_eq!(
-        call(&h, &RequeueStale { older_than_ms: 0 }).await.unwrap(),
-        0
-    );
-    assert_eq!(kv_subjects(&h, KvBucket::Pending).await, Vec::new());
 }
 
 #[tokio::test]

@@ -22,24 +22,40 @@ impl Default for Durability {
     }
 }
 
-/// The jobs work queue: file storage, one delivery per message, 2-minute duplicate window so a
-/// re-published job with the same `Nats-Msg-Id` is dropped.
+/// The jobs work queue: file storage, one delivery per message, and a duplicate window (a job
+/// re-published with the same `Nats-Msg-Id` within it is dropped) of 2 minutes, or the operations'
+/// `retention` if shorter: an operation id is used again only after its record expired, and its
+/// new job must not be taken for the old one's duplicate. An existing stream whose window differs
+/// is changed to it.
 pub async fn ensure_jobs_stream(
     js: &jetstream::Context,
     ns: &Namespace,
     d: Durability,
+    retention: Duration,
 ) -> Result<stream::Stream, async_nats::Error> {
+    let duplicate_window = match retention {
+        Duration::ZERO => DUPLICATE_WINDOW,
+        r => r.min(DUPLICATE_WINDOW),
+    };
     let cfg = stream::Config {
         name: ns.jobs_stream(),
         subjects: vec![ns.jobs_wildcard()],
         retention: RetentionPolicy::WorkQueue,
         storage: StorageType::File,
         num_replicas: d.replicas,
-        duplicate_window: Duration::from_secs(120),
+        duplicate_window,
         ..Default::default()
     };
-    Ok(js.get_or_create_stream(cfg).await?)
+    let mut stream = js.get_or_create_stream(cfg).await?;
+    let mut config = stream.info().await?.config.clone();
+    if config.duplicate_window != duplicate_window {
+        config.duplicate_window = duplicate_window;
+        js.update_stream(config).await?;
+    }
+    Ok(stream)
 }
+
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
 /// The jobs work queue once the policy-store has declared it (the provisioner may only consume
 /// it, not create or change it); waits as [`open_kv`] does.

@@ -124,13 +124,13 @@ store_call!(SetRegionDown, "region", "set-down", RegionState);
 
 // ---------- asynchronous operations ----------
 
-/// Records an operation and enqueues its job (outbox: record first, then publish with
-/// `Nats-Msg-Id` = op id). `ClientToken` idempotency: the same request with the same client token
-/// gets the first token back; a different request with it is refused with `ClientTokenConflict`.
+/// Records an operation and enqueues its job, at once (the job is the outbox, see
+/// `mrap_proto::jobs`). The operation's id comes from the account, the verb and the `ClientToken`,
+/// so the record is also the client token's claim: the same request with the same client token
+/// gets the same token back; a different request with it is refused with `ClientTokenConflict`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubmitOp {
-    /// Minted by the gateway; the reply may carry an earlier token instead (idempotent retry).
-    pub token: RequestToken,
+    pub account: AccountId,
     pub client_token: String,
     pub request_id: String,
     pub params: RequestParams,
@@ -159,6 +159,9 @@ store_call!(GetOp, "op", "get", AsyncOperation);
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BeginOp {
     pub op_id: String,
+    /// The job's copy of the operation: recorded if the operation is not (see `mrap_proto::jobs`).
+    #[serde(default)]
+    pub submitted: Option<Box<AsyncOperation>>,
     /// The Regions the provisioner wires: a bucket elsewhere is
     /// `MultiRegionAccessPointUnsupportedRegion`.
     pub served_regions: Vec<RegionName>,
@@ -206,14 +209,6 @@ pub struct FinishOp {
     pub outcome: Result<(), Failure>,
 }
 store_call!(FinishOp, "op", "finish", AsyncOperation);
-
-/// Provisioner sweep: re-publish the jobs of operations still `NEW` after `older_than_ms` (their
-/// first publish may have been lost with a crashed store). Returns how many were re-enqueued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RequeueStale {
-    pub older_than_ms: i64,
-}
-store_call!(RequeueStale, "op", "requeue", u32);
 
 /// Subject of a store call in a namespace.
 pub fn subject<C: StoreCall>(ns: &crate::Namespace) -> String {

@@ -91,16 +91,12 @@ pub enum KvBucket {
     Buckets,
     /// `{account}.{name}` → `MrapRecord`
     Mraps,
-    /// op id → `AsyncOperation`
+    /// op id (`RequestToken::for_client_token`) → `AsyncOperation`; also the client token's claim
     Ops,
     /// alias → `AliasRecord`; never deleted, so an alias is never reused
     Aliases,
-    /// `{account}.{verb}.{sha256(client token)}` → `ClientTokenRecord`
-    ClientTokens,
     /// access key id → `AccessKeyRecord`
     AccessKeys,
-    /// op id → created_at, for operations not yet terminal (the outbox sweep reads it)
-    Pending,
     /// account id → `AccountRecord` (account-level Block Public Access)
     Accounts,
     /// Region name → `RegionState` (an operator took it down or brought it back)
@@ -110,14 +106,12 @@ pub enum KvBucket {
 }
 
 impl KvBucket {
-    pub const ALL: [KvBucket; 10] = [
+    pub const ALL: [KvBucket; 8] = [
         KvBucket::Buckets,
         KvBucket::Mraps,
         KvBucket::Ops,
         KvBucket::Aliases,
-        KvBucket::ClientTokens,
         KvBucket::AccessKeys,
-        KvBucket::Pending,
         KvBucket::Accounts,
         KvBucket::RegionStates,
         KvBucket::Users,
@@ -129,9 +123,7 @@ impl KvBucket {
             KvBucket::Mraps => "mraps",
             KvBucket::Ops => "ops",
             KvBucket::Aliases => "aliases",
-            KvBucket::ClientTokens => "client_tokens",
             KvBucket::AccessKeys => "access_keys",
-            KvBucket::Pending => "pending",
             KvBucket::Accounts => "accounts",
             KvBucket::RegionStates => "region_states",
             KvBucket::Users => "users",
@@ -153,7 +145,6 @@ mod tests {
         assert_eq!(ns.jobs_wildcard(), "mrap.v1.jobs.>");
         assert_eq!(ns.jobs_stream(), "MRAP_JOBS");
         assert_eq!(ns.kv(KvBucket::Mraps), "mrap_mraps");
-        assert_eq!(ns.kv(KvBucket::ClientTokens), "mrap_client_tokens");
     }
 
     #[test]

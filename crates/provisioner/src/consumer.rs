@@ -11,7 +11,7 @@ use mrap_model::{ErrorCode, OpStatus};
 use mrap_proto::{
     Namespace, codec, jetstream as decl,
     jobs::Job,
-    store::{self, BeginOp, Failure, FinishOp, RequeueStale, Work},
+    store::{self, BeginOp, Failure, FinishOp, Work},
 };
 use tokio::sync::Semaphore;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -67,7 +67,6 @@ pub async fn run(
                 .map_err(Error::Config)?,
         },
     });
-    let sweeper = tokio::spawn(sweep(cx.clone(), config.stale_after, shutdown.clone()));
     let gauges = tokio::spawn(crate::job_metrics::watch_queue(
         stream.clone(),
         crate::job_metrics::QUEUE_POLL,
@@ -125,7 +124,6 @@ pub async fn run(
         abandon.cancel();
         tasks.wait().await;
     }
-    sweeper.abort();
     gauges.abort();
     Ok(())
 }
@@ -159,7 +157,7 @@ async fn handle(cx: &Ctx, msg: jetstream::Message, max_deliver: i64) {
             }
         };
         tracing::Span::current().record("mrap.op_id", job.op_id.as_str());
-        match work(cx, &job.op_id, &mut operation).await {
+        match work(cx, &job, &mut operation).await {
             Ok(done) => {
                 settle(&msg, AckKind::Ack).await;
                 done
@@ -208,9 +206,11 @@ async fn retry(msg: &jetstream::Message, delivered: i64, why: &str) {
 
 /// Runs an operation to its end (or to a retryable failure). Terminal operations are done.
 /// `operation` is set to the operation's kind (a metric label) once it is known.
-async fn work(cx: &Ctx, op_id: &str, operation: &mut &'static str) -> Step<Outcome> {
+async fn work(cx: &Ctx, job: &Job, operation: &mut &'static str) -> Step<Outcome> {
+    let op_id = job.op_id.as_str();
     let begin = BeginOp {
         op_id: op_id.to_owned(),
+        submitted: job.submitted.clone(),
         served_regions: cx
             .wiring
             .regions
@@ -251,21 +251,4 @@ async fn finish(cx: &Ctx, op_id: &str, outcome: Result<(), Failure>) -> Result<O
     .await
     .map(|op| op.status)
     .map_err(|e| e.to_string())
-}
-
-/// Periodically asks the store to re-enqueue operations still `NEW` after `stale_after`.
-async fn sweep(cx: Arc<Ctx>, stale_after: Duration, shutdown: CancellationToken) {
-    let every = (stale_after / 2).max(Duration::from_millis(100));
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-        let req = RequeueStale {
-            older_than_ms: stale_after.as_millis() as i64,
-        };
-        if let Err(e) = store::call(&cx.nats, &cx.ns, &req).await {
-            tracing::warn!(error = %e, "stale-operation sweep failed");
-        }
-    }
 }

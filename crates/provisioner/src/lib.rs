@@ -2,8 +2,7 @@
 //!
 //! Consumes the `{prefix}.v1.jobs.>` work queue through the durable pull consumer `provisioner`
 //! (explicit acks, bounded redelivery). A job is acked only once its operation is terminal; every
-//! step is idempotent, so a crash at any point is repaired by redelivery. A sweep asks the store to
-//! re-enqueue operations left `NEW` (their first publish may have been lost).
+//! step is idempotent, so a crash at any point is repaired by redelivery.
 
 mod consumer;
 mod job_metrics;
@@ -31,8 +30,6 @@ pub struct Config {
     pub ack_wait: Duration,
     /// Deliveries before a job is declared poison and its operation `FAILED` (`InternalErrors`).
     pub max_deliver: i64,
-    /// Age after which a `NEW` operation's job is re-enqueued.
-    pub stale_after: Duration,
     /// Jobs worked on at once by this replica.
     pub concurrency: usize,
 }
@@ -53,12 +50,11 @@ impl Config {
             regions,
             ack_wait: Duration::from_secs(30),
             max_deliver: 10,
-            stale_after: Duration::from_secs(10),
             concurrency: 64,
         }
     }
 
-    /// `MRAP_DATA_DIR`, `MRAP_REGIONS_FILE`, `MRAP_JOB_ACK_WAIT_MS`, `MRAP_STALE_AFTER_MS`.
+    /// `MRAP_DATA_DIR`, `MRAP_REGIONS_FILE`, `MRAP_JOB_ACK_WAIT_MS`.
     pub fn from_env() -> Result<Self, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let ms = |k: &str, default: u64| -> Result<Duration, Error> {
@@ -78,7 +74,6 @@ impl Config {
             regions,
         );
         cfg.ack_wait = ms("MRAP_JOB_ACK_WAIT_MS", 30_000)?;
-        cfg.stale_after = ms("MRAP_STALE_AFTER_MS", 10_000)?;
         Ok(cfg)
     }
 }

@@ -640,7 +640,7 @@ mod tests {
             .unwrap();
         let ack = "$JS.ACK.MRAP_JOBS.provisioner.1.1.1.0.0";
         prov.publish(ack, "+ACK".into()).await.unwrap();
-        prov.publish("mrap.v1.store.op.requeue", "x".into())
+        prov.publish("mrap.v1.store.op.finish", "x".into())
             .await
             .unwrap();
         // Reading the stream's info is allowed (how many jobs it holds depends on the ack above).

@@ -29,7 +29,6 @@ pub struct StackOptions {
     /// Start the provisioner in-process (off when a test runs the real binary instead).
     pub provisioner: bool,
     pub ack_wait: Duration,
-    pub stale_after: Duration,
     /// The policy-store's `operation_retention`.
     pub operation_retention: Duration,
     /// Replicas of the streams and KV buckets (`MRAP_KV_REPLICAS`): 3 on a [`NatsCluster`](crate::nats::NatsCluster).
@@ -46,7 +45,6 @@ impl Default for StackOptions {
         Self {
             provisioner: true,
             ack_wait: Duration::from_secs(5),
-            stale_after: Duration::from_secs(2),
             operation_retention: mrap_policy_store::DEFAULT_OPERATION_RETENTION,
             kv_replicas: 1,
             max_pending_operations: mrap_policy_store::DEFAULT_MAX_PENDING_OPERATIONS,
@@ -172,7 +170,6 @@ impl Stack {
             let mut cfg =
                 mrap_provisioner::Config::new(namespace.clone(), data_dir.clone(), regions.clone());
             cfg.ack_wait = opts.ack_wait;
-            cfg.stale_after = opts.stale_after;
             let client = nats_cfg.connect("provisioner").await?;
             let sd = shutdown.clone();
             tasks.push((

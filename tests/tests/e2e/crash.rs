@@ -54,7 +54,6 @@ impl Provisioner {
             .env("MRAP_SUBJECT_PREFIX", &self.prefix)
             .env("MRAP_DATA_DIR", &self.data_dir)
             .env("MRAP_JOB_ACK_WAIT_MS", "2000")
-            .env("MRAP_STALE_AFTER_MS", "1000")
             .env("RUST_LOG", "warn")
             .env_remove("MRAP_REGIONS_FILE")
             .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -87,7 +86,6 @@ async fn creates_survive_provisioner_kills() -> TestResult {
     let stack = Stack::start_with(StackOptions {
         provisioner: false,
         ack_wait: Duration::from_secs(2),
-        stale_after: Duration::from_secs(1),
         ..Default::default()
     })
     .await?;

@@ -555,7 +555,6 @@ impl Processes {
             .env("MRAP_ROOT_SECRET_KEY", SECRET_KEY)
             .env("MRAP_LOCAL_ACCOUNTS", "1")
             .env("MRAP_JOB_ACK_WAIT_MS", "2000")
-            .env("MRAP_STALE_AFTER_MS", "1000")
             .env("RUST_LOG", "warn")
             .env_remove("MRAP_REGIONS_FILE")
             .env_remove("MRAP_KV_REPLICAS")
@@ -687,7 +686,6 @@ async fn drill_service_kills() -> TestResult {
 async fn drill_nats_restart() -> TestResult {
     let mut stack = Stack::start_with(StackOptions {
         ack_wait: Duration::from_secs(2),
-        stale_after: Duration::from_secs(1),
         ..Default::default()
     })
     .await?;
@@ -755,7 +753,6 @@ async fn drill_cluster_node_loss() -> TestResult {
         &cluster.urls(),
         StackOptions {
             ack_wait: Duration::from_secs(2),
-            stale_after: Duration::from_secs(1),
             kv_replicas: 3,
             ..Default::default()
         },

@@ -1,7 +1,7 @@
-//! What Create, Delete (and later PutPolicy) share: the `ClientToken` rules and handing the
-//! operation to the policy-store under a freshly minted request token.
+//! What Create, Delete and PutPolicy share: the `ClientToken` rules and handing the operation to
+//! the policy-store, which names it after the client token.
 
-use mrap_model::{AccountId, ApiError, RequestParams, RequestToken};
+use mrap_model::{AccountId, ApiError, RequestParams};
 use mrap_proto::store::SubmitOp;
 
 use crate::{
@@ -25,9 +25,10 @@ pub(crate) fn check_client_token(token: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Records the operation; returns the request token ARN to answer with. The store may hand back
-/// an earlier token (same `ClientToken`, same request) or refuse (`ClientTokenConflict`,
-/// `TooManyMultiRegionAccessPoints`).
+/// Records the operation; returns the request token ARN to answer with. The same `ClientToken` on
+/// the same request names the same operation; the store refuses it on another request
+/// (`ClientTokenConflict`), and refuses past its bounds (`TooManyMultiRegionAccessPoints`,
+/// `SlowDown`).
 pub(crate) async fn submit(
     state: &AppState,
     ids: &RequestIds,
@@ -35,10 +36,9 @@ pub(crate) async fn submit(
     client_token: String,
     params: RequestParams,
 ) -> Result<String, ApiError> {
-    let token = RequestToken::generate(account, params.kind().verb(), &mut rand::rng());
     let reply = state
         .store(&SubmitOp {
-            token,
+            account,
             client_token,
             request_id: ids.request_id.clone(),
             params,

@@ -153,8 +153,7 @@ mod tests {
 
     fn operation(status: OpStatus) -> AsyncOperation {
         let account = AccountId::parse("000000000000").unwrap();
-        let mut token = RequestToken::generate(account.clone(), "create", &mut rand::rng());
-        token.id = "0123456789abcdef0123456789abcdef".into();
+        let token = RequestToken::for_client_token(account.clone(), "create", "ct");
         AsyncOperation {
             token,
             account,

@@ -94,9 +94,19 @@ pub fn code(e: RpcError) -> ErrorCode {
 
 /// A job's first step, as the provisioner takes it (serving us-east-1, us-west-2 and eu-west-1).
 pub async fn begin(h: &Harness, op_id: &str) -> Begun {
+    begin_job(h, op_id, None).await
+}
+
+/// [`begin`] of a job carrying its copy of the operation.
+pub async fn begin_job(
+    h: &Harness,
+    op_id: &str,
+    submitted: Option<Box<mrap_model::AsyncOperation>>,
+) -> Begun {
     let served = ["us-east-1", "us-west-2", "eu-west-1"];
     let req = BeginOp {
         op_id: op_id.to_owned(),
+        submitted,
         served_regions: served
             .iter()
             .map(|r| RegionName::parse(r).unwrap())
