@@ -26,30 +26,6 @@ pub struct BucketView {
     pub policy: Option<mrap_policy::Policy>,
 }
 
-impl BucketView {
-    /// Whether the two decide every request alike: they differ at most in the MRAPs the bucket
-    /// belongs to, which no decision reads (creates and deletes of MRAPs change it all the time).
-    fn decides_like(&self, other: &BucketView) -> bool {
-        let BucketRecord {
-            name,
-            region,
-            owner,
-            created_at: _,
-            mraps: _,
-            policy,
-            public_access_block,
-        } = &self.record;
-        (name, region, owner, policy, public_access_block)
-            == (
-                &other.record.name,
-                &other.record.region,
-                &other.record.owner,
-                &other.record.policy,
-                &other.record.public_access_block,
-            )
-    }
-}
-
 /// An MRAP as authorization needs it.
 pub struct MrapView {
     pub record: MrapRecord,
@@ -127,15 +103,12 @@ impl ReadModel {
                 Box::new(user_view),
                 changed.identities.clone(),
             )),
-            buckets: Arc::new(
-                Table::new(
-                    "bucket",
-                    buckets,
-                    Box::new(bucket_view),
-                    changed.resources.clone(),
-                )
-                .announcing_only(Box::new(|a, b| a.decides_like(b))),
-            ),
+            buckets: Arc::new(Table::new(
+                "bucket",
+                buckets,
+                Box::new(bucket_view),
+                changed.resources.clone(),
+            )),
             accounts: Arc::new(Table::new(
                 "account",
                 accounts,
@@ -261,43 +234,4 @@ fn unreadable(e: Unreadable) -> ApiError {
         ErrorCode::ServiceUnavailable,
         "The authorization data could not be read. Please try again.",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use mrap_model::{AccountId, BucketName, RegionName, StoredPolicy};
-
-    use super::*;
-
-    fn view(mraps: &[&str], policy: Option<&str>) -> BucketView {
-        BucketView {
-            record: BucketRecord {
-                name: BucketName::parse("bkt").unwrap(),
-                region: RegionName::parse("us-east-1").unwrap(),
-                owner: AccountId::parse("000000000000").unwrap(),
-                created_at: 1,
-                mraps: mraps.iter().map(|m| m.to_string()).collect(),
-                policy: policy.map(|text| StoredPolicy {
-                    text: text.to_owned(),
-                    is_public: false,
-                    findings: Vec::new(),
-                }),
-                public_access_block: None,
-            },
-            policy: None,
-        }
-    }
-
-    #[test]
-    fn a_bucket_decides_alike_whatever_mraps_it_belongs_to() {
-        let alone = view(&[], None);
-        assert!(alone.decides_like(&view(&["000000000000/m1", "000000000000/m2"], None)));
-        assert!(!alone.decides_like(&view(&[], Some("{}"))));
-        let mut elsewhere = view(&[], None);
-        elsewhere.record.region = RegionName::parse("eu-west-1").unwrap();
-        assert!(!alone.decides_like(&elsewhere));
-        let mut blocked = view(&[], None);
-        blocked.record.public_access_block = Some(mrap_model::PublicAccessBlock::ALL_ON);
-        assert!(!alone.decides_like(&blocked));
-    }
 }

@@ -26,9 +26,6 @@ pub struct Unreadable(pub String);
 
 pub type Decode<V> = Box<dyn Fn(&str, &[u8]) -> Result<V, String> + Send + Sync>;
 
-/// Whether two values of a key decide every request alike (see [`Table::announcing_only`]).
-pub type Alike<V> = Box<dyn Fn(&V, &V) -> bool + Send + Sync>;
-
 pub struct Table<V> {
     name: &'static str,
     store: kv::Store,
@@ -36,8 +33,6 @@ pub struct Table<V> {
     rows: RwLock<HashMap<String, Row<V>>>,
     /// Told after the watch changed the mirror (or it was emptied).
     changed: Arc<Notify>,
-    /// `None`: every change is announced.
-    alike: Option<Alike<V>>,
 }
 
 struct Row<V> {
@@ -59,15 +54,7 @@ impl<V: Send + Sync + 'static> Table<V> {
             decode,
             rows: RwLock::default(),
             changed,
-            alike: None,
         }
-    }
-
-    /// Announces only the changes that may decide a request differently: a value `alike` the one
-    /// it replaces (say, a bucket whose MRAP membership alone changed) is applied silently.
-    pub fn announcing_only(mut self, alike: Alike<V>) -> Self {
-        self.alike = Some(alike);
-        self
     }
 
     /// The current value of `key`; `None` when there is none.
@@ -103,21 +90,10 @@ impl<V: Send + Sync + 'static> Table<V> {
         self.rows.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether the change needs announcing: only a newer value alike the one it replaces does
-    /// not. A row already this new was read through first, and a gateway may hold a decision
-    /// taken before it.
-    fn apply(&self, key: &str, revision: u64, value: Option<Arc<V>>) -> bool {
+    fn apply(&self, key: &str, revision: u64, value: Option<Arc<V>>) {
         let mut rows = self.write();
-        match rows.get(key) {
-            Some(row) if row.revision >= revision => true,
-            before => {
-                let alike = match (before.and_then(|r| r.value.as_deref()), value.as_deref()) {
-                    (Some(old), Some(new)) => self.alike.as_ref().is_some_and(|f| f(old, new)),
-                    _ => false,
-                };
-                rows.insert(key.to_owned(), Row { revision, value });
-                !alike
-            }
+        if rows.get(key).is_none_or(|row| row.revision < revision) {
+            rows.insert(key.to_owned(), Row { revision, value });
         }
     }
 
@@ -146,21 +122,20 @@ impl<V: Send + Sync + 'static> Table<V> {
             return;
         };
         while let Some(Ok(e)) = changes.next().await {
-            let announce = if e.operation != Operation::Put {
-                self.apply(&e.key, e.revision, None)
+            if e.operation != Operation::Put {
+                self.apply(&e.key, e.revision, None);
             } else {
                 match (self.decode)(&e.key, &e.value) {
                     Ok(v) => self.apply(&e.key, e.revision, Some(Arc::new(v))),
                     Err(err) => {
                         tracing::warn!(table = self.name, key = %e.key, error = %err, "record unreadable");
                         self.write().remove(&e.key);
-                        true
                     }
                 }
-            };
-            if announce {
-                self.changed.notify_one();
             }
+            // Even a change the mirror already held (read through first) is announced: a
+            // gateway may hold a decision taken before it.
+            self.changed.notify_one();
         }
     }
 }

@@ -10,9 +10,11 @@ pub struct BucketRecord {
     pub region: RegionName,
     pub owner: AccountId,
     pub created_at: i64,
-    /// MRAPs (`{account}/{name}`) that include this bucket; a bucket in any of them cannot be deleted.
+    /// When a DeleteBucket began checking that no MRAP includes the bucket (ms since the epoch):
+    /// until it ends, a create that takes the bucket is refused (see the policy-store's
+    /// `buckets::delete`). The MRAPs that include a bucket are found in their own records.
     #[serde(default)]
-    pub mraps: Vec<String>,
+    pub deleting_since: Option<i64>,
     #[serde(default)]
     pub policy: Option<StoredPolicy>,
     /// Bucket-level Block Public Access; `None` when never set (or deleted).

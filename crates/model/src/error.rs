@@ -54,6 +54,7 @@ error_codes! {
     NoSuchBucketPolicy => 404,
     NoSuchPublicAccessBlockConfiguration => 404,
     NotImplemented => 501,
+    OperationAborted => 409,
     RequestHeaderSectionTooLarge => 400,
     RequestTimeTooSkewed => 403,
     ServiceUnavailable => 503,

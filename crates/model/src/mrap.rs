@@ -93,16 +93,6 @@ impl MrapRecord {
     pub fn arn(&self) -> String {
         self.alias.arn(&self.account)
     }
-
-    /// `{account}/{name}`: how a bucket refers to the MRAPs it belongs to.
-    pub fn member_ref(&self) -> String {
-        Self::member_ref_of(&self.account, &self.name)
-    }
-
-    /// [`MrapRecord::member_ref`] of the MRAP `name` of `account`, before its record exists.
-    pub fn member_ref_of(account: &AccountId, name: &MrapName) -> String {
-        format!("{account}/{name}")
-    }
 }
 
 /// The aliases bucket's value: which MRAP an alias names (kept after the MRAP is deleted, so an

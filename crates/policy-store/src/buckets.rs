@@ -11,7 +11,7 @@ pub async fn create(st: &State, req: CreateBucket) -> Result<BucketRecord, ApiEr
         region: req.region,
         owner: req.owner.clone(),
         created_at: mrap_model::time::now_millis(),
-        mraps: Vec::new(),
+        deleting_since: None,
         policy: None,
         public_access_block: None,
     };
@@ -43,46 +43,86 @@ pub async fn list(st: &State, req: ListBuckets) -> Result<Vec<BucketRecord>, Api
     Ok(all)
 }
 
-/// Refuses while a live MRAP includes the bucket. Membership references are checked against the
-/// MRAP records themselves, so a reference left behind by an interrupted operation never blocks.
-pub async fn delete(st: &State, req: DeleteBucket) -> Result<BucketRecord, ApiError> {
-    let Some(rec) = kvx::value::<BucketRecord>(&st.buckets, req.name.as_str()).await? else {
-        return Err(no_such_bucket());
-    };
-    for member in &rec.mraps {
-        if let Some(mrap) = live_member(st, member, &rec).await? {
-            return Err(ApiError::new(
-                ErrorCode::InvalidBucketState,
-                format!(
-                    "The bucket is part of Multi-Region Access Point '{}' and cannot be deleted until that Multi-Region Access Point is deleted.",
-                    mrap.name
-                ),
-            ));
-        }
-    }
-    kvx::modify::<BucketRecord, _>(&st.buckets, req.name.as_str(), |cur| match cur {
-        None => Err(no_such_bucket()),
-        // Membership changed while we checked it: let the client retry rather than guess.
-        Some(b) if b.mraps != rec.mraps => Err(ApiError::new(
-            ErrorCode::InvalidBucketState,
-            "The bucket's Multi-Region Access Points changed during the request; try again.",
-        )),
-        Some(_) => Ok(kvx::Change::Delete),
-    })
-    .await?;
-    Ok(rec)
+/// How long a DeleteBucket's mark keeps creates away: one older than this was left by a store that
+/// stopped in the middle of a delete, and is ignored.
+pub const DELETE_MARK_HOLDS_MS: i64 = 30_000;
+
+/// Whether a bucket is being deleted (see [`delete`]) at `now`.
+pub fn being_deleted(b: &BucketRecord, now: i64) -> bool {
+    b.deleting_since
+        .is_some_and(|since| now - since < DELETE_MARK_HOLDS_MS)
 }
 
-async fn live_member(
-    st: &State,
-    member: &str,
-    bucket: &BucketRecord,
-) -> Result<Option<MrapRecord>, ApiError> {
-    let Some((account, name)) = member.split_once('/') else {
-        return Ok(None);
+/// Refuses while an MRAP (in any state) includes the bucket. The MRAPs a bucket belongs to are
+/// in their own records, found by reading them all (a bucket delete is rare; an MRAP create or
+/// delete is not, and no longer writes its buckets' records).
+///
+/// A create that read the bucket before this began may write its MRAP after the reading: so the
+/// bucket is first marked deleting, and a create checks its buckets again after writing its MRAP
+/// (`claim`). Either the create sees the mark and gives the bucket up, or its MRAP was written
+/// before the check reads the MRAPs, which then finds it.
+pub async fn delete(st: &State, req: DeleteBucket) -> Result<BucketRecord, ApiError> {
+    let name = req.name.as_str();
+    let now = mrap_model::time::now_millis();
+    let marked = kvx::modify::<BucketRecord, _>(&st.buckets, name, |cur| match cur {
+        None => Err(no_such_bucket()),
+        Some(mut b) => {
+            b.deleting_since = Some(now);
+            Ok(kvx::Change::Put(b))
+        }
+    })
+    .await?
+    .ok_or_else(no_such_bucket)?;
+    let including = match mrap_including(st, &marked).await {
+        Ok(None) => None,
+        Ok(Some(mrap)) => Some(ApiError::new(
+            ErrorCode::InvalidBucketState,
+            format!(
+                "The bucket is part of Multi-Region Access Point '{}' and cannot be deleted until that Multi-Region Access Point is deleted.",
+                mrap.name
+            ),
+        )),
+        Err(e) => Some(e),
     };
-    let mrap: Option<MrapRecord> = kvx::value(&st.mraps, &format!("{account}.{name}")).await?;
-    Ok(mrap.filter(|m| m.regions.iter().any(|r| r.bucket == bucket.name)))
+    if let Some(refusal) = including {
+        unmark(st, name, now).await;
+        return Err(refusal);
+    }
+    kvx::modify::<BucketRecord, _>(&st.buckets, name, |cur| match cur {
+        None => Err(no_such_bucket()),
+        Some(b) if b.deleting_since == Some(now) => Ok(kvx::Change::Delete),
+        // Another delete marked it since: it decides.
+        Some(_) => Err(ApiError::new(
+            ErrorCode::OperationAborted,
+            "A conflicting conditional operation is currently in progress against this resource. Please try again.",
+        )),
+    })
+    .await?;
+    Ok(marked)
+}
+
+/// The first MRAP, of any account, that includes the bucket.
+async fn mrap_including(st: &State, bucket: &BucketRecord) -> Result<Option<MrapRecord>, ApiError> {
+    let all = st.ns.kv(mrap_proto::subjects::KvBucket::Mraps);
+    let mraps: Vec<MrapRecord> = listing::latest(&st.js, &all, ">").await?;
+    Ok(mraps
+        .into_iter()
+        .find(|m| m.regions.iter().any(|r| r.bucket == bucket.name)))
+}
+
+/// Takes this delete's mark off (best effort: a mark left behind expires).
+async fn unmark(st: &State, name: &str, mark: i64) {
+    let unmarked = kvx::modify::<BucketRecord, _>(&st.buckets, name, |cur| match cur {
+        Some(mut b) if b.deleting_since == Some(mark) => {
+            b.deleting_since = None;
+            Ok(kvx::Change::Put(b))
+        }
+        _ => Ok(kvx::Change::Keep),
+    })
+    .await;
+    if let Err(e) = unmarked {
+        tracing::warn!(bucket = name, error = %e, "could not take a delete mark off");
+    }
 }
 
 fn no_such_bucket() -> ApiError {

@@ -1,5 +1,5 @@
-//! A create's first step: look its buckets up, take the name and record bucket membership, then
-//! mark the operation under way.
+//! A create's first step: look its buckets up, take the name, check the buckets again, and mark
+//! the operation under way.
 
 use std::collections::HashSet;
 
@@ -9,15 +9,43 @@ use mrap_model::{
 };
 use mrap_proto::store::{Failure, Work};
 
-use crate::{MAX_MRAPS_PER_ACCOUNT, kvx, membership, mraps, ops, state::State, tally};
+use crate::{MAX_MRAPS_PER_ACCOUNT, buckets, kvx, mraps, ops, state::State, tally};
 
 /// Creates the record `CREATING` for the operation (see `BeginOp`). A replay returns the record
 /// the operation made; a name held by another operation is `MultiRegionAccessPointAlreadyOwnedByYou`.
+/// Whichever way the record came, its buckets are checked again once it exists (see
+/// `buckets::delete`): a bucket gone or being deleted refuses the create, whose MRAP the
+/// operation's end then removes.
 pub async fn claim(
     st: &State,
     (op, rev): (AsyncOperation, u64),
     served: &[RegionName],
 ) -> Result<Work, ApiError> {
+    let rec = match take_name(st, &op, served).await? {
+        Ok(rec) => rec,
+        Err(refused) => return Ok(Work::Refused(refused)),
+    };
+    let under_way = op.phase < OpPhase::Claimed;
+    let mark = async {
+        if under_way {
+            ops::under_way(st, (op.clone(), rev), OpPhase::Claimed, &rec.regions).await?;
+        }
+        Ok::<_, ApiError>(())
+    };
+    let (still, marked) = futures::join!(still_there(st, &rec.regions), mark);
+    marked?;
+    Ok(match still? {
+        Ok(()) => Work::Regions(Box::new(rec)),
+        Err(refused) => Work::Refused(refused),
+    })
+}
+
+/// The operation's MRAP record: written now, or found written by an earlier delivery of its job.
+async fn take_name(
+    st: &State,
+    op: &AsyncOperation,
+    served: &[RegionName],
+) -> Result<Result<MrapRecord, Failure>, ApiError> {
     let RequestParams::Create {
         name,
         public_access_block,
@@ -38,22 +66,22 @@ pub async fn claim(
                 "The Multi-Region Access Point was replaced by another request",
             ));
         }
-        return Ok(Work::Regions(Box::new(m)));
+        return Ok(Ok(m));
     }
     // Every read at once: under load each round trip to JetStream waits in line, and a create's
     // latency is the number of them in a row.
     let (existing, count, resolved) = futures::join!(
         kvx::value::<MrapRecord>(&st.mraps, &key),
         mraps::count(st, &op.account),
-        resolve_buckets(st, &op, requested, served)
+        resolve_buckets(st, op, requested, served)
     );
     // A name taken is reported before any bucket problem.
     if let Some(existing) = existing? {
-        return adopt_or_refuse(st, (op, rev), existing).await;
+        return ours_or_refuse(op, existing);
     }
     let regions = match resolved? {
         Ok(regions) => regions,
-        Err(refused) => return Ok(Work::Refused(refused)),
+        Err(refused) => return Ok(Err(refused)),
     };
     if count? >= MAX_MRAPS_PER_ACCOUNT {
         return Err(ApiError::new(
@@ -63,17 +91,10 @@ pub async fn claim(
             ),
         ));
     }
-    let member = MrapRecord::member_ref_of(&op.account, name);
-    let memberships = futures::future::try_join_all(
-        regions
-            .iter()
-            .map(|r| membership::set(st, r.bucket.as_str(), &member, true)),
-    );
-    let (alias, _) = futures::try_join!(reserve_alias(st, &op), memberships)?;
     let rec = MrapRecord {
         account: op.account.clone(),
         name: name.clone(),
-        alias,
+        alias: reserve_alias(st, op).await?,
         created_at: op.created_at,
         public_access_block: *public_access_block,
         status: MrapStatus::Creating,
@@ -87,21 +108,19 @@ pub async fn claim(
         let existing = kvx::value::<MrapRecord>(&st.mraps, &key)
             .await?
             .ok_or_else(|| ApiError::no_such_mrap(name.as_str()))?;
-        return adopt_or_refuse(st, (op, rev), existing).await;
+        return ours_or_refuse(op, existing);
     }
     st.tallies.add(&tally::mraps_of(&rec.account), 1);
-    ops::under_way(st, (op, rev), OpPhase::Claimed, &rec.regions).await?;
-    Ok(Work::Regions(Box::new(rec)))
+    Ok(Ok(rec))
 }
 
-async fn adopt_or_refuse(
-    st: &State,
-    (op, rev): (AsyncOperation, u64),
+/// The record, if the operation wrote it; else the name is another's.
+fn ours_or_refuse(
+    op: &AsyncOperation,
     existing: MrapRecord,
-) -> Result<Work, ApiError> {
+) -> Result<Result<MrapRecord, Failure>, ApiError> {
     if existing.created_by == op.token.id {
-        ops::under_way(st, (op, rev), OpPhase::Claimed, &existing.regions).await?;
-        return Ok(Work::Regions(Box::new(existing)));
+        return Ok(Ok(existing));
     }
     Err(ApiError::new(
         ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou,
@@ -110,6 +129,46 @@ async fn adopt_or_refuse(
             existing.name
         ),
     ))
+}
+
+/// Every bucket of the MRAP is still the one its record names (same Region, same owner) and is
+/// not being deleted.
+async fn still_there(st: &State, regions: &[MrapRegion]) -> Result<Result<(), Failure>, ApiError> {
+    let now = mrap_model::time::now_millis();
+    let reads = futures::future::try_join_all(
+        regions
+            .iter()
+            .map(|r| kvx::value::<mrap_model::BucketRecord>(&st.buckets, r.bucket.as_str())),
+    )
+    .await?;
+    for (r, bucket) in regions.iter().zip(reads) {
+        let refusal = match bucket {
+            Some(b) if b.region != r.region || b.owner != r.bucket_account_id => {
+                no_such_bucket(r.bucket.as_str())
+            }
+            Some(b) if buckets::being_deleted(&b, now) => being_deleted(r.bucket.as_str()),
+            Some(_) => continue,
+            None => no_such_bucket(r.bucket.as_str()),
+        };
+        return Ok(Err(refusal));
+    }
+    Ok(Ok(()))
+}
+
+fn no_such_bucket(bucket: &str) -> Failure {
+    Failure {
+        code: ErrorCode::NoSuchBucket,
+        message: format!("The specified bucket '{bucket}' does not exist"),
+        resource: bucket.to_owned(),
+    }
+}
+
+fn being_deleted(bucket: &str) -> Failure {
+    Failure {
+        code: ErrorCode::InvalidBucketState,
+        message: format!("The bucket '{bucket}' is being deleted"),
+        resource: bucket.to_owned(),
+    }
 }
 
 /// Looks every bucket up: it must exist, belong to the stated account (the caller's by default),
@@ -135,16 +194,16 @@ async fn resolve_buckets(
             resource: r.bucket.to_string(),
         }))
     };
+    let now = mrap_model::time::now_millis();
     let mut out = Vec::with_capacity(requested.len());
     let mut seen = HashSet::new();
     for (r, bucket) in requested.iter().zip(lookups) {
         let Some(bucket) = bucket else {
-            return refuse(
-                ErrorCode::NoSuchBucket,
-                format!("The specified bucket '{}' does not exist", r.bucket),
-                r,
-            );
+            return Ok(Err(no_such_bucket(r.bucket.as_str())));
         };
+        if buckets::being_deleted(&bucket, now) {
+            return Ok(Err(being_deleted(r.bucket.as_str())));
+        }
         let expected_owner = r.bucket_account_id.as_ref().unwrap_or(&op.account);
         if &bucket.owner != expected_owner {
             return refuse(

@@ -11,7 +11,6 @@ mod claim;
 mod identities;
 mod kvx;
 mod listing;
-mod membership;
 mod mraps;
 mod ops;
 mod policies;

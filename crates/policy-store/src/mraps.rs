@@ -6,7 +6,7 @@
 use mrap_model::{ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapStatus, OpPhase};
 use mrap_proto::store::{GetMrap, ListMraps, Work};
 
-use crate::{kvx, listing, membership, ops, state::State, tally};
+use crate::{kvx, listing, ops, state::State, tally};
 
 pub async fn get(st: &State, req: GetMrap) -> Result<MrapRecord, ApiError> {
     kvx::value(&st.mraps, &MrapRecord::key(&req.account, &req.name))
@@ -101,7 +101,7 @@ pub async fn begin_delete(st: &State, (op, rev): (AsyncOperation, u64)) -> Resul
     Ok(Work::Regions(Box::new(rec)))
 }
 
-/// A delete's last step (every Region is unwired): the record goes, and the buckets' membership.
+/// A delete's last step (every Region is unwired): the record goes.
 /// Already removed by an earlier delivery of this job, or recreated since: not ours, left alone.
 pub async fn remove(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     remove_own(st, op, |m| {
@@ -110,7 +110,7 @@ pub async fn remove(st: &State, op: &AsyncOperation) -> Result<(), ApiError> {
     .await
 }
 
-/// Removes the operation's MRAP if `ours` says it is the operation's, then its buckets' membership.
+/// Removes the operation's MRAP if `ours` says it is the operation's.
 async fn remove_own(
     st: &State,
     op: &AsyncOperation,
@@ -129,18 +129,6 @@ async fn remove_own(
     .await?;
     if let Some(m) = removed {
         st.tallies.add(&tally::mraps_of(&m.account), -1);
-        drop_memberships(st, &m).await;
     }
     Ok(())
-}
-
-/// Best effort: a reference left behind is harmless (bucket deletion checks the MRAP itself).
-async fn drop_memberships(st: &State, m: &MrapRecord) {
-    let member = m.member_ref();
-    futures::future::join_all(m.regions.iter().map(|r| async {
-        if let Err(e) = membership::set(st, r.bucket.as_str(), &member, false).await {
-            tracing::warn!(bucket = %r.bucket, error = %e, "could not drop MRAP membership");
-        }
-    }))
-    .await;
 }

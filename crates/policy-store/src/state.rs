@@ -26,8 +26,6 @@ pub struct Inner {
     pub master_key: mrap_proto::secrets::MasterKey,
     /// [`Config::max_pending_operations`].
     pub max_pending_operations: u64,
-    /// Bucket membership changes waiting for their bucket's writer.
-    pub memberships: crate::membership::Queue,
     /// Counts submissions are checked against, between recounts.
     pub tallies: crate::tally::Tallies,
 }
@@ -60,7 +58,6 @@ impl State {
             users: kv(KvBucket::Users).await?,
             master_key: config.master_key.clone(),
             max_pending_operations: config.max_pending_operations,
-            memberships: Default::default(),
             tallies: Default::default(),
             ns,
             js,

@@ -11,7 +11,7 @@ use mrap_model::{
     AccountId, BucketName, ErrorCode, MrapName, MrapRegion, OpPhase, OpStatus, PublicAccessBlock,
     RegionName, RequestParams, RequestToken, RequestedRegion,
 };
-use mrap_proto::{store::*, subjects::KvBucket};
+use mrap_proto::{RpcError, store::*, subjects::KvBucket};
 
 mod common;
 use common::{Harness, begin, call, code, refused, to_work};
@@ -360,18 +360,17 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
     assert_eq!(listed[0].alias, b.alias);
 }
 
-/// Creates over one bucket at once: each records its membership (changes to one bucket are
-/// committed together, none lost), and failed creates remove theirs the same way.
+/// Creates over one bucket at once all take it, and the bucket cannot be deleted while any of
+/// their MRAPs exists; once they are gone, it can.
 #[tokio::test]
-async fn concurrent_claims_over_one_bucket_all_record_membership() {
+async fn a_bucket_goes_only_when_no_mrap_includes_it() {
     let h = common::start("st.mrap").await;
     let bucket = BucketName::parse("bkt-a").unwrap();
-    let region = RegionName::parse("us-east-1").unwrap();
     call(
         &h,
         &CreateBucket {
             name: bucket.clone(),
-            region: region.clone(),
+            region: RegionName::parse("us-east-1").unwrap(),
             owner: h.account.clone(),
         },
     )
@@ -390,35 +389,95 @@ async fn concurrent_claims_over_one_bucket_all_record_membership() {
     for claimed in futures::future::join_all(claims).await {
         to_work(claimed);
     }
-    let members = |b: Option<mrap_model::BucketRecord>| {
-        let mut m = b.unwrap().mraps;
-        m.sort();
-        m
-    };
-    let get = GetBucket {
+    let delete = DeleteBucket {
         name: bucket.clone(),
     };
-    let mut want: Vec<String> = (0..12)
-        .map(|i| format!("{}/shared-{i}", h.account))
-        .collect();
-    want.sort();
-    assert_eq!(members(call(&h, &get).await.unwrap()), want);
-    let failures = tokens.iter().map(|t| {
-        let finish = FinishOp {
-            op_id: t.id.clone(),
-            outcome: Err(Failure {
-                code: ErrorCode::InternalErrors,
-                message: "wiring failed".into(),
-                resource: String::new(),
-            }),
-        };
+    // All but one fail: the last still holds the bucket.
+    let fail = |t: &RequestToken| FinishOp {
+        op_id: t.id.clone(),
+        outcome: Err(Failure {
+            code: ErrorCode::InternalErrors,
+            message: "wiring failed".into(),
+            resource: String::new(),
+        }),
+    };
+    let failures = tokens[1..].iter().map(|t| {
+        let finish = fail(t);
         let h = &h;
         async move { call(h, &finish).await }
     });
     for failed in futures::future::join_all(failures).await {
         assert_eq!(failed.unwrap().status, OpStatus::Failed);
     }
-    assert_eq!(members(call(&h, &get).await.unwrap()), Vec::<String>::new());
+    let err = call(&h, &delete).await.unwrap_err();
+    let RpcError::Api(refusal) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(refusal.code, ErrorCode::InvalidBucketState);
+    assert!(
+        refusal.message.contains("'shared-0'"),
+        "{}",
+        refusal.message
+    );
+    // The refused delete took its mark off: a create may take the bucket again.
+    let get = GetBucket {
+        name: bucket.clone(),
+    };
+    assert_eq!(call(&h, &get).await.unwrap().unwrap().deleting_since, None);
+    call(&h, &fail(&tokens[0])).await.unwrap();
+    call(&h, &delete).await.unwrap();
+    assert_eq!(call(&h, &get).await.unwrap(), None);
+}
+
+/// A bucket being deleted (a DeleteBucket's mark, fresh) is refused by a create's lookup and by
+/// its check after taking the name, a replay included; a mark left behind by a stopped store
+/// expires.
+#[tokio::test]
+async fn creates_give_up_a_bucket_being_deleted() {
+    let h = common::start("st.mrap").await;
+    let bucket = call(
+        &h,
+        &CreateBucket {
+            name: BucketName::parse("bkt-a").unwrap(),
+            region: RegionName::parse("us-east-1").unwrap(),
+            owner: h.account.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let js = jetstream::new(h.client.clone());
+    let buckets = js.get_key_value(h.ns.kv(KvBucket::Buckets)).await.unwrap();
+    // What a DeleteBucket that is reading the MRAPs has written, `ago` ms ago.
+    let mark = |ago: Option<i64>| {
+        let mut b = bucket.clone();
+        b.deleting_since = ago.map(|ago| mrap_model::time::now_millis() - ago);
+        let buckets = buckets.clone();
+        async move {
+            buckets
+                .put("bkt-a", mrap_proto::codec::encode(&b).unwrap())
+                .await
+                .unwrap();
+        }
+    };
+    let t = call(&h, &submit(&h, "c1", create_params("marked")))
+        .await
+        .unwrap();
+    let refusal = |b: Begun| {
+        let f = refused(b);
+        (f.code, f.resource)
+    };
+    let being_deleted = (ErrorCode::InvalidBucketState, "bkt-a".to_owned());
+    mark(Some(0)).await;
+    assert_eq!(refusal(begin(&h, &t.id).await), being_deleted);
+    // Older than a delete takes: left by a store that stopped mid-delete.
+    mark(Some(31_000)).await;
+    let taken = to_work(begin(&h, &t.id).await);
+    assert_eq!(taken.regions[0].bucket.as_str(), "bkt-a");
+    // A delete began after the name was taken: a replay of the first step checks again.
+    mark(Some(0)).await;
+    assert_eq!(refusal(begin(&h, &t.id).await), being_deleted);
+    mark(None).await;
+    assert_eq!(to_work(begin(&h, &t.id).await).alias, taken.alias);
 }
 
 /// A create's first step looks its buckets up itself: a refusal names the bucket (Describe's

@@ -65,7 +65,8 @@ store_call!(ListBuckets, "bucket", "list", Vec<BucketRecord>);
 pub struct DeleteBucket {
     pub name: BucketName,
 }
-// Refused with `InvalidBucketState` while an MRAP includes the bucket.
+// Refused with `InvalidBucketState` while an MRAP (in any state) includes the bucket, and with
+// `OperationAborted` when another delete of it began meanwhile.
 store_call!(DeleteBucket, "bucket", "delete", BucketRecord);
 
 // ---------- MRAP queries ----------
@@ -148,9 +149,9 @@ store_call!(GetOp, "op", "get", AsyncOperation);
 /// ended, takes the step its kind begins with, which marks it `IN_PROGRESS` in the same write that
 /// records its phase and shows its Regions `IN_PROGRESS`:
 /// - create: looks every bucket up (it must exist, belong to the stated account, the caller's by
-///   default, sit in one of `served_regions`, one bucket per Region), takes the name (a record
-///   `CREATING` with a fresh, never-used alias and `created_by` = the operation) and records bucket
-///   membership;
+///   default, sit in one of `served_regions`, one bucket per Region, and not be being deleted),
+///   takes the name (a record `CREATING` with a fresh, never-used alias and `created_by` = the
+///   operation), then checks the buckets again (a bucket deleted meanwhile refuses it);
 /// - delete: marks the MRAP `DELETING` for the operation;
 /// - put-policy: validates the policy and records it as proposed.
 ///
@@ -198,7 +199,7 @@ pub struct Failure {
 }
 
 /// Provisioner: the operation is over. The store makes the operation's last change first (create:
-/// MRAP `READY`, or removed when the create failed; delete: record and bucket membership removed;
+/// MRAP `READY`, or removed when the create failed; delete: the record removed;
 /// put-policy: the proposal established unless a newer put replaced it), then marks the operation
 /// terminal (on success with every Region `SUCCEEDED`). A refusal of that last change fails the
 /// operation with its code. Exactly one `FinishOp` takes effect; later ones return the stored
