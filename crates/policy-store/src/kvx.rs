@@ -16,7 +16,13 @@ use std::{
 
 use bytes::Bytes;
 
-use async_nats::jetstream::kv::{self, CreateErrorKind, Operation, UpdateErrorKind};
+use async_nats::{
+    HeaderMap,
+    jetstream::{
+        self,
+        kv::{self, CreateErrorKind, Operation, UpdateErrorKind},
+    },
+};
 use mrap_model::ApiError;
 use mrap_proto::codec;
 use serde::{Serialize, de::DeserializeOwned};
@@ -29,6 +35,27 @@ pub enum Change<T> {
     Delete,
     /// Leave the key as it is.
     Keep,
+}
+
+/// A KV bucket as the store changes it: its handle, and the JetStream context a removal publishes
+/// its delete marker through, so the marker's acknowledgement says which message to purge up to
+/// (async-nats's own delete returns nothing, and a read would have to find it).
+pub struct Bucket {
+    kv: kv::Store,
+    js: jetstream::Context,
+}
+
+impl Bucket {
+    pub fn new(kv: kv::Store, js: jetstream::Context) -> Self {
+        Self { kv, js }
+    }
+}
+
+impl std::ops::Deref for Bucket {
+    type Target = kv::Store;
+    fn deref(&self) -> &kv::Store {
+        &self.kv
+    }
 }
 
 fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
@@ -191,7 +218,7 @@ pub async fn put<T: Serialize>(store: &kv::Store, key: &str, value: &T) -> Resul
 
 /// Compare-and-set loop. The closure sees the current value (or `None`) and may be called several
 /// times, so it must not have side effects. Returns the value left in the store.
-pub async fn modify<T, F>(store: &kv::Store, key: &str, f: F) -> Result<Option<T>, ApiError>
+pub async fn modify<T, F>(store: &Bucket, key: &str, f: F) -> Result<Option<T>, ApiError>
 where
     T: Serialize + DeserializeOwned + Clone,
     F: FnMut(Option<T>) -> Result<Change<T>, ApiError>,
@@ -202,7 +229,7 @@ where
 /// [`modify`] starting from a value (and revision) the caller has just read with [`get`]: the
 /// first attempt saves a read, and a stale `known` only costs one failed compare-and-set.
 pub async fn modify_from<T, F>(
-    store: &kv::Store,
+    store: &Bucket,
     key: &str,
     mut known: Option<(T, u64)>,
     mut f: F,
@@ -259,9 +286,9 @@ where
             }
             Change::Delete => {
                 let Some(rev) = revision else { return Ok(None) };
-                if store.delete_expect_revision(key, Some(rev)).await.is_ok() {
+                if let Ok(marker) = delete_marker(store, key, Some(rev)).await {
                     forget(store, key);
-                    forget_deleted(store, key).await;
+                    purge_through(store, key, marker).await;
                     return Ok(None);
                 }
                 trust_known = false;
@@ -290,31 +317,49 @@ async fn get_remembered<T: DeserializeOwned>(
     }
 }
 
-/// Deletes `key` whatever its revision, leaving no marker behind (see [`forget_deleted`]).
-pub async fn remove(store: &kv::Store, key: &str) -> Result<(), ApiError> {
-    persist("KV delete", || store.delete(key), never)
+/// Deletes `key` whatever its revision, leaving no marker behind (see [`purge_through`]).
+pub async fn remove(store: &Bucket, key: &str) -> Result<(), ApiError> {
+    let marker = persist("KV delete", || delete_marker(store, key, None), never)
         .await?
         .map_err(|e| unavailable("KV delete", e))?;
     forget(store, key);
-    forget_deleted(store, key).await;
+    purge_through(store, key, marker).await;
     Ok(())
 }
 
-/// Removes a deleted key's delete marker (and anything older) from the KV stream. Markers would
-/// otherwise stay for ever, one per key ever deleted, and every prefix listing (an account's
-/// MRAPs, the quota count on each create) would read them all: listing cost would grow with the
-/// account's history instead of its live MRAPs. The purge stops at the marker's sequence, so a
-/// value written after it (a re-create) survives. Best effort: a marker left behind is still
+/// Writes the key's delete marker (if the key is still at `revision`, when given), as
+/// async-nats's `delete_expect_revision` does; returns the marker's sequence.
+async fn delete_marker(
+    store: &Bucket,
+    key: &str,
+    revision: Option<u64>,
+) -> Result<u64, async_nats::Error> {
+    let mut headers = HeaderMap::new();
+    headers.insert("KV-Operation", "DEL");
+    if let Some(revision) = revision {
+        headers.insert(
+            async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
+            revision.to_string().as_str(),
+        );
+    }
+    // The store's context has the default API prefix (no JetStream domain), so the subject is the
+    // bucket's own, as async-nats builds it.
+    let prefix = store.put_prefix.as_ref().unwrap_or(&store.prefix);
+    let ack = store
+        .js
+        .publish_with_headers(format!("{prefix}{key}"), headers, bytes::Bytes::new())
+        .await?
+        .await?;
+    Ok(ack.sequence)
+}
+
+/// Removes a deleted key's delete marker (sequence `marker`) and anything older from the KV
+/// stream. Markers would otherwise stay for ever, one per key ever deleted, and every prefix
+/// listing (an account's MRAPs, the quota count on each create) would read them all: listing cost
+/// would grow with the account's history instead of its live MRAPs. The purge stops at the marker,
+/// so a value written after it (a re-create) survives. Best effort: a marker left behind is still
 /// read as "deleted".
-async fn forget_deleted(store: &kv::Store, key: &str) {
-    let marker = match store.entry(key).await {
-        Ok(Some(e)) if e.operation != Operation::Put => e.revision,
-        Ok(_) => return, // already re-created, or already gone
-        Err(e) => {
-            tracing::warn!(key, error = %e, "reading a delete marker to purge it");
-            return;
-        }
-    };
+async fn purge_through(store: &kv::Store, key: &str, marker: u64) {
     let subject = format!("{}{key}", store.prefix);
     if let Err(e) = store
         .stream
@@ -336,16 +381,47 @@ mod tests {
     use super::*;
 
     /// A KV bucket on a fresh nats-server, and a second handle on it: "another replica".
-    async fn bucket(name: &str) -> (mrap_testkit::NatsServer, kv::Store, kv::Store) {
+    async fn bucket(name: &str) -> (mrap_testkit::NatsServer, Bucket, kv::Store) {
         let server = mrap_testkit::NatsServer::start().unwrap();
         let connect = || async { jetstream::new(async_nats::connect(server.url()).await.unwrap()) };
         let config = kv::Config {
             bucket: name.to_owned(),
+            history: 5,
             ..Default::default()
         };
-        let ours = connect().await.create_key_value(config).await.unwrap();
+        let js = connect().await;
+        let ours = Bucket::new(js.create_key_value(config).await.unwrap(), js);
         let theirs = connect().await.get_key_value(name).await.unwrap();
         (server, ours, theirs)
+    }
+
+    /// A removal, by a change or whatever the revision, leaves nothing of the key in the stream
+    /// (not even its delete marker), and the key can be created again.
+    #[tokio::test]
+    async fn removals_leave_nothing_behind() {
+        let (_server, ours, theirs) = bucket("kvx-gone").await;
+        let messages = || async { ours.stream.get_info().await.unwrap().state.messages };
+        assert!(create(&ours, "k", &1u32).await.unwrap());
+        assert_eq!(modify(&ours, "k", add(1)).await.unwrap(), Some(2));
+        let delete = |_: Option<u32>| Ok(Change::Delete);
+        assert_eq!(modify(&ours, "k", delete).await.unwrap(), None);
+        assert_eq!(messages().await, 0);
+        assert_eq!(get::<u32>(&ours, "k").await.unwrap(), None);
+        assert!(create(&ours, "k", &3u32).await.unwrap());
+        // A removal decided on a stale value is refused at the revision check.
+        write(&theirs, 4).await;
+        let delete_3 = |cur: Option<u32>| match cur {
+            Some(3) => Ok(Change::Delete),
+            _ => Ok(Change::Keep),
+        };
+        assert_eq!(modify(&ours, "k", delete_3).await.unwrap(), Some(4));
+        remove(&ours, "k").await.unwrap();
+        assert_eq!(messages().await, 0);
+        assert!(create(&ours, "k", &5u32).await.unwrap());
+        assert_eq!(
+            get::<u32>(&theirs, "k").await.unwrap().map(|(v, _)| v),
+            Some(5)
+        );
     }
 
     /// Another writer's value for `k`.

@@ -2,10 +2,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use async_nats::jetstream::{self, kv};
+use async_nats::jetstream;
 use mrap_proto::{Namespace, jetstream as decl, subjects::KvBucket};
 
-use crate::{Config, Error};
+use crate::{Config, Error, kvx::Bucket};
 
 #[derive(Clone)]
 pub struct State(Arc<Inner>);
@@ -13,16 +13,16 @@ pub struct State(Arc<Inner>);
 pub struct Inner {
     pub ns: Namespace,
     pub js: jetstream::Context,
-    pub buckets: kv::Store,
-    pub mraps: kv::Store,
-    pub ops: kv::Store,
-    pub aliases: kv::Store,
-    pub access_keys: kv::Store,
+    pub buckets: Bucket,
+    pub mraps: Bucket,
+    pub ops: Bucket,
+    pub aliases: Bucket,
+    pub access_keys: Bucket,
     /// The jobs work queue: what is in it is pending.
     pub jobs: jetstream::stream::Stream,
-    pub accounts: kv::Store,
-    pub region_states: kv::Store,
-    pub users: kv::Store,
+    pub accounts: Bucket,
+    pub region_states: Bucket,
+    pub users: Bucket,
     pub master_key: mrap_proto::secrets::MasterKey,
     /// [`Config::max_pending_operations`].
     pub max_pending_operations: u64,
@@ -43,13 +43,14 @@ impl State {
         let js = jetstream::new(nats);
         let d = config.durability;
         let jobs = decl::ensure_jobs_stream(&js, &ns, d, config.operation_retention).await?;
-        let kv = |b| decl::ensure_kv(&js, &ns, b, d, Duration::ZERO);
+        let open = |b, max_age| open_bucket(&js, &ns, b, d, max_age);
+        let kv = |b| open(b, Duration::ZERO);
         // Operation records are kept for the retention, then expire on their own (Describe then
         // answers NoSuchAsyncRequest, and their client token may be used again).
         Ok(State(Arc::new(Inner {
             buckets: kv(KvBucket::Buckets).await?,
             mraps: kv(KvBucket::Mraps).await?,
-            ops: decl::ensure_kv(&js, &ns, KvBucket::Ops, d, config.operation_retention).await?,
+            ops: open(KvBucket::Ops, config.operation_retention).await?,
             aliases: kv(KvBucket::Aliases).await?,
             access_keys: kv(KvBucket::AccessKeys).await?,
             jobs,
@@ -63,4 +64,16 @@ impl State {
             js,
         })))
     }
+}
+
+/// A KV bucket of the store, declared (see `ensure_kv`).
+async fn open_bucket(
+    js: &jetstream::Context,
+    ns: &Namespace,
+    bucket: KvBucket,
+    d: decl::Durability,
+    max_age: Duration,
+) -> Result<Bucket, async_nats::Error> {
+    let kv = decl::ensure_kv(js, ns, bucket, d, max_age).await?;
+    Ok(Bucket::new(kv, js.clone()))
 }
