@@ -136,6 +136,14 @@ impl ApiError {
         )
     }
 
+    /// `NoSuchBucket` as the store words it (the resource, where one is given, names the bucket).
+    pub fn no_such_bucket() -> Self {
+        Self::new(
+            ErrorCode::NoSuchBucket,
+            "The specified bucket does not exist",
+        )
+    }
+
     /// A backend call that did not complete (NATS down or slow, a stream leader being elected):
     /// nothing is known to have happened, so the client is told to retry (503, which SDKs retry
     /// on their own). The detail goes to the log, never to the client.

@@ -65,14 +65,14 @@ pub async fn delete(st: &State, req: DeleteBucket) -> Result<BucketRecord, ApiEr
     let name = req.name.as_str();
     let now = mrap_model::time::now_millis();
     let marked = kvx::modify::<BucketRecord, _>(&st.buckets, name, |cur| match cur {
-        None => Err(no_such_bucket()),
+        None => Err(ApiError::no_such_bucket()),
         Some(mut b) => {
             b.deleting_since = Some(now);
             Ok(kvx::Change::Put(b))
         }
     })
     .await?
-    .ok_or_else(no_such_bucket)?;
+    .ok_or_else(ApiError::no_such_bucket)?;
     let including = match mrap_including(st, &marked).await {
         Ok(None) => None,
         Ok(Some(mrap)) => Some(ApiError::new(
@@ -89,7 +89,7 @@ pub async fn delete(st: &State, req: DeleteBucket) -> Result<BucketRecord, ApiEr
         return Err(refusal);
     }
     kvx::modify::<BucketRecord, _>(&st.buckets, name, |cur| match cur {
-        None => Err(no_such_bucket()),
+        None => Err(ApiError::no_such_bucket()),
         Some(b) if b.deleting_since == Some(now) => Ok(kvx::Change::Delete),
         // Another delete marked it since: it decides.
         Some(_) => Err(ApiError::new(
@@ -123,11 +123,4 @@ async fn unmark(st: &State, name: &str, mark: i64) {
     if let Err(e) = unmarked {
         tracing::warn!(bucket = name, error = %e, "could not take a delete mark off");
     }
-}
-
-fn no_such_bucket() -> ApiError {
-    ApiError::new(
-        ErrorCode::NoSuchBucket,
-        "The specified bucket does not exist",
-    )
 }

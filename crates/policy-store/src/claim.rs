@@ -156,9 +156,10 @@ async fn still_there(st: &State, regions: &[MrapRegion]) -> Result<Result<(), Fa
 }
 
 fn no_such_bucket(bucket: &str) -> Failure {
+    let e = ApiError::no_such_bucket();
     Failure {
-        code: ErrorCode::NoSuchBucket,
-        message: format!("The specified bucket '{bucket}' does not exist"),
+        code: e.code,
+        message: e.message,
         resource: bucket.to_owned(),
     }
 }

@@ -49,10 +49,6 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
     // down; what is queued stays queued. The quota likewise. A request sent again with its client
     // token is not a new one: it gets its operation's token whatever the counts.
     let refusal = if pending? >= st.max_pending_operations {
-        tracing::warn!(
-            bound = st.max_pending_operations,
-            "submission refused: too many operations pending (SlowDown)"
-        );
         Some(ApiError::new(
             ErrorCode::SlowDown,
             "Please reduce your request rate.",
@@ -70,7 +66,15 @@ pub async fn submit(st: &State, req: SubmitOp) -> Result<RequestToken, ApiError>
     if let Some(refusal) = refusal {
         return match kvx::value::<AsyncOperation>(&st.ops, &token.id).await? {
             Some(first) => same_request(first, &req),
-            None => Err(refusal),
+            None => {
+                if refusal.code == ErrorCode::SlowDown {
+                    tracing::warn!(
+                        bound = st.max_pending_operations,
+                        "submission refused: too many operations pending (SlowDown)"
+                    );
+                }
+                Err(refusal)
+            }
         };
     }
 

@@ -90,18 +90,11 @@ pub async fn set_account_pab(
     .ok_or_else(|| ApiError::internal("account record vanished"))
 }
 
-fn no_such_bucket() -> ApiError {
-    ApiError::new(
-        ErrorCode::NoSuchBucket,
-        "The specified bucket does not exist",
-    )
-}
-
 pub async fn put_bucket_policy(st: &State, req: PutBucketPolicy) -> Result<BucketRecord, ApiError> {
     let policy = check(&req.policy, "AWS::S3::Bucket")?;
     let owner = kvx::value::<BucketRecord>(&st.buckets, req.name.as_str())
         .await?
-        .ok_or_else(no_such_bucket)?
+        .ok_or_else(ApiError::no_such_bucket)?
         .owner;
     let account_blocks = account_pab(st, &owner)
         .await?
@@ -110,7 +103,7 @@ pub async fn put_bucket_policy(st: &State, req: PutBucketPolicy) -> Result<Bucke
         return Err(public_blocked("account"));
     }
     kvx::modify::<BucketRecord, _>(&st.buckets, req.name.as_str(), |cur| {
-        let mut b = cur.ok_or_else(no_such_bucket)?;
+        let mut b = cur.ok_or_else(ApiError::no_such_bucket)?;
         if policy.is_public && b.public_access_block.is_some_and(|p| p.block_public_policy) {
             return Err(public_blocked("bucket"));
         }
@@ -118,7 +111,7 @@ pub async fn put_bucket_policy(st: &State, req: PutBucketPolicy) -> Result<Bucke
         Ok(kvx::Change::Put(b))
     })
     .await?
-    .ok_or_else(no_such_bucket)
+    .ok_or_else(ApiError::no_such_bucket)
 }
 
 pub async fn delete_bucket_policy(
@@ -126,14 +119,14 @@ pub async fn delete_bucket_policy(
     req: DeleteBucketPolicy,
 ) -> Result<BucketRecord, ApiError> {
     kvx::modify::<BucketRecord, _>(&st.buckets, req.name.as_str(), |cur| {
-        let mut b = cur.ok_or_else(no_such_bucket)?;
+        let mut b = cur.ok_or_else(ApiError::no_such_bucket)?;
         if b.policy.take().is_none() {
             return Ok(kvx::Change::Keep);
         }
         Ok(kvx::Change::Put(b))
     })
     .await?
-    .ok_or_else(no_such_bucket)
+    .ok_or_else(ApiError::no_such_bucket)
 }
 
 pub async fn set_bucket_pab(
@@ -141,12 +134,12 @@ pub async fn set_bucket_pab(
     req: SetBucketPublicAccessBlock,
 ) -> Result<BucketRecord, ApiError> {
     kvx::modify::<BucketRecord, _>(&st.buckets, req.name.as_str(), |cur| {
-        let mut b = cur.ok_or_else(no_such_bucket)?;
+        let mut b = cur.ok_or_else(ApiError::no_such_bucket)?;
         b.public_access_block = req.config;
         Ok(kvx::Change::Put(b))
     })
     .await?
-    .ok_or_else(no_such_bucket)
+    .ok_or_else(ApiError::no_such_bucket)
 }
 
 /// A put-policy operation's policy text.
