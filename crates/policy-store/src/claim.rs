@@ -69,21 +69,26 @@ async fn take_name(
         return Ok(Ok(m));
     }
     // Every read at once: under load each round trip to JetStream waits in line, and a create's
-    // latency is the number of them in a row.
-    let (existing, count, resolved) = futures::join!(
-        kvx::value::<MrapRecord>(&st.mraps, &key),
+    // latency is the number of them in a row. Whether the name is taken is not read unless the
+    // create is refused: the record's creation finds out (an alias reserved for a taken name is
+    // wasted, harmlessly: aliases are never reused anyway).
+    let (count, resolved) = futures::join!(
         mraps::count(st, &op.account),
         resolve_buckets(st, op, requested, served)
     );
-    // A name taken is reported before any bucket problem.
-    if let Some(existing) = existing? {
-        return ours_or_refuse(op, existing);
+    let (count, resolved) = (count?, resolved?);
+    if resolved.is_err() || count >= MAX_MRAPS_PER_ACCOUNT {
+        // A name taken (by another operation, or by this one on an earlier delivery) is reported
+        // before any bucket problem or the quota.
+        if let Some(existing) = kvx::value::<MrapRecord>(&st.mraps, &key).await? {
+            return ours_or_refuse(op, existing);
+        }
     }
-    let regions = match resolved? {
+    let regions = match resolved {
         Ok(regions) => regions,
         Err(refused) => return Ok(Err(refused)),
     };
-    if count? >= MAX_MRAPS_PER_ACCOUNT {
+    if count >= MAX_MRAPS_PER_ACCOUNT {
         return Err(ApiError::new(
             ErrorCode::TooManyMultiRegionAccessPoints,
             format!(

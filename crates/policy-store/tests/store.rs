@@ -301,6 +301,20 @@ async fn claims_are_idempotent_per_operation_and_exclusive_per_name() {
         refused(begin(&h, &t2.id).await).code,
         ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou
     );
+    // A name taken is reported before a bucket problem.
+    let missing_bucket = RequestParams::Create {
+        name: MrapName::parse("shared-name").unwrap(),
+        public_access_block: PublicAccessBlock::ALL_ON,
+        regions: vec![RequestedRegion {
+            bucket: BucketName::parse("no-such-bkt").unwrap(),
+            bucket_account_id: None,
+        }],
+    };
+    let t3 = call(&h, &submit(&h, "c3", missing_bucket)).await.unwrap();
+    assert_eq!(
+        refused(begin(&h, &t3.id).await).code,
+        ErrorCode::MultiRegionAccessPointAlreadyOwnedByYou
+    );
     // The bucket cannot go while the MRAP holds it.
     let err = call(
         &h,
