@@ -50,6 +50,9 @@ const ACK_LIMIT: Duration = Duration::from_secs(60);
 /// Generous bound on a service's (or the stack's) recovery: a correctness bound (it comes back),
 /// not a performance target; the measured figure is printed.
 const RECOVERY_LIMIT: Duration = Duration::from_secs(30);
+/// How long the cluster drill keeps its node down at least (NATS elects a stream leader within
+/// seconds of losing one).
+const NODE_DOWN_AT_LEAST: Duration = Duration::from_secs(5);
 const MASTER_KEY: &str = "0000000000000000000000000000000000000000000000000000000000d7111e";
 
 // ------------------------------------------------------------------------------ clients
@@ -769,6 +772,9 @@ async fn drill_cluster_node_loss() -> TestResult {
     let down = Instant::now();
     let before = load.acked_count();
     load.wait_acked(30, "with a node down").await;
+    // At least long enough for the streams the node led to elect new leaders, however fast the
+    // load is acknowledged without it.
+    tokio::time::sleep(NODE_DOWN_AT_LEAST.saturating_sub(down.elapsed())).await;
     let down_for = down.elapsed();
     let acked_while_down = load.acked_count() - before;
     cluster.node(victim).resume()?;
