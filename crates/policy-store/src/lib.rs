@@ -42,7 +42,7 @@ pub struct Config {
     pub bootstrap_keys: Vec<AccessKeyRecord>,
     /// Seals every secret before it reaches KV.
     pub master_key: MasterKey,
-    /// How long an operation record (and its client token) is kept after its last change.
+    /// How long an operation record (its client token's claim) is kept after its last change.
     pub operation_retention: std::time::Duration,
     /// Back-pressure: with this many operations not terminal yet (queued for the provisioner or
     /// under way), a new submission is refused with `SlowDown` (503) instead of queued
