@@ -238,14 +238,13 @@ async fn record_submitted(
     submitted: Option<Box<AsyncOperation>>,
 ) -> Result<(AsyncOperation, u64), ApiError> {
     let op = *submitted.ok_or_else(no_such_op)?;
-    if !kvx::create(&st.ops, &op.token.id, &op).await? {
-        return kvx::get::<AsyncOperation>(&st.ops, &op.token.id)
-            .await?
-            .ok_or_else(no_such_op);
+    if kvx::create(&st.ops, &op.token.id, &op).await? {
+        tracing::warn!(op_id = %op.token.id, "recorded an operation from its job: its submission stopped before recording it");
     }
-    tracing::warn!(op_id = %op.token.id, "recorded an operation from its job: its submission stopped before recording it");
-    kvx::last_known::<AsyncOperation>(&st.ops, &op.token.id)
-        .ok_or_else(|| ApiError::internal("an operation just recorded is not known"))
+    // Read back either way (a rare path): the revision the first step's writes are checked against.
+    kvx::get::<AsyncOperation>(&st.ops, &op.token.id)
+        .await?
+        .ok_or_else(no_such_op)
 }
 
 /// A step's refusal as the operation's failure, naming `resource`; an error that says nothing

@@ -14,7 +14,7 @@ use mrap_model::{
 use mrap_proto::{RpcError, store::*, subjects::KvBucket};
 
 mod common;
-use common::{Harness, begin, call, code, refused, to_work};
+use common::{Harness, begin, call, code, refusal, refused, to_work};
 
 fn create_params(name: &str) -> RequestParams {
     RequestParams::Create {
@@ -185,10 +185,9 @@ async fn a_job_records_the_operation_its_submission_did_not() {
         .is_err()
     );
     // bkt-a does not exist: the create is refused at its claim, as it would have been anyway.
-    let f = refused(common::begin_job(&h, &id, Some(Box::new(op.clone()))).await);
     assert_eq!(
-        (f.code, f.resource.as_str()),
-        (ErrorCode::NoSuchBucket, "bkt-a")
+        refusal(common::begin_job(&h, &id, Some(Box::new(op.clone()))).await),
+        (ErrorCode::NoSuchBucket, "bkt-a".to_owned())
     );
     let recorded = call(&h, &get).await.unwrap();
     assert_eq!(
@@ -476,10 +475,6 @@ async fn creates_give_up_a_bucket_being_deleted() {
     let t = call(&h, &submit(&h, "c1", create_params("marked")))
         .await
         .unwrap();
-    let refusal = |b: Begun| {
-        let f = refused(b);
-        (f.code, f.resource)
-    };
     let being_deleted = (ErrorCode::InvalidBucketState, "bkt-a".to_owned());
     mark(Some(0)).await;
     assert_eq!(refusal(begin(&h, &t.id).await), being_deleted);
@@ -503,10 +498,6 @@ async fn first_steps_refuse_by_bucket_and_replayed_deletes_find_nothing_to_do() 
     let t = call(&h, &submit(&h, "c1", create_params("by-bucket")))
         .await
         .unwrap();
-    let refusal = |b: Begun| {
-        let f = refused(b);
-        (f.code, f.resource)
-    };
     assert_eq!(
         refusal(begin(&h, &t.id).await),
         (ErrorCode::NoSuchBucket, "bkt-a".to_owned())

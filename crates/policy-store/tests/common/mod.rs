@@ -130,3 +130,9 @@ pub fn refused(b: Begun) -> Failure {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+/// A refused first step's code and resource (panics on anything else).
+pub fn refusal(b: Begun) -> (ErrorCode, String) {
+    let f = refused(b);
+    (f.code, f.resource)
+}
