@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use mrap_model::{
-    Alias, AliasRecord, ApiError, AsyncOperation, ErrorCode, MrapRecord, MrapRegion, MrapStatus,
-    OpPhase, RegionName, RequestParams, RequestedRegion,
+    Alias, AliasRecord, ApiError, AsyncOperation, BucketName, BucketRecord, ErrorCode, MrapRecord,
+    MrapRegion, MrapStatus, OpPhase, RegionName, RequestParams, RequestedRegion,
 };
 use mrap_proto::store::{Failure, Work};
 
@@ -140,12 +140,7 @@ fn ours_or_refuse(
 /// not being deleted.
 async fn still_there(st: &State, regions: &[MrapRegion]) -> Result<Result<(), Failure>, ApiError> {
     let now = mrap_model::time::now_millis();
-    let reads = futures::future::try_join_all(
-        regions
-            .iter()
-            .map(|r| kvx::value::<mrap_model::BucketRecord>(&st.buckets, r.bucket.as_str())),
-    )
-    .await?;
+    let reads = look_up(st, regions.iter().map(|r| &r.bucket)).await?;
     for (r, bucket) in regions.iter().zip(reads) {
         let refusal = match bucket {
             Some(b) if b.region != r.region || b.owner != r.bucket_account_id => {
@@ -158,6 +153,14 @@ async fn still_there(st: &State, regions: &[MrapRegion]) -> Result<Result<(), Fa
         return Ok(Err(refusal));
     }
     Ok(Ok(()))
+}
+
+/// The records of `buckets`, in order, read all at once (up to 20 Regions).
+async fn look_up(
+    st: &State,
+    buckets: impl Iterator<Item = &BucketName>,
+) -> Result<Vec<Option<BucketRecord>>, ApiError> {
+    futures::future::try_join_all(buckets.map(|b| kvx::value(&st.buckets, b.as_str()))).await
 }
 
 fn no_such_bucket(bucket: &str) -> Failure {
@@ -185,14 +188,9 @@ async fn resolve_buckets(
     requested: &[RequestedRegion],
     served: &[RegionName],
 ) -> Result<Result<Vec<MrapRegion>, Failure>, ApiError> {
-    // All lookups at once (up to 20 Regions); the checks below still go in request order, so the
-    // refusal is the first bucket's that fails, as with one lookup after another.
-    let lookups = futures::future::try_join_all(
-        requested
-            .iter()
-            .map(|r| kvx::value::<mrap_model::BucketRecord>(&st.buckets, r.bucket.as_str())),
-    )
-    .await?;
+    // The checks below go in request order, so the refusal is the first bucket's that fails, as
+    // with one lookup after another.
+    let lookups = look_up(st, requested.iter().map(|r| &r.bucket)).await?;
     let refuse = |code, message: String, r: &RequestedRegion| {
         Ok(Err(Failure {
             code,
